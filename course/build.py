@@ -1,0 +1,206 @@
+"""Build the course: source/ -> release/, solutions/ and the example submissions, through nbgrader.
+
+`course build` runs nbgrader's own `generate_assignment` (student notebooks) and
+`generate_solution` (answer keys, executed, hidden tests stripped by `nbgrader_config.py`), after
+normalising the source notebooks so that no output, execution count or personal metadata is
+committed. It then writes the example submissions that `course demo` grades.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import nbformat
+
+from .assignments import ASSIGNMENTS, notebook_name
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+HIDDEN_TEST_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+# Example students whose submissions the demo grades: the answer key, the untouched student
+# notebook, and the answer key with the typical mistakes listed in tests/mutations/<id>.py.
+EXAMPLE_STUDENTS = ("complete", "untouched", "mistakes")
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def course_root() -> Path:
+    """The course directory: the nearest folder, from here up, holding nbgrader_config.py."""
+    for folder in [Path.cwd(), *Path.cwd().parents]:
+        if (folder / "nbgrader_config.py").is_file():
+            return folder
+    raise SystemExit("No nbgrader_config.py here or above: run this inside the course folder.")
+
+
+def source_notebook(root: Path, assignment: str) -> Path:
+    return root / "source" / assignment / notebook_name(assignment)
+
+
+def available_assignments(root: Path) -> list[str]:
+    """The assignments that have a source notebook, in teaching order."""
+    return [a for a in ASSIGNMENTS if source_notebook(root, a).is_file()]
+
+
+def kernel_env(root: Path) -> dict[str, str]:
+    """Environment for notebook kernels: the course package importable from `root`."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+# --- source notebooks -----------------------------------------------------------------------
+
+def normalize(nb: nbformat.NotebookNode, assignment: str) -> nbformat.NotebookNode:
+    """Strip outputs, execution counts and non-course metadata; give cells stable ids."""
+    nb.metadata = nbformat.from_dict(
+        {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    )
+    seen: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        keep = {k: v for k, v in cell.metadata.items() if k in ("nbgrader", "tags")}
+        cell.metadata = nbformat.from_dict(keep)
+        grade_id = keep.get("nbgrader", {}).get("grade_id")
+        cell_id = re.sub(r"[^A-Za-z0-9_-]", "-", grade_id or f"{assignment}-{index:03d}")[:64]
+        while cell_id in seen:
+            cell_id = f"{cell_id}-{index}"
+        seen.add(cell_id)
+        cell.id = cell_id
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        else:
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return nb
+
+
+def normalize_source(root: Path, assignment: str) -> bool:
+    """Normalise source/<id>/<id>.ipynb in place; return whether it changed."""
+    path = source_notebook(root, assignment)
+    before = path.read_text()
+    nb = normalize(nbformat.reads(before, as_version=4), assignment)
+    nbformat.validate(nb)
+    after = nbformat.writes(nb) + "\n"
+    if after != before:
+        path.write_text(after)
+        return True
+    return False
+
+
+# --- nbgrader -------------------------------------------------------------------------------
+
+def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run an nbgrader command in the course directory; fail loudly on an error."""
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=root, env=kernel_env(root), capture_output=True, text=True,
+    )
+    log = result.stdout + result.stderr
+    if result.returncode != 0 or "[ERROR]" in log:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{log}")
+    return result
+
+
+def generate(root: Path, assignment: str) -> None:
+    """release/<id> and solutions/<id> from source/<id>, through nbgrader."""
+    nbgrader(root, "generate_assignment", assignment, "--force")
+    nbgrader(root, "generate_solution", assignment, "--force")
+    for folder in ("release", "solutions"):
+        path = root / folder / assignment / notebook_name(assignment)
+        nb = nbformat.read(path, as_version=4)
+        nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+        nbformat.write(nb, path)
+
+
+# --- example submissions --------------------------------------------------------------------
+
+def load_mutations(root: Path, assignment: str) -> ModuleType | None:
+    """tests/mutations/<id>.py: the realistic wrong (and other right) answers of an assignment."""
+    path = root / "tests" / "mutations" / f"{assignment}.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location(f"mutations_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def student_answer(solution_source: str) -> str:
+    """The code a student who solved the exercise would have in the cell: markers removed."""
+    return "\n".join(
+        line for line in solution_source.split("\n")
+        if line.strip() not in (BEGIN_SOLUTION, END_SOLUTION)
+    )
+
+
+def apply_change(answer: str, change, where: str) -> str:
+    """A change is a whole new cell source, or (old, new) replacements applied to the answer."""
+    if isinstance(change, str):
+        return change
+    pairs = [change] if isinstance(change[0], str) else list(change)
+    for old, new in pairs:
+        if old not in answer:
+            raise ValueError(f"{where}: {old!r} is not in the solution cell")
+        answer = answer.replace(old, new)
+    return answer
+
+
+def solution_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """Cells students write in, by grade_id."""
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+
+
+def example_submission(root: Path, assignment: str, student: str) -> nbformat.NotebookNode:
+    """The student notebook as one of the EXAMPLE_STUDENTS would hand it in."""
+    release = nbformat.read(root / "release" / assignment / notebook_name(assignment), as_version=4)
+    if student == "untouched":
+        return release
+    source = solution_cells(nbformat.read(source_notebook(root, assignment), as_version=4))
+    mutations = load_mutations(root, assignment)
+    mistakes = dict(getattr(mutations, "MISTAKES", []) if student == "mistakes" else [])
+    for grade_id, cell in solution_cells(release).items():
+        answer = student_answer(source[grade_id].source)
+        if grade_id in mistakes:
+            change = mutations.WRONG[grade_id][mistakes[grade_id]]
+            answer = apply_change(answer, change, f"{assignment}:{grade_id}")
+        cell.source = answer
+    return release
+
+
+def write_examples(root: Path, assignment: str) -> None:
+    for student in EXAMPLE_STUDENTS:
+        path = root / "tests" / "submissions" / student / assignment / notebook_name(assignment)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(example_submission(root, assignment, student), path)
+
+
+def build(root: Path, assignments: list[str] | None = None, log=print) -> list[str]:
+    """Regenerate everything generated from source/ for `assignments` (default: all)."""
+    todo = assignments or available_assignments(root)
+    for assignment in todo:
+        if not source_notebook(root, assignment).is_file():
+            raise SystemExit(f"No source notebook for {assignment!r}: {source_notebook(root, assignment)}")
+        if normalize_source(root, assignment):
+            log(f"{assignment}: normalised source notebook")
+        log(f"{assignment}: generating release/ and solutions/ through nbgrader")
+        generate(root, assignment)
+        write_examples(root, assignment)
+    return todo
+
+
+def clean_generated(root: Path, assignment: str) -> None:
+    for folder in ("release", "solutions"):
+        shutil.rmtree(root / folder / assignment, ignore_errors=True)

@@ -1,0 +1,46 @@
+"""The `course` command.
+
+    course build [ASSIGNMENT ...]   source/ -> release/, solutions/, example submissions
+    course demo  [ASSIGNMENT ...]   build, then autograde the example submissions and print points
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from . import build as build_mod
+from . import demo as demo_mod
+from .assignments import ASSIGNMENTS
+
+
+def _timed(label: str, fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    print(f"{label} took {time.perf_counter() - start:.1f} s")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="course", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in [("build", "regenerate release/, solutions/ and the example submissions"),
+                       ("demo", "build, then autograde the example submissions into gradebook.db")]:
+        p = sub.add_parser(name, help=text)
+        p.add_argument("assignments", nargs="*", choices=[[]] + ASSIGNMENTS, metavar="ASSIGNMENT",
+                       help="default: every assignment that has a source notebook")
+    args = parser.parse_args(argv)
+    root = build_mod.course_root()
+    assignments = args.assignments or None
+
+    if args.command == "build":
+        _timed("build", build_mod.build, root, assignments)
+    elif args.command == "demo":
+        _timed("build", build_mod.build, root, assignments)
+        _timed("autograde", demo_mod.run, root, assignments)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""The main job: grade the example submissions through nbgrader and show the points.
+
+Copies tests/submissions/<student>/<assignment>/ into nbgrader's submitted/ folder, runs
+`nbgrader autograde` into the SQLite gradebook, `nbgrader generate_feedback`, and prints a table
+of points per student and exercise.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from .assignments import notebook_name
+from .build import EXAMPLE_STUDENTS, available_assignments, nbgrader
+
+
+@dataclass(frozen=True)
+class Score:
+    """One graded cell of one student's notebook."""
+
+    student: str
+    assignment: str
+    cell: str
+    score: float | None  # None: waits for a manual grade
+    max_score: float
+
+
+def db_url(root: Path) -> str:
+    return "sqlite:///" + str(root / "gradebook.db")
+
+
+def copy_examples(root: Path, assignments: list[str]) -> None:
+    """Put the example submissions where nbgrader looks for them."""
+    for student in EXAMPLE_STUDENTS:
+        for assignment in assignments:
+            src = root / "tests" / "submissions" / student / assignment
+            dst = root / "submitted" / student / assignment
+            shutil.rmtree(dst, ignore_errors=True)
+            shutil.copytree(src, dst)
+
+
+def scores(root: Path, assignments: list[str], course_id: str = "nn-from-scratch") -> list[Score]:
+    """Every graded cell of every example submission, read back from the gradebook."""
+    rows = []
+    with Gradebook(db_url(root), course_id) as gb:
+        for assignment in assignments:
+            notebook = notebook_name(assignment)[: -len(".ipynb")]
+            for student in EXAMPLE_STUDENTS:
+                try:
+                    nb = gb.find_submission_notebook(notebook, assignment, student)
+                except MissingEntry:
+                    continue
+                for grade in sorted(nb.grades, key=lambda g: g.cell_id if hasattr(g, "cell_id") else g.name):
+                    pending = grade.needs_manual_grade and grade.manual_score is None
+                    rows.append(Score(student, assignment, grade.name,
+                                      None if pending else grade.score, grade.max_score))
+    return rows
+
+
+def table(rows: list[Score]) -> str:
+    """Points per exercise (rows) and student (columns); '?' waits for a manual grade."""
+    students = [s for s in EXAMPLE_STUDENTS if any(r.student == s for r in rows)]
+    cells: dict[tuple[str, str], dict[str, Score]] = {}
+    for r in rows:
+        cells.setdefault((r.assignment, r.cell), {})[r.student] = r
+    width = max([len(f"{a}/{c}") for a, c in cells] + [10])
+    lines = [f"{'exercise':<{width}}  {'max':>5}  " + "  ".join(f"{s:>10}" for s in students)]
+    totals = {s: 0.0 for s in students}
+    for (assignment, cell), by_student in cells.items():
+        maximum = next(iter(by_student.values())).max_score
+        shown = []
+        for s in students:
+            r = by_student.get(s)
+            if r is None:
+                shown.append(f"{'-':>10}")
+            elif r.score is None:
+                shown.append(f"{'?':>10}")
+            else:
+                totals[s] += r.score
+                shown.append(f"{r.score:>10g}")
+        lines.append(f"{assignment + '/' + cell:<{width}}  {maximum:>5g}  " + "  ".join(shown))
+    lines.append(f"{'total (autograded)':<{width}}  {'':>5}  " + "  ".join(f"{totals[s]:>10g}" for s in students))
+    return "\n".join(lines)
+
+
+def run(root: Path, assignments: list[str] | None = None, log=print) -> list[Score]:
+    """Autograde the example submissions, write their feedback, return the scores."""
+    todo = assignments or available_assignments(root)
+    copy_examples(root, todo)
+    for assignment in todo:
+        # generate_assignment records the assignment's cells in the gradebook; autograde needs them.
+        nbgrader(root, "generate_assignment", assignment, "--force")
+        log(f"{assignment}: autograding {', '.join(EXAMPLE_STUDENTS)}")
+        nbgrader(root, "autograde", assignment, "--force")
+        nbgrader(root, "generate_feedback", assignment, "--force")
+    rows = scores(root, todo)
+    log(table(rows))
+    log(f"Feedback: {root / 'feedback'}   Gradebook: {root / 'gradebook.db'}")
+    return rows

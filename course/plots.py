@@ -1,0 +1,52 @@
+"""The course's pictures. Every function draws on a Matplotlib Axes (a new one by default),
+gives it a title and labelled axes, and returns it."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def _axes(ax=None, figsize=(5, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def scatter_classes(X: np.ndarray, y: np.ndarray, ax=None, title: str = "Data",
+                    xlabel: str = "x1", ylabel: str = "x2"):
+    """Points of a two-feature data set coloured by their 0/1 class."""
+    ax = _axes(ax)
+    points = ax.scatter(X[:, 0], X[:, 1], c=np.ravel(y), cmap="coolwarm", edgecolors="k", linewidths=0.3)
+    ax.legend(*points.legend_elements(), title="class", loc="best")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return ax
+
+
+def loss_curve(losses: Sequence[float], ax=None, title: str = "Training loss",
+               xlabel: str = "epoch", ylabel: str = "loss", label: str | None = None):
+    """A loss (or any metric) per training step."""
+    ax = _axes(ax)
+    ax.plot(np.arange(len(losses)), losses, label=label)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if label:
+        ax.legend()
+    return ax
+
+
+def decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray,
+                      ax=None, title: str = "Decision boundary", resolution: int = 200,
+                      margin: float = 0.5):
+    """Filled contours of `predict` (probability of class 1 for an (m, 2) array) over the data,
+    the 0.5 contour as the boundary, and the data on top."""
+    ax = _axes(ax, figsize=(6, 4.5))
+    x1 = np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, resolution)
+    x2 = np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution)
+    grid1, grid2 = np.meshgrid(x1, x2)
+    Z = np.asarray(predict(np.column_stack([grid1.ravel(), grid2.ravel()]))).reshape(grid1.shape)
+    filled = ax.contourf(grid1, grid2, Z, levels=np.linspace(0, 1, 11), alpha=0.7, cmap="coolwarm")
+    ax.contour(grid1, grid2, Z, levels=[0.5], colors="k", linewidths=1.5)
+    ax.figure.colorbar(filled, ax=ax, label="predicted probability of class 1")
+    scatter_classes(X, y, ax=ax, title=title)
+    return ax

@@ -1,0 +1,57 @@
+"""nbgrader configuration: the repository root is the nbgrader course directory.
+
+    source/<assignment>/       instructors' notebooks with nbgrader markup (the truth)
+    release/<assignment>/      student notebooks, generated (`course build`)
+    solutions/<assignment>/    answer keys without hidden tests, generated (`course build`)
+    submitted/, autograded/, feedback/, gradebook.db   nbgrader's working folders (not committed)
+
+The five assignments are listed in `course/assignments.py`; `course build` registers them in
+the gradebook.
+"""
+import os
+
+c = get_config()  # noqa: F821 (injected by traitlets)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.root = HERE
+c.CourseDirectory.course_id = "nn-from-scratch"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.solution_directory = "solutions"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+
+# Students see the document's `# TODO ...` line (kept above `### BEGIN SOLUTION` in source/),
+# then this line.
+c.ClearSolutions.code_stub = {"python": "raise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A student's endless loop must not hang grading: every cell gets a wall-time limit, and the
+# notebook's outputs are capped so 100 MB of prints cannot fill the gradebook.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+c.LimitOutput.max_lines = 500
+c.LimitOutput.max_traceback = 50
+
+# solutions/ is what instructors publish after the deadline: it must not carry hidden tests
+# (stock generate_solution keeps them).
+c.GenerateSolution.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.Execute",
+]
+
+# Feedback goes to students and lives on after the course: show each failed check's message,
+# never the hidden tests' code (jupyter/nbgrader#917).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "course.nbgrader_ext.ShortenTracebacks",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
