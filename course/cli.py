@@ -3,6 +3,7 @@
     course build [ASSIGNMENT ...]   source/ -> release/, solutions/, example submissions
     course demo  [ASSIGNMENT ...]   build, then autograde the example submissions and print points
     course validate NOTEBOOK ...    nbgrader's validation; exits 1 when a notebook fails
+    course autograde [ASSIGNMENT ...]   grade submitted/ in sandboxes, in parallel, resumably
 """
 from __future__ import annotations
 
@@ -35,6 +36,17 @@ def main(argv: list[str] | None = None) -> int:
                        help="default: every assignment that has a source notebook")
     p = sub.add_parser("validate", help="run nbgrader's Validator; exit 1 if a notebook fails")
     p.add_argument("notebooks", nargs="+", type=Path)
+    p = sub.add_parser("autograde", help="grade every submission in submitted/: sandboxed, parallel, resumable")
+    p.add_argument("assignments", nargs="*", choices=[[]] + ASSIGNMENTS, metavar="ASSIGNMENT",
+                   help="default: every assignment that has a source notebook")
+    p.add_argument("--workers", type=int, help="parallel workers (default: CourseAutograde.workers, or one per core)")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--regrade", action="store_true", help="grade again what the journal says is graded")
+    p.add_argument("--db", help="gradebook URL instead of nbgrader_config.py's, e.g. postgresql://host/db")
+    p.add_argument("--set", action="append", default=[], metavar="CLASS.TRAIT=VALUE",
+                   help="override nbgrader_config.py, e.g. --set CourseAutograde.cell_timeout=30")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run students' code without a sandbox when none can be had (limits still apply)")
     args = parser.parse_args(argv)
     root = build_mod.course_root()
     assignments = getattr(args, "assignments", None) or None
@@ -44,6 +56,22 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "demo":
         _timed("build", build_mod.build, root, assignments)
         _timed("autograde", demo_mod.run, root, assignments)
+    elif args.command == "autograde":
+        from .autograde import runner
+
+        overrides = runner.parse_overrides(args.set)
+        if args.db:
+            overrides.setdefault("CourseDirectory", {})["db_url"] = args.db
+        try:
+            result = runner.run(root, assignments, workers=args.workers, students=args.student,
+                                regrade=args.regrade, unsafe_no_sandbox=args.unsafe_no_sandbox,
+                                overrides=overrides)
+        except runner.Refused as refused:
+            print(refused, file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
+        return 1 if result.failed else 0
     elif args.command == "validate":
         failed = 0
         for notebook in args.notebooks:

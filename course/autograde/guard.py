@@ -1,0 +1,197 @@
+"""Inside the grading kernel: record attempts to leave the submission, undo monkeypatches.
+
+Two pieces, both installed before any student code runs:
+
+- an audit hook (PEP 578) that logs, to the kernel's runtime folder, opening files outside the
+  submission folder and the Python environment, network connections and new processes. The
+  sandbox already makes these fail; the log names them in the tamper report.
+- a module guard: the grading helpers (`course.grading`), numpy, `math`, `scipy.special` and
+  builtins are imported from the environment first (so files in the submission folder cannot
+  shadow them), snapshotted, and restored before every cell and after every
+  `course.grading.call(...)` of a student's function. `np.allclose = lambda *a, **k: True` in a
+  solution cell, or `course.grading.expect_close = ...` inside the student's function, then cannot
+  make a hidden test pass. Restored public names are logged as monkeypatches.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import os
+import sys
+import threading
+import types
+
+_MISSING = object()
+_state: dict = {"log": None, "lines": 0, "settings": {}}
+_local = threading.local()
+MAX_LOG_LINES = 500
+
+# Names IPython itself puts into builtins while a cell runs.
+_IPYTHON_BUILTINS = {"_", "__", "___", "exit", "quit", "get_ipython", "display", "__IPYTHON__",
+                     "help", "copyright", "credits", "license", "__debug__", "dreload",
+                     "input", "raw_input", "getpass", "breakpoint"}
+
+
+def _record(kind: str, detail: str) -> None:
+    log = _state["log"]
+    if log is None or _state["lines"] >= MAX_LOG_LINES:
+        return
+    _state["lines"] += 1
+    try:
+        log.write(json.dumps({"kind": kind, "detail": detail[:300]}) + "\n")
+    except Exception:  # the student may have closed it; recording is best effort
+        pass
+
+
+def _inside(path: str, folders: list[str]) -> bool:
+    return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
+
+
+# --- audit hook -----------------------------------------------------------------------------
+
+def install_audit(settings: dict) -> None:
+    _state["settings"] = settings
+    workdir, rundir = settings["workdir"], settings["rundir"]
+    course = settings.get("root")
+    readable = [os.path.normpath(p) for p in settings.get("allowed", [])] + [workdir, rundir]
+    writable = [workdir, rundir, "/tmp", "/dev", "/proc/self"]
+    inside_course_ok = [p for p in readable if course and _inside(p, [course])]
+    _state["log"] = open(settings["audit_log"], "a", buffering=1)
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+    def hook(event: str, args: tuple) -> None:
+        if getattr(_local, "busy", False):
+            return
+        _local.busy = True
+        try:
+            if event == "open":
+                path, mode, flags = (tuple(args) + (None, None, None))[:3]
+                if path is None or isinstance(path, int):
+                    return
+                path = os.fsdecode(path)
+                full = os.path.normpath(os.path.join(os.getcwd(), path))
+                writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+                    (isinstance(flags, int) and flags & write_flags and not isinstance(mode, str))
+                if course and _inside(full, [course]) and not _inside(full, inside_course_ok):
+                    # the course folder (source/, the gradebook, other students): never
+                    _record("write outside its folder" if writing else "read outside its folder", full)
+                elif writing and not _inside(full, writable):
+                    _record("write outside its folder", full)
+                elif not writing and not _inside(full, readable):
+                    _record("read outside its folder", full)
+            elif event in ("socket.connect", "socket.sendto", "socket.bind"):
+                address = args[1] if len(args) > 1 else ""
+                _record("network", f"{event.split('.')[1]} {address!r}")
+            elif event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+                           "os.fork", "os.forkpty"):
+                detail = args[0] if args else ""
+                _record("process", f"{event} {detail!r}")
+            elif event == "os.kill":
+                _record("process", f"os.kill{tuple(args)!r}")
+        except Exception:
+            pass
+        finally:
+            _local.busy = False
+
+    sys.addaudithook(hook)
+
+
+# --- module guard ---------------------------------------------------------------------------
+
+class ModuleGuard:
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.modules: dict[str, types.ModuleType] = {}
+        self.dicts: dict[str, dict] = {}
+        self.functions: list[tuple] = []
+
+    def snapshot(self) -> None:
+        for name, module in list(sys.modules.items()):
+            if module is None or not any(name == n or name.startswith(n + ".") for n in self.names):
+                continue
+            self.modules[name] = module
+            namespace = dict(vars(module))
+            self.dicts[name] = namespace
+            for value in namespace.values():
+                if isinstance(value, types.FunctionType):
+                    self.functions.append((value, value.__code__, value.__defaults__, value.__kwdefaults__))
+
+    def restore(self) -> list[str]:
+        changed = []
+        for name, module in self.modules.items():
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
+                changed.append(f"sys.modules[{name!r}]")
+            current = vars(module)
+            saved = self.dicts[name]
+            is_builtins = name == "builtins"
+            for key, value in saved.items():
+                if is_builtins and key in _IPYTHON_BUILTINS:
+                    continue
+                if current.get(key, _MISSING) is not value:
+                    current[key] = value
+                    if not key.startswith("_"):
+                        changed.append(f"{name}.{key}")
+            if not is_builtins:
+                for key in [k for k in current if k not in saved]:
+                    if not isinstance(current[key], types.ModuleType) and not key.startswith("__"):
+                        del current[key]
+                        changed.append(f"{name}.{key}")
+        for fn, code, defaults, kwdefaults in self.functions:
+            if fn.__code__ is not code or fn.__defaults__ is not defaults or fn.__kwdefaults__ is not kwdefaults:
+                fn.__code__, fn.__defaults__, fn.__kwdefaults__ = code, defaults, kwdefaults
+                changed.append(f"{fn.__module__}.{fn.__qualname__}.__code__")
+        for item in changed:
+            _record("monkeypatch", item)
+        return changed
+
+
+def install_module_guard() -> None:
+    """Called once in the kernel (IPKernelApp.exec_lines), before the notebook's first cell."""
+    settings = _state["settings"]
+    names = list(settings.get("guarded_modules", []))
+    import course  # noqa: F401  the environment's package, before anything in the folder
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    # The submission folder is importable (students' helper modules) but after the environment.
+    workdir = settings.get("workdir")
+    for entry in ("", workdir):
+        while entry in sys.path:
+            sys.path.remove(entry)
+    if workdir:
+        sys.path.append(workdir)
+
+    guard = ModuleGuard(names)
+    grading = sys.modules.get("course.grading")
+    if grading is not None and hasattr(grading, "call"):
+        original = grading.call
+
+        @functools.wraps(original)
+        def call(*args, **kwargs):
+            try:
+                return original(*args, **kwargs)
+            finally:
+                guard.restore()
+
+        grading.call = call
+    guard.snapshot()
+    _state["guard"] = guard
+
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.events.register("pre_run_cell", lambda *_: guard.restore())
+
+        def no_exit(change):
+            # exit()/quit() would shut the kernel down after the cell, and the next (innocent)
+            # cell would die with it: stop just this cell instead.
+            if change["new"]:
+                shell.exit_now = False
+                raise SystemExit("exit() stops the notebook's kernel; while grading, only this cell stops.")
+
+        shell.observe(no_exit, "exit_now")
