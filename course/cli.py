@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("validate", help="run nbgrader's Validator; exit 1 if a notebook fails")
     p.add_argument("notebooks", nargs="+", type=Path)
     p = sub.add_parser("autograde", help="grade every submission in submitted/: sandboxed, parallel, resumable")
-    p.add_argument("assignments", nargs="*", choices=[[]] + ASSIGNMENTS, metavar="ASSIGNMENT",
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                    help="default: every assignment that has a source notebook")
     p.add_argument("--workers", type=int, help="parallel workers (default: CourseAutograde.workers, or one per core)")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "autograde":
         from .autograde import runner
 
+        missing = [a for a in assignments or [] if not build_mod.source_notebook(root, a).is_file()]
+        if missing:
+            parser.error(f"no source notebook for {', '.join(missing)} (looked in source/<assignment>/)")
         overrides = runner.parse_overrides(args.set)
         if args.db:
             overrides.setdefault("CourseDirectory", {})["db_url"] = args.db

@@ -316,8 +316,10 @@ class SandboxedExecute(Execute):
             size = sum(len(line) for line in content.get("traceback", [])) + len(content.get("evalue", ""))
         else:
             size = sum(len(str(v)) for v in content.get("data", {}).values())
-        over_cell = self._cell_output + size > limits.output_bytes
-        over_notebook = self._notebook_output + size > limits.notebook_output_bytes
+        # the kernel drops what exceeds output_bytes itself and says so; the slack lets its note through
+        slack = 64 * 1024
+        over_cell = self._cell_output + size > limits.output_bytes + slack
+        over_notebook = self._notebook_output + size > limits.notebook_output_bytes + slack
         if kind != "error" and (over_cell or over_notebook):
             self._dropped += size
             if kind == "stream" and content.get("name") == "stderr":
@@ -350,6 +352,12 @@ class SandboxedExecute(Execute):
             except ValueError:
                 continue
             if event.get("kind") == "process" and any(name in event.get("detail", "") for name in BENIGN_PROCESSES):
+                continue
+            if event.get("kind") == "output" and index is not None:
+                dropped, kept = (int(x) for x in event["detail"].split())
+                self.note(index, "output", f"output truncated: this cell printed {format_size(dropped + kept)}; "
+                          f"the first {format_size(kept)} are kept (limit: "
+                          f"{format_size(self.sandbox.limits.output_bytes)} per cell)")
                 continue
             event["cell"] = self._cell_name(index) if index is not None else None
             self.events.append(event)

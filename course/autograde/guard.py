@@ -147,6 +147,69 @@ class ModuleGuard:
         return changed
 
 
+class _Budget:
+    """Output one cell may send to the grader; the rest is counted and dropped in the kernel.
+
+    The grader caps what it keeps too, but a loop of a million print() calls is slow to ship
+    over ZMQ only to be thrown away; dropping it here keeps such a cell fast.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.reset()
+
+    def reset(self, *_):
+        self.kept = self.dropped = 0
+        self.stderr_kept = self.stderr_dropped = False
+
+
+class _CappedStream:
+    def __init__(self, stream, budget: _Budget, is_stderr: bool):
+        self._stream = stream
+        self._budget = budget
+        self._is_stderr = is_stderr
+
+    def write(self, text):
+        budget, size = self._budget, len(text)
+        if budget.kept + size <= budget.limit:
+            budget.kept += size
+            if self._is_stderr and size:
+                budget.stderr_kept = True
+            return self._stream.write(text)
+        budget.dropped += size
+        if self._is_stderr and size:
+            budget.stderr_dropped = True
+        return size
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _cap_output(shell, limit: int) -> None:
+    budget = _Budget(limit)
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = _CappedStream(out, budget, False)
+    sys.stderr = _CappedStream(err, budget, True)
+
+    def report(*_):
+        if budget.dropped:
+            _record("output", f"{budget.dropped} {budget.kept}")
+            out.write(f"\n[output truncated: this cell printed {(budget.kept + budget.dropped) / 2**20:.1f} MiB; "
+                      f"only the first {budget.kept / 2**20:.1f} MiB is kept]\n")
+            if budget.stderr_dropped and not budget.stderr_kept:
+                err.write("[output to stderr truncated]\n")  # nbgrader fails a test cell that wrote to stderr
+            out.flush()
+            err.flush()
+        budget.reset()
+
+    shell.events.register("pre_run_cell", budget.reset)
+    shell.events.register("post_run_cell", report)
+
+
 def install_module_guard() -> None:
     """Called once in the kernel (IPKernelApp.exec_lines), before the notebook's first cell."""
     settings = _state["settings"]
@@ -187,11 +250,11 @@ def install_module_guard() -> None:
     if shell is not None:
         shell.events.register("pre_run_cell", lambda *_: guard.restore())
 
-        def no_exit(change):
-            # exit()/quit() would shut the kernel down after the cell, and the next (innocent)
-            # cell would die with it: stop just this cell instead.
-            if change["new"]:
-                shell.exit_now = False
-                raise SystemExit("exit() stops the notebook's kernel; while grading, only this cell stops.")
+        def no_exit(*_args, **_kwargs):
+            # exit()/quit() would shut the kernel down just after the cell, and the next
+            # (innocent) cell would die with it: stop just this cell instead.
+            raise SystemExit("exit() stops the notebook's kernel; while grading, only this cell stops.")
 
-        shell.observe(no_exit, "exit_now")
+        shell.ask_exit = no_exit
+        if settings.get("output_bytes"):
+            _cap_output(shell, int(settings["output_bytes"]))

@@ -60,19 +60,24 @@ def failure_message(cell) -> str | None:
     return None
 
 
-def release_cells(resources) -> dict:
-    """The release notebook's nbgrader cells by grade_id, in order ({} if there is none)."""
+def release_cells(resources, folder: str = "release") -> dict:
+    """The release (or source) notebook's nbgrader cells by grade_id, in order ({} if none)."""
     root = _info(resources).get("root")
     if not root:
         return {}
     nbg = resources["nbgrader"]
-    path = Path(root) / "release" / nbg["assignment"] / f"{nbg['notebook']}.ipynb"
+    path = Path(root) / folder / nbg["assignment"] / f"{nbg['notebook']}.ipynb"
     try:
         release = nbformat.read(path, as_version=4)
     except (OSError, ValueError):
         return {}
     return {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells
             if c.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def _without_hidden(source: str) -> str:
+    text = re.sub(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", "", source or "", flags=re.S)
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
 def _points(cell):
@@ -111,15 +116,15 @@ class RestoreCells(OverwriteCells):
                 given = self._release.get(grade_id)
                 if given is not None:
                     changed = cell.source != given.source or _points(cell) != _points(given)
-                else:
-                    changed = utils.compute_checksum(cell) != cell.metadata.get("nbgrader", {}).get("checksum")
+                else:  # no release notebook: the gradebook's copy without its hidden tests
+                    changed = _without_hidden(cell.source) != _without_hidden(source.source)
                 if source.locked and changed:
                     self._findings.append({"kind": "changed locked cell", "cell": grade_id,
                                            "detail": "restored from the gradebook before grading"})
         return super().preprocess_cell(cell, resources, index)
 
     def _release_order(self, resources) -> list[str]:
-        return list(self._release)
+        return list(self._release or release_cells(resources, "source"))
 
     def _restore_missing(self, gb, nb, resources, present) -> None:
         notebook = gb.find_notebook(self.notebook_id, self.assignment_id)

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -202,7 +203,9 @@ def stage(root: Path, job: Job, submitted_dir: str = "submitted") -> tuple[Path,
         if not text.strip():
             return "the file is empty"
         try:
-            nb = nbformat.reads(text, as_version=4)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. cells without ids: nbgrader copes
+                nb = nbformat.reads(text, as_version=4)
         except Exception as error:  # nbformat raises several kinds
             first = str(error).strip().splitlines()[0][:200]
             return f"it is not a valid notebook (JSON): {first}"
@@ -260,12 +263,11 @@ def _init_worker(root: str, overrides: dict, sandboxed: bool, shared_dir: str | 
     settings = CourseAutograde(config=cfg)
     _WORKER.update(root=Path(root), cfg=cfg, settings=settings,
                    sandbox=make_sandbox(Path(root), settings, sandboxed, Path(shared_dir) if shared_dir else None))
-    import warnings
-
     # nbgrader 0.9.6 with SQLAlchemy 2 warns on every new submission; nothing is lost
     from sqlalchemy.exc import SAWarning
 
     warnings.filterwarnings("ignore", category=SAWarning)
+    warnings.filterwarnings("ignore", module="nbformat")
     from . import converters  # noqa: F401  import nbgrader and nbconvert once, not per submission
 
 
@@ -490,7 +492,7 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
                 pending.append(job)
         to_grade = sum(not j.feedback_only for j in pending)
         log(f"{len(jobs)} submission(s) of {', '.join(todo)}: {len(skipped)} already graded, "
-            f"{to_grade} to grade with {n_workers} worker(s)"
+            f"{to_grade} to grade with {max(1, min(n_workers, len(pending)))} worker(s)"
             + ("" if sandboxed else " WITHOUT sandbox") + ".")
         shared = prepare_shared_dir() if pending else None
         setup = time.monotonic()

@@ -127,6 +127,7 @@ class Sandbox:
             "memory": self.limits.memory,
             "nproc": self.limits.processes + 64,  # + the kernel's own threads (they count too)
             "file_size": self.limits.file_size,
+            "output_bytes": self.limits.output_bytes,
             "uid": self.uid,
             "root": str(self.root),
             "workdir": str(workdir),
