@@ -210,6 +210,20 @@ def _cap_output(shell, limit: int) -> None:
     shell.events.register("post_run_cell", report)
 
 
+def _release_memory(result=None) -> None:
+    """After a MemoryError, drop the traceback: its frames hold what filled the memory, and
+    every later cell would run out of memory too."""
+    error = getattr(result, "error_in_exec", None)
+    if isinstance(error, MemoryError):
+        error.__traceback__ = None
+        sys.last_traceback = None
+        if hasattr(sys, "last_exc"):
+            sys.last_exc = None
+        import gc
+
+        gc.collect()
+
+
 def install_module_guard() -> None:
     """Called once in the kernel (IPKernelApp.exec_lines), before the notebook's first cell."""
     settings = _state["settings"]
@@ -248,7 +262,10 @@ def install_module_guard() -> None:
 
     shell = get_ipython()
     if shell is not None:
+        # before every cell, and as soon as one ends (the kernel's own threads use builtins too)
         shell.events.register("pre_run_cell", lambda *_: guard.restore())
+        shell.events.register("post_execute", lambda *_: guard.restore())
+        shell.events.register("post_run_cell", _release_memory)
 
         def no_exit(*_args, **_kwargs):
             # exit()/quit() would shut the kernel down just after the cell, and the next

@@ -19,7 +19,10 @@ import sys
 def apply_limits(settings: dict) -> None:
     memory, nproc, fsize = settings.get("memory"), settings.get("nproc"), settings.get("file_size")
     if memory:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        # RLIMIT_DATA counts the memory a process writes to (heap, arrays), not the ~1 GiB of
+        # address space a kernel reserves for libraries and thread stacks: a notebook gets its
+        # full limit; the grader's watchdog adds up the resident memory of all its processes.
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     if nproc:
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     if fsize:
@@ -56,7 +59,9 @@ def main() -> None:
         settings = json.load(fh)
     apply_limits(settings)
     if os.geteuid() == 0 and settings.get("uid") is not None:
-        os.chmod("/tmp", 0o1777)
+        for shared in ("/tmp", "/dev/shm"):  # the sandbox's own, empty: multiprocessing needs /dev/shm
+            if os.path.isdir(shared):
+                os.chmod(shared, 0o1777)
     drop_privileges(settings.get("uid"))
     prepare_home(settings)
 

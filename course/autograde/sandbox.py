@@ -71,7 +71,7 @@ def python_paths(root: Path) -> list[Path]:
 
 @dataclass
 class Limits:
-    memory: int                 # bytes: address space of each process, resident total of the sandbox
+    memory: int                 # bytes: data of each process (RLIMIT_DATA), resident total of the sandbox
     processes: int              # processes besides the kernel
     file_size: int              # bytes
     cell_timeout: int
@@ -156,7 +156,7 @@ class Sandbox:
                 args += ["--ro-bind", path, path]
         for path in ETC_FILES:
             args += ["--ro-bind-try", path, path]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp"]
         read_only = python_paths(self.root) + [self.root / "course"] + list(self.read_only)
         if self.shared_dir:
             read_only.append(self.shared_dir)
