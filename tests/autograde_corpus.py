@@ -8,7 +8,6 @@ temporary course folder by the tests.
 from __future__ import annotations
 
 import copy
-import json
 
 import nbformat
 
@@ -16,6 +15,10 @@ from course.build import apply_change
 
 ASSIGNMENT = "02_moons"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+KINDS = ["endless_loop", "ignores_interrupt", "memory_bomb", "fork_bomb", "os_exit", "killed_kernel", "sys_exit",
+         "quit_kernel", "import_error", "deleted_test_cells", "edited_test_cell", "renamed_notebook", "not_json",
+         "empty_file", "huge_output", "big_file", "reads_hidden_tests", "reads_gradebook", "writes_outside",
+         "network", "monkeypatch_numpy", "monkeypatch_helpers", "prints_test_source", "shadows_modules"]
 
 
 def _cell(nb, grade_id):
@@ -189,4 +192,4 @@ def write(folder, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-__all__ = ["ASSIGNMENT", "NOTEBOOK", "corpus", "write", "json"]
+__all__ = ["ASSIGNMENT", "KINDS", "NOTEBOOK", "corpus", "write"]

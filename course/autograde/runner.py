@@ -316,6 +316,7 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
     for name in notebooks:
         nb = nbformat.read(staged / name, as_version=4)
         state["tamper"] += tamper.scan_notebook(nb, locked_ids=None)
+    state["tamper"] += tamper.shadowing_files(staged)
 
     c = copy.deepcopy(cfg)
     c.CourseDirectory.submitted_directory = STAGING

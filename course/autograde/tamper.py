@@ -37,6 +37,7 @@ KINDS = {
     "network": "opens network connections",
     "process": "starts processes",
     "exit": "stops or signals its own kernel",
+    "shadow": "ships files named like installed modules",
 }
 
 
@@ -186,6 +187,32 @@ def scan_notebook(nb, locked_ids: set[str] | None = None) -> list[dict]:
         for kind, line, detail in visitor.found:
             findings.append({"kind": KINDS[kind], "cell": name, "line": line, "detail": detail, "how": "code"})
     return _dedupe(findings)
+
+
+def shadowing_files(folder) -> list[dict]:
+    """Python files or packages in a submission named like a module the environment provides.
+
+    The grading kernel imports the environment's first, so they cannot replace numpy or the
+    grading helpers; they are still worth a look."""
+    import importlib.util
+    from pathlib import Path
+
+    out = []
+    for path in sorted(Path(folder).iterdir()):
+        if path.suffix == ".py":
+            name = path.stem
+        elif path.is_dir() and (path / "__init__.py").exists():
+            name = path.name
+        else:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if name == "course" or (spec is not None and spec.origin not in (None, str(path))):
+            out.append({"kind": KINDS["shadow"], "cell": None, "line": None,
+                        "detail": path.name + ("/" if path.is_dir() else ""), "how": "files"})
+    return out
 
 
 def from_events(events: list[dict]) -> list[dict]:
