@@ -292,6 +292,14 @@ class SandboxedExecute(Execute):
                     rss += proc.memory_info().rss
                 except psutil.Error:
                     pass
+            if rss > limits.memory:
+                # forked processes share their pages: count each page once (proportional set size)
+                rss = 0
+                for proc in procs:
+                    try:
+                        rss += proc.memory_full_info().pss
+                    except (psutil.Error, AttributeError):
+                        pass
             if len(children) > limits.processes:
                 self._watchdog_limit = "processes"
                 self._watchdog_reason = (f"This cell started more than {limits.processes} processes at once "

@@ -300,6 +300,7 @@ class LockedGetGrades(GetGrades):
 
 def hidden_lines(regions: list[str]) -> list[str]:
     lines = {line.strip() for region in regions for line in region.splitlines()}
+    lines |= {"### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"}
     return sorted((line for line in lines if len(line) >= 12 and re.search(r"[A-Za-z0-9]", line)),
                   key=len, reverse=True)
 
