@@ -74,6 +74,10 @@ class Refused(SystemExit):
 # --- configuration --------------------------------------------------------------------------
 
 def course_config(root: Path, overrides: dict | None = None) -> Config:
+    # nbgrader runs `alembic` by name when it creates a gradebook: this interpreter's tools first
+    bindir = os.path.dirname(sys.executable)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
     cfg = load_config(root)
     cfg.CourseDirectory.root = str(root)
     if overrides:
@@ -476,6 +480,8 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
     db_url = db_url_of(cfg, root)
     outcomes: list[Outcome] = []
     with run_lock(root):
+        # left over by a killed run: nobody else can be using it (we hold the run lock)
+        shutil.rmtree(root / STAGING, ignore_errors=True)
         (root / STAGING).mkdir(parents=True, exist_ok=True)
         notebooks = assignment_notebooks(root, cfg, todo, log)
         jobs = discover(root, cfg, notebooks, students)
@@ -502,6 +508,7 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
         finally:
             if shared is not None:
                 shutil.rmtree(shared.parent, ignore_errors=True)
+            shutil.rmtree(root / STAGING, ignore_errors=True)
         grading = time.monotonic()
         result = RunResult(outcomes, skipped, 0.0)
         if report:
@@ -579,9 +586,17 @@ def _run_pool(root: Path, overrides: dict, sandboxed: bool, shared: Path | None,
 
 
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
-    for process in list(getattr(pool, "_processes", {}).values()):
+    """Stop the workers now (their kernels die with them: bwrap --die-with-parent)."""
+    import psutil
+
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for process in workers:
         with contextlib.suppress(Exception):
             process.kill()
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            if any("spawn_main" in part for part in child.cmdline()):
+                child.kill()
     with contextlib.suppress(Exception):
         pool.shutdown(wait=False, cancel_futures=True)
 
