@@ -52,6 +52,9 @@ def kernel_env(root: Path) -> dict[str, str]:
     """Environment for notebook kernels: the course package importable from `root`."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    # nbgrader runs the `alembic` command by name: find it beside this interpreter even when the
+    # virtualenv is not activated (`.venv/bin/course build`).
+    env["PATH"] = os.pathsep.join(filter(None, [os.path.dirname(sys.executable), env.get("PATH")]))
     env.setdefault("MPLBACKEND", "Agg")
     return env
 
