@@ -52,6 +52,52 @@ def decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray
     return ax
 
 
+def draw_network(layer_sizes: Sequence[int], ax=None, title: str = "A neural network",
+                 bias: bool = False, backward: bool = False,
+                 layer_names: Sequence[str] | None = None):
+    """A fully connected network as circles and lines, input on the left.
+
+    layer_sizes: units per layer, e.g. [2, 4, 1]. bias: draw the "+1" node that feeds every
+    layer after the input. backward: draw the weights as arrows pointing back to the input, the
+    way gradients flow in backpropagation.
+    """
+    gap = 1.6  # horizontal distance between layers
+    ax = _axes(ax, figsize=(1.6 * len(layer_sizes) + 1.5, 3.8))
+    names = list(layer_names or ["input"] + ["hidden"] * (len(layer_sizes) - 2) + ["output"])
+    top = (max(layer_sizes) - 1) / 2
+    bottom = -top - (1.0 if bias else 0.0)
+    units = [[(i * gap, y) for y in np.linspace(top, -top, size) * (size > 1) + 0]
+             for i, size in enumerate(layer_sizes)]
+    units = [[(x, y * (size - 1) / max(max(layer_sizes) - 1, 1)) for x, y in layer]
+             for layer, size in zip(units, layer_sizes)]
+    edge = dict(color="tab:red" if backward else "0.55", lw=0.8)
+    for i in range(len(layer_sizes) - 1):
+        sources = units[i] + ([(i * gap, bottom)] if bias else [])
+        for (x0, y0) in sources:
+            for (x1, y1) in units[i + 1]:
+                if backward:
+                    ax.annotate("", xy=(x0 + 0.17, y0), xytext=(x1 - 0.17, y1),
+                                arrowprops=dict(arrowstyle="->", shrinkA=0, shrinkB=0, **edge))
+                else:
+                    ax.plot([x0, x1], [y0, y1], zorder=1, **edge)
+        if bias:
+            ax.add_patch(plt.Circle((i * gap, bottom), 0.17, facecolor="0.9", edgecolor="k", zorder=2))
+            ax.text(i * gap, bottom, "+1", ha="center", va="center", fontsize=8, zorder=3)
+    for i, layer in enumerate(units):
+        colour = "tab:blue" if i == 0 else "tab:orange" if i == len(units) - 1 else "tab:green"
+        for (x, y) in layer:
+            ax.add_patch(plt.Circle((x, y), 0.17, facecolor=colour, edgecolor="k", zorder=2))
+        ax.text(i * gap, bottom - 0.45, f"{names[i]} ({len(layer)})", ha="center", va="top", fontsize=9)
+    ax.set_xlim(-0.6, (len(layer_sizes) - 1) * gap + 0.6)
+    ax.set_ylim(bottom - 1.0, top + 0.5)
+    ax.set_aspect("equal")
+    ax.set(title=title, xlabel="gradients flow right to left" if backward else "input to output",
+           ylabel="units")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
 def xor_picture(ax=None, title: str = "XOR: y = x1 XOR x2"):
     """The four corners of the unit square coloured by their XOR label, each annotated with it:
     no straight line puts the two red corners on one side and the two blue ones on the other."""
