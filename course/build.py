@@ -54,9 +54,6 @@ def kernel_env(root: Path) -> dict[str, str]:
     # nbgrader runs `alembic` and kernels run `python` by name: this interpreter's tools come first.
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
-    # nbgrader runs the `alembic` command by name: find it beside this interpreter even when the
-    # virtualenv is not activated (`.venv/bin/course build`).
-    env["PATH"] = os.pathsep.join(filter(None, [os.path.dirname(sys.executable), env.get("PATH")]))
     env.setdefault("MPLBACKEND", "Agg")
     return env
 
