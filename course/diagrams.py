@@ -125,14 +125,14 @@ def draw_network(step: str | None = None, ax=None, title: str | None = None):
             fontsize=9, color="#555555")
 
     if direction:
-        start, end = (0.2, -4.05), (8.4, -4.05)
+        start, end = (0.2, -4.5), (8.4, -4.5)
         if direction == "backward":
             start, end = end, start
         _arrow(ax, start, end, color, width=1.2, linestyle="--")
-        ax.text(4.3, -3.95, f"{direction} pass", ha="center", va="bottom", fontsize=9, color=color)
+        ax.text(4.3, -4.42, f"{direction} pass", ha="center", va="bottom", fontsize=9, color=color)
 
     ax.set_xlim(-0.8, 9.4)
-    ax.set_ylim(-4.3, 3.4)
+    ax.set_ylim(-4.7, 3.4)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title or (f"Where are we? {caption}" if step else caption), fontsize=12,
