@@ -299,6 +299,10 @@ TESTS = {
 # yhat_ridge is computed from mdl, x_expanded from x3: re-run them after swapping those in.
 RERUN = {"mdl": ["yhat_ridge"], "x3": ["x_expanded"]}
 
+# test_x_expanded checks x_expanded against the student's own x3 (a relation, so a wrong x3
+# costs only x3's point); RERUN above proves it with every wrong x3.
+READS = {"test_x_expanded": ["x3"]}
+
 MISTAKES = [
     ("x3", "x1 OR x2, as the document writes"),
     ("compute_dl_dyhat", "derivative of the summed loss"),
