@@ -84,3 +84,77 @@ def is_test_cell(cell) -> bool:
 
 def code_cells(nb: nbformat.NotebookNode) -> list:
     return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def names_in(source: str) -> tuple[set[str], set[str], set[str]]:
+    """(names a cell binds, names it reads as it runs, names its functions read when called).
+
+    Python's own symbol tables tell a function's parameters and locals from the globals it
+    reads, so `def add_bias(X): ...` reads `np` when called, not the notebook's `X`.
+    IPython syntax (magics) allowed.
+    """
+    import symtable
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        top = symtable.symtable(TransformerManager().transform_cell(source), "<cell>", "exec")
+    except SyntaxError:
+        return set(), set(), set()
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    now = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    later = set()
+    todo = list(top.get_children())
+    while todo:
+        table = todo.pop()
+        todo.extend(table.get_children())
+        later |= {s.get_name() for s in table.get_symbols() if s.is_referenced() and s.is_global()}
+        bound |= {s.get_name() for s in table.get_symbols() if s.is_declared_global() and s.is_assigned()}
+    return bound, now, later
+
+
+class Dependencies:
+    """Which cells a test cell's result depends on, following the notebook's names in order.
+
+    A name read as a cell runs means the latest earlier cell that bound it; a name read inside a
+    function means the binding in force when the test calls it, unless the test swapped it for a
+    trusted version (`use_trusted`/`replaced`).
+    """
+
+    def __init__(self, sources: list[str]):
+        self.cells = [names_in(source) for source in sources]
+
+    def _binder(self, name: str, before: int) -> int | None:
+        for index in range(min(before, len(self.cells)) - 1, -1, -1):
+            if name in self.cells[index][0]:
+                return index
+        return None
+
+    def cells_behind(self, position: int, source: str, swapped: set[str] = frozenset()) -> set[int]:
+        """Indices of the cells whose code can change the result of `source` run at `position`."""
+        bound, now, later = names_in(source)
+        seen: set[int] = set()
+        todo = [(name, position) for name in (now | later) - bound - set(swapped)]
+        while todo:
+            name, at = todo.pop()
+            index = self._binder(name, at)
+            if index is None or index in seen:
+                continue
+            seen.add(index)
+            _, cell_now, cell_later = self.cells[index]
+            todo += [(n, index) for n in cell_now]
+            todo += [(n, position) for n in cell_later - set(swapped)]  # run when the test calls it
+        return seen
+
+
+def trusted_names(source: str) -> set[str]:
+    """Names a test cell swaps for trusted versions with use_trusted(...) or replaced(...)."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    names = set()
+    for node in ast.walk(ast.parse(TransformerManager().transform_cell(source))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("use_trusted", "replaced"):
+            names |= {k.arg for k in node.keywords if k.arg}
+    return names
