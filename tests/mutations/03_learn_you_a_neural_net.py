@@ -3,10 +3,6 @@
 A change is (old, new) replaced in the answer key's cell, or a whole new cell.
 """
 
-# The NN cell defines the class: swapping it in makes a new class, so the cells that add its
-# methods, and the subclass, run again after it.
-RERUN = {"NN": ["NN_forward", "NN_backward", "NN_fit", "NN_predict", "EarlyStoppingNN"]}
-
 WRONG = {
     "train_loop": {
         "gradient ascent (error sign flipped)": ("(layer2 - Y)", "(Y - layer2)"),
@@ -29,14 +25,14 @@ WRONG = {
         "identity slope 0": ("lambda a: np.ones_like(a)", "lambda a: np.zeros_like(a)"),
         "relu as absolute value": ("lambda z: np.maximum(z, 0)", "np.abs"),
     },
-    "NN": {
-        "BaseEstimator before the mixin": ("class NN(base.ClassifierMixin, base.BaseEstimator):",
-                                           "class NN(base.BaseEstimator, base.ClassifierMixin):"),
-        "copies layers in __init__": ("self.layers = layers", "self.layers = list(layers)"),
+    "NN_init": {
+        "copies layers": ("self.layers = layers", "self.layers = list(layers)"),
         "fitted attribute set in __init__": ("self.random_state = random_state",
-                                             "self.random_state = random_state\n        self.betas_ = []"),
+                                             "self.random_state = random_state\n    self.betas_ = []"),
         "learning rate stored under another name": ("self.lr = lr", "self.learning_rate = lr"),
-        "lr converted in __init__": ("self.lr = lr", "self.lr = float(lr)"),
+        "lr converted to float": ("self.lr = lr", "self.lr = float(lr)"),
+        "defaults of scikit-learn's MLP": ("def __init__(self, layers, lr=1.0, n_iter=1000, random_state=None):",
+                                           "def __init__(self, layers, lr=0.001, n_iter=200, random_state=None):"),
     },
     "NN_forward": {
         "no activation": ("kind.fn(activations[-1] @ betas)", "activations[-1] @ betas"),
@@ -116,11 +112,13 @@ RIGHT = {
             "    __reduce_ex__ = enum.pickle_by_enum_name\n\n\n"
             "K = LayerKind\n"),
     },
-    "NN": {
+    "NN_init": {
         "one tuple assignment": (
-            "        self.layers = layers\n        self.lr = lr\n        self.n_iter = n_iter\n"
-            "        self.random_state = random_state",
-            "        self.layers, self.lr, self.n_iter, self.random_state = layers, lr, n_iter, random_state"),
+            "    self.layers = layers\n    self.lr = lr\n    self.n_iter = n_iter\n    self.random_state = random_state",
+            "    self.layers, self.lr, self.n_iter, self.random_state = layers, lr, n_iter, random_state"),
+        "vars(self).update": (
+            "    self.layers = layers\n    self.lr = lr\n    self.n_iter = n_iter\n    self.random_state = random_state",
+            "    vars(self).update(layers=layers, lr=lr, n_iter=n_iter, random_state=random_state)"),
     },
     "NN_forward": {
         "functools.reduce": (
