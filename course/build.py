@@ -55,7 +55,8 @@ def kernel_env(root: Path) -> dict[str, str]:
     # nbgrader runs `alembic` and kernels run `python` by name: this interpreter's tools come first.
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
-    env.setdefault("MPLBACKEND", "Agg")
+    # Kernels draw with ipykernel's inline backend, so answer keys keep their figures.
+    env.pop("MPLBACKEND", None)
     return env
 
 
@@ -136,6 +137,8 @@ def generate(root: Path, assignment: str) -> None:
         path = root / folder / assignment / notebook_name(assignment)
         nb = nbformat.read(path, as_version=4)
         nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+        for cell in nb.cells:  # execution timestamps would change the file at every build
+            cell.metadata.pop("execution", None)
         if folder == "solutions":
             nb.metadata["course"] = {"source_sha256": source_digest(root, assignment)}
         nbformat.write(nb, path)

@@ -113,26 +113,41 @@ def names_in(source: str) -> tuple[set[str], set[str], set[str]]:
     return bound, now, later
 
 
+def statements(source: str) -> list[str]:
+    """A cell's top-level statements as separate sources (IPython syntax turned into Python)."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return [source]
+    return [ast.unparse(node) for node in tree.body]
+
+
 class Dependencies:
     """Which cells a test cell's result depends on, following the notebook's names in order.
 
-    A name read as a cell runs means the latest earlier cell that bound it; a name read inside a
-    function means the binding in force when the test calls it, unless the test swapped it for a
-    trusted version (`use_trusted`/`replaced`).
+    Statement by statement: a name read as a statement runs means the latest earlier statement
+    that bound it; a name read inside a function means the binding in force when the test calls
+    it, unless the test swapped it for a trusted version (`use_trusted`/`replaced`).
     """
 
     def __init__(self, sources: list[str]):
-        self.cells = [names_in(source) for source in sources]
+        self.units = [(cell, names_in(stmt)) for cell, source in enumerate(sources)
+                      for stmt in statements(source)]
 
     def _binder(self, name: str, before: int) -> int | None:
-        for index in range(min(before, len(self.cells)) - 1, -1, -1):
-            if name in self.cells[index][0]:
+        for index in range(min(before, len(self.units)) - 1, -1, -1):
+            if name in self.units[index][1][0]:
                 return index
         return None
 
-    def cells_behind(self, position: int, source: str, swapped: set[str] = frozenset()) -> set[int]:
-        """Indices of the cells whose code can change the result of `source` run at `position`."""
+    def cells_behind(self, cell: int, source: str, swapped: set[str] = frozenset()) -> set[int]:
+        """Indices of the cells whose code can change the result of `source` run as cell `cell`."""
         bound, now, later = names_in(source)
+        position = next((i for i, (c, _) in enumerate(self.units) if c >= cell), len(self.units))
         seen: set[int] = set()
         todo = [(name, position) for name in (now | later) - bound - set(swapped)]
         while todo:
@@ -141,10 +156,10 @@ class Dependencies:
             if index is None or index in seen:
                 continue
             seen.add(index)
-            _, cell_now, cell_later = self.cells[index]
-            todo += [(n, index) for n in cell_now]
-            todo += [(n, position) for n in cell_later - set(swapped)]  # run when the test calls it
-        return seen
+            _, (_, unit_now, unit_later) = self.units[index]
+            todo += [(n, index) for n in unit_now]
+            todo += [(n, position) for n in unit_later - set(swapped)]  # run when the test calls it
+        return {self.units[i][0] for i in seen}
 
 
 def trusted_names(source: str) -> set[str]:
