@@ -93,11 +93,23 @@ def table(rows: list[Score]) -> str:
     return "\n".join(lines)
 
 
+def forget_examples(root: Path, assignment: str, course_id: str = "nn-from-scratch") -> None:
+    """Remove the example students' earlier grades of `assignment` from the gradebook, so that
+    an edited source notebook can be recorded again (nbgrader refuses while submissions exist)."""
+    with Gradebook(db_url(root), course_id) as gb:
+        for student in EXAMPLE_STUDENTS:
+            try:
+                gb.remove_submission(assignment, student)
+            except MissingEntry:
+                pass
+
+
 def run(root: Path, assignments: list[str] | None = None, log=print) -> list[Score]:
     """Autograde the example submissions, write their feedback, return the scores."""
     todo = assignments or available_assignments(root)
     copy_examples(root, todo)
     for assignment in todo:
+        forget_examples(root, assignment)
         # generate_assignment records the assignment's cells in the gradebook; autograde needs them.
         nbgrader(root, "generate_assignment", assignment, "--force")
         log(f"{assignment}: autograding {', '.join(EXAMPLE_STUDENTS)}")
