@@ -103,7 +103,7 @@ class Sandbox:
             "HOME": "/tmp/home",
             "USER": "student",
             "LANG": os.environ.get("LANG", "C.UTF-8"),
-            "MPLBACKEND": "Agg",
+            # no MPLBACKEND: ipykernel's inline backend keeps the student's figures for the feedback
             "MPLCONFIGDIR": "/tmp/home/.matplotlib",
             "PYTHONDONTWRITEBYTECODE": "1",
             # parallelism is across submissions: one BLAS thread per kernel
