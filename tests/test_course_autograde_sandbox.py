@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograde_support import Listener, make_course
+from autograde_support import TINY, Listener, make_course, submit, tiny_assignment, tiny_submission
 from course.autograde import runner, sandbox
 from course.autograde.config import CourseAutograde
 from course.autograde.runner import Refused
@@ -233,6 +233,13 @@ def test_no_sandbox_means_a_refusal_with_the_reason(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "BWRAP", "bwrap-is-not-installed-here")
     reason = sandbox.probe()
     assert reason and "apt-get install bubblewrap" in reason
+    tiny_assignment(root)
+    submit(root, "good", TINY, {f"{TINY}.ipynb": tiny_submission()})
     with pytest.raises(Refused) as refused:
-        runner.run(root, ["02_moons"], log=lambda *_: None)
+        runner.run(root, [TINY], log=lambda *_: None)
     assert "--unsafe-no-sandbox" in str(refused.value) and "bubblewrap" in str(refused.value)
+    assert not (root / "gradebook.db").exists(), "a refused run touches nothing"
+    log: list[str] = []
+    result = runner.run(root, [TINY], unsafe_no_sandbox=True, log=log.append)
+    assert any("WITHOUT a sandbox" in line for line in log)
+    assert [(o.student, o.status, o.score) for o in result.outcomes] == [("good", "graded", 3.0)]

@@ -20,7 +20,7 @@ from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.converters.base import BaseConverter
 from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
                                     LimitOutput, OverwriteKernelspec)
-from traitlets import Any, Dict, List, Unicode
+from traitlets import Any, List, Unicode
 
 from . import journal
 from .execute import SandboxedExecute

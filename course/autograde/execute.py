@@ -25,7 +25,6 @@ from pathlib import Path
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
-from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Any
 
@@ -370,6 +369,3 @@ class SandboxedExecute(Execute):
             event["cell"] = self._cell_name(index) if index is not None else None
             self.events.append(event)
 
-
-def is_test_cell(cell) -> bool:
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)

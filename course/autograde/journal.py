@@ -16,7 +16,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import random
 import time
 from datetime import datetime, timezone
@@ -139,10 +138,3 @@ def forget(db_url: str, keys: list[tuple[str, str]]) -> None:
     finally:
         engine.dispose()
 
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except OSError:
-        return False

@@ -58,7 +58,7 @@ def main() -> None:
     with open(settings_path) as fh:
         settings = json.load(fh)
     apply_limits(settings)
-    if os.geteuid() == 0 and settings.get("uid") is not None:
+    if os.geteuid() == 0 and settings.get("uid") is not None and settings.get("sandboxed"):
         for shared in ("/tmp", "/dev/shm"):  # the sandbox's own, empty: multiprocessing needs /dev/shm
             if os.path.isdir(shared):
                 os.chmod(shared, 0o1777)

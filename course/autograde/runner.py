@@ -33,7 +33,7 @@ import traceback
 import warnings
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -41,7 +41,7 @@ import nbformat
 from traitlets.config import Config
 
 from . import journal
-from .config import CourseAutograde, load_config, parse_size
+from .config import CourseAutograde, load_config
 
 STAGING = ".autograde/staging"
 
@@ -99,7 +99,8 @@ def make_sandbox(root: Path, settings: CourseAutograde, enabled: bool, shared_di
         output_bytes=settings.bytes("max_output_bytes"),
         notebook_output_bytes=settings.bytes("max_notebook_output_bytes"),
         kernel_restarts=settings.max_kernel_restarts, kill_leftovers=settings.kill_leftover_processes)
-    uid = settings.uid_base + os.getpid() if os.geteuid() == 0 else None
+    # as root, each worker's kernels run as a uid of their own (only inside the sandbox)
+    uid = settings.uid_base + os.getpid() if os.geteuid() == 0 and enabled else None
     return Sandbox(root=root, limits=limits, enabled=enabled, read_only=[Path(p) for p in settings.read_only_paths],
                    env=dict(settings.env), guarded_modules=list(settings.guarded_modules), uid=uid,
                    shared_dir=shared_dir)
@@ -614,10 +615,6 @@ def _progress(outcome: Outcome, done: int, total: int) -> str:
     return text
 
 
-def outcome_dict(outcome: Outcome) -> dict:
-    return asdict(outcome)
-
-
 def parse_overrides(pairs: list[str]) -> dict:
     """--set CourseAutograde.cell_timeout=30 style overrides."""
     out: dict = {}
@@ -631,5 +628,3 @@ def parse_overrides(pairs: list[str]) -> dict:
         out.setdefault(section, {})[name] = parsed
     return out
 
-
-assert parse_size("1K") == 1024

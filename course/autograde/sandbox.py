@@ -136,6 +136,7 @@ class Sandbox:
             "allowed": allowed,
             "guarded_modules": self.guarded_modules,
             "font_cache": str(self.shared_dir / "matplotlib") if self.shared_dir else None,
+            "sandboxed": self.enabled,
         }
 
     def bwrap_args(self, workdir: Path, rundir: Path) -> list[str]:
@@ -303,15 +304,18 @@ class SandboxKernelManager(AsyncKernelManager):
             os.chmod(self.rundir / "settings.json", 0o644)
         self._log_file = open(self.rundir.parent / f"{self.rundir.name}.log", "wb")
         kw["stdout"] = kw["stderr"] = self._log_file
-        kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        if self.sandbox.enabled:
+            kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # bwrap sets the kernel's own
+        else:  # --unsafe-no-sandbox: the same environment, with a home of its own
+            env = self.sandbox.kernel_env(workdir)
+            env.update(HOME=str(self.rundir / "home"), MPLCONFIGDIR=str(self.rundir / "home" / ".matplotlib"))
+            kw["env"] = env
         kw["cwd"] = str(workdir)
         self.kernel_cmd_used = kernel_cmd
         return kernel_cmd, kw
 
-    def _kernel_spec_interrupt(self):  # pragma: no cover - documentation only
-        """Interrupts go over the control channel: a signal would reach bwrap, not the kernel."""
-
     async def _async_interrupt_kernel(self) -> None:
+        """Interrupts go over the control channel: a signal would reach bwrap, not the kernel."""
         if not self.has_kernel:
             raise RuntimeError("Cannot interrupt kernel. No kernel is running!")
         msg = self.session.msg("interrupt_request", content={})

@@ -9,7 +9,6 @@ the hidden tests always run from the gradebook's copy, and the guard undoes patc
 from __future__ import annotations
 
 import ast
-import builtins
 import re
 
 HELPERS = {"call", "expect", "expect_close", "expect_equal", "expect_gradient", "expect_shape",
@@ -249,5 +248,3 @@ def _dedupe(findings: list[dict]) -> list[dict]:
             out.append(f)
     return out
 
-
-assert TEST_BUILTINS <= set(dir(builtins)) | {"print"}
