@@ -148,11 +148,20 @@ def histogram(report: dict, path: Path) -> None:
 
     totals = [t for t in report["totals"].values() if t is not None]
     maximum = report["max_score"] or 1
+    manual = sum(e["points"] for e in report["exercises"] if e["kind"] == "manual")
     fig, ax = plt.subplots(figsize=(7, 4))
     bins = [x - 0.5 for x in range(0, int(maximum) + 2)] if maximum <= 40 else 20
-    ax.hist(totals, bins=bins, color="#4c72b0", edgecolor="white")
+    ax.hist(totals, bins=bins, color="#4c72b0", edgecolor="white", label="students")
+    if totals:
+        mean = sum(totals) / len(totals)
+        ax.axvline(mean, color="#c44e52", linestyle="--", label=f"mean {mean:.1f}")
+    if manual:
+        ax.axvline(maximum - manual, color="grey", linestyle=":",
+                   label=f"all autograded points ({maximum - manual:g})")
+    ax.legend(loc="upper left")
     ax.set_title(f"{report['assignment']}: total scores of {len(totals)} submission(s)")
-    ax.set_xlabel(f"total score (of {maximum:g} points; manual grades count once given)")
+    ax.set_xlabel(f"total score of {maximum:g} points"
+                  + (f" ({manual:g} graded by hand count once given)" if manual else ""))
     ax.set_ylabel("students")
     ax.set_xlim(-0.5, maximum + 0.5)
     ax.yaxis.get_major_locator().set_params(integer=True)
