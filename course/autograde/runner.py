@@ -106,17 +106,26 @@ def make_sandbox(root: Path, settings: CourseAutograde, enabled: bool, shared_di
                    shared_dir=shared_dir)
 
 
-def prepare_shared_dir() -> Path:
-    """A run-wide folder, read-only in every sandbox: matplotlib's font cache, built once."""
-    base = Path(tempfile.mkdtemp(prefix="cag", dir="/tmp"))
+def prepare_shared_dir(root: Path) -> Path:
+    """A run-wide folder, read-only in every sandbox: matplotlib's font cache.
+
+    Kernels start with a home of their own, where matplotlib would rebuild its font cache (and
+    say so on stderr) every time; it is built once per course folder and copied in instead.
+    """
+    import subprocess
+
+    cache = journal.state_dir(root) / "matplotlib"
+    if not any(cache.glob("fontlist-*.json")):
+        cache.mkdir(exist_ok=True)
+        env = dict(os.environ, MPLCONFIGDIR=str(cache), MPLBACKEND="Agg")
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
+                       capture_output=True, timeout=300)
+    base = Path(tempfile.mkdtemp(prefix="cag", dir="/tmp"))  # short: ZMQ's IPC paths are limited
     os.chmod(base, 0o711)
     shared = base / "shared"
     (shared / "matplotlib").mkdir(parents=True)
-    env = dict(os.environ, MPLCONFIGDIR=str(shared / "matplotlib"), MPLBACKEND="Agg")
-    import subprocess
-
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
-                   capture_output=True, timeout=300)
+    for path in cache.glob("fontlist-*.json"):
+        shutil.copy(path, shared / "matplotlib" / path.name)
     for path in [shared, *shared.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return shared
@@ -502,7 +511,7 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
         log(f"{len(jobs)} submission(s) of {', '.join(todo)}: {len(skipped)} already graded, "
             f"{to_grade} to grade with {max(1, min(n_workers, len(pending)))} worker(s)"
             + ("" if sandboxed else " WITHOUT sandbox") + ".")
-        shared = prepare_shared_dir() if pending else None
+        shared = prepare_shared_dir(root) if pending else None
         setup = time.monotonic()
         try:
             outcomes = _run_pool(root, overrides or {}, sandboxed, shared, pending, n_workers, log)
