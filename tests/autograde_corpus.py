@@ -70,8 +70,12 @@ def _probe(root_path: str, tries: dict[str, str]) -> str:
     return "\n".join(lines).replace("ROOT", root_path)
 
 
-def corpus(complete, mistakes, wrong: dict, root: str, port: int) -> dict[str, tuple[dict, object]]:
-    """{student: (files, lost)}; `lost` is the set of test cells lost vs. complete, or None (all)."""
+def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> dict[str, tuple[dict, object]]:
+    """{student: (files, lost)}; `lost` is the set of test cells lost vs. complete, or None (all).
+
+    Most kinds start from the complete submission, to show they keep the points of everything
+    else; the probes of the sandbox start from the untouched one (quicker: nothing to train).
+    """
     out = {}
 
     def variant(name, lost, change, base=complete):
@@ -125,30 +129,30 @@ def corpus(complete, mistakes, wrong: dict, root: str, port: int) -> dict[str, t
             lambda nb: _prepend(nb, "sigmoid", "for _ in range(1_000_000):\n    print('x' * 99)"))
     variant("big_file", set(), lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
         "with open('big.bin', 'wb') as fh:\n    fh.write(b'0' * (300 << 20))")))
-    variant("reads_hidden_tests", set(), lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
+    variant("reads_hidden_tests", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
         "relative": "open('../../../source/02_moons/02_moons.ipynb').read()",
         "absolute": "open('ROOT/source/02_moons/02_moons.ipynb').read()",
         "solutions": "open('ROOT/solutions/02_moons/02_moons.ipynb').read()",
         "listdir": "assert 'source' in _os.listdir('ROOT'), _os.listdir('ROOT')",
-    }))))
-    variant("reads_gradebook", set(), lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
+    }))), base=untouched)
+    variant("reads_gradebook", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
         "relative": "open('../../../gradebook.db', 'rb').read()",
         "sqlite": "import sqlite3\nsqlite3.connect('file:ROOT/gradebook.db?mode=ro', uri=True)"
                   ".execute('select * from grade').fetchall()",
         "other_student": "open('../../../submitted/complete/02_moons/02_moons.ipynb').read()",
         "home": "open(_os.path.expanduser('~root/.bashrc')).read()",
-    }))))
-    variant("writes_outside", set(), lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
+    }))), base=untouched)
+    variant("writes_outside", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
         "gradebook": "open('ROOT/gradebook.db', 'w').write('pwned')",
         "relative": "open('../../../pwned.txt', 'w').write('pwned')",
         "other_student": "open('../complete/pwned.txt', 'w').write('pwned')",
         "tmp": "open('/tmp/pwned.txt', 'w').write('pwned')",
-    }))))
-    variant("network", set(), lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
+    }))), base=untouched)
+    variant("network", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
         "loopback": f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=5).sendall(b'pwned')",
         "internet": "import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=5)",
         "dns": "import socket\nsocket.getaddrinfo('pypi.org', 443)",
-    }))))
+    }))), base=untouched)
 
     def patch_numpy(nb):
         mutate(nb, "sigmoid", "sign flipped")

@@ -74,11 +74,10 @@ def graded_cells(nb) -> dict[str, float]:
 def run(tmp_path_factory):
     root = make_course(tmp_path_factory.mktemp("corpus"), [ASSIGNMENT])
     examples = ROOT / "tests" / "submissions"
-    complete = nbformat.read(examples / "complete" / ASSIGNMENT / NOTEBOOK, as_version=4)
-    mistakes = nbformat.read(examples / "mistakes" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    complete, untouched, mistakes = (nbformat.read(examples / s / ASSIGNMENT / NOTEBOOK, as_version=4) for s in GOOD)
     mutations = load_mutations(ROOT, ASSIGNMENT)
     server = Listener()
-    kinds = corpus(complete, mistakes, mutations.WRONG, str(root), server.port)
+    kinds = corpus(complete, untouched, mistakes, mutations.WRONG, str(root), server.port)
     for student in GOOD:
         folder = root / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
@@ -87,7 +86,6 @@ def run(tmp_path_factory):
         folder = root / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         write(folder, files)
-    gradebook_before = (ROOT / "tests" / "submissions" / "complete" / ASSIGNMENT / NOTEBOOK).read_bytes()
     log: list[str] = []
     try:
         result = runner.run(root, [ASSIGNMENT], workers=2, log=log.append, overrides={
@@ -98,7 +96,7 @@ def run(tmp_path_factory):
     return {
         "root": root, "result": result, "log": "\n".join(log), "kinds": kinds, "server": server,
         "grades": grades("sqlite:///" + str(root / "gradebook.db"), ASSIGNMENT),
-        "tests": autograded_cells, "mutations": mutations, "example_bytes": gradebook_before,
+        "tests": autograded_cells, "mutations": mutations,
         "report": json.loads((root / "reports" / ASSIGNMENT / "report.json").read_text()),
     }
 
