@@ -36,7 +36,7 @@ REASONS = {
     "endless_loop": "ran longer than its time limit",
     "ignores_interrupt": "did not stop when interrupted",
     "memory_bomb": "ran out of memory",
-    "fork_bomb": "processes",
+    "fork_bomb": "process",
     "os_exit": "The kernel died while running this cell (exit code 3)",
     "killed_kernel": "The kernel died while running this cell (killed by signal 9)",
     "sys_exit": "I give up",
