@@ -65,6 +65,7 @@ class Outcome:
     seconds: float = 0.0
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)   # seconds: setup, nbgrader autograde, kernel, feedback
 
 
 class Refused(SystemExit):
@@ -319,6 +320,7 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
     from . import tamper
     from .converters import SandboxedAutograde
 
+    started = time.monotonic()
     submitted = cfg.CourseDirectory.get("submitted_directory") or "submitted"
     staged, notebooks, notes = stage(root, job, submitted)
     state = {"fingerprint": job.fingerprint, "staging_notes": notes, "tamper": []}
@@ -342,13 +344,17 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
     converter.force = True
     converter.job_state = state
     converter.course_root = str(root)
+    prepared = time.monotonic()
     with _cwd(root):
         try:
             converter.start()
         except Exception as error:
             cause = converter.job_error or error
             raise RuntimeError(f"nbgrader autograde failed: {type(cause).__name__}: {cause}") from cause
+    graded = time.monotonic()
     write_feedback(root, cfg, job)
+    timings = {"stage": prepared - started, "autograde": graded - prepared, "feedback": time.monotonic() - graded,
+               "kernel": sum(r.get("seconds") or 0 for r in state.get("notebooks", {}).values())}
     score = max_score = 0.0
     all_notes = list(notes)
     for result in state.get("notebooks", {}).values():
@@ -356,7 +362,8 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
             score += cell["score"] or 0
             max_score += cell["max"] or 0
         all_notes += [f"{n['cell']}: {n['reason']}" for n in result["notes"]]
-    return Outcome(job.assignment, job.student, "graded", score, max_score, notes=all_notes)
+    return Outcome(job.assignment, job.student, "graded", score, max_score, notes=all_notes,
+                   timings={k: round(v, 2) for k, v in timings.items()})
 
 
 def _max_score(root: Path, cfg: Config, job: Job) -> float:
