@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -25,7 +26,8 @@ import pytest
 from autograde_corpus import ASSIGNMENT, KINDS, NOTEBOOK, corpus, write
 from autograde_support import ROOT, Listener, grades, make_course
 from course.autograde import runner
-from course.build import load_mutations, source_notebook
+from course.assignments import notebook_name
+from course.build import available_assignments, load_mutations, source_notebook
 
 GOOD = ("complete", "untouched", "mistakes")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -70,10 +72,17 @@ def graded_cells(nb) -> dict[str, float]:
             if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
 
 
+# The other assignments' answer keys, graded in the same run: the sandbox must not break any.
+OTHERS = [a for a in available_assignments(ROOT) if a != ASSIGNMENT
+          and (ROOT / "tests" / "submissions" / "complete" / a / notebook_name(a)).is_file()]
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    root = make_course(tmp_path_factory.mktemp("corpus"), [ASSIGNMENT])
+    root = make_course(tmp_path_factory.mktemp("corpus"), [ASSIGNMENT] + OTHERS)
     examples = ROOT / "tests" / "submissions"
+    for other in OTHERS:
+        shutil.copytree(examples / "complete" / other, root / "submitted" / "complete" / other)
     complete, untouched, mistakes = (nbformat.read(examples / s / ASSIGNMENT / NOTEBOOK, as_version=4) for s in GOOD)
     mutations = load_mutations(ROOT, ASSIGNMENT)
     server = Listener()
@@ -88,7 +97,7 @@ def run(tmp_path_factory):
         write(folder, files)
     log: list[str] = []
     try:
-        result = runner.run(root, [ASSIGNMENT], workers=2, log=log.append, overrides={
+        result = runner.run(root, [ASSIGNMENT] + OTHERS, workers=2, log=log.append, overrides={
             "CourseAutograde": {"cell_timeout": 45, "notebook_timeout": 900, "interrupt_grace": 8}})
     finally:
         server.close()
@@ -121,8 +130,9 @@ def scores(run, student) -> dict[str, float]:
 
 
 def test_the_run_finishes_with_every_submission_graded(run):
-    outcomes = {o.student: o for o in run["result"].outcomes}
+    outcomes = {o.student: o for o in run["result"].outcomes if o.assignment == ASSIGNMENT}
     assert set(outcomes) == set(GOOD) | set(run["kinds"]), run["log"]
+    assert len(run["result"].outcomes) == len(outcomes) + len(OTHERS)
     assert not run["result"].failed, [(o.student, o.message) for o in run["result"].failed]
     assert set(run["grades"]) == set(outcomes)
     assert "Graded" in run["log"]
@@ -143,6 +153,14 @@ def test_a_bad_submission_gets_what_it_earned_and_no_more(run, student):
     assert scores(run, student) == expected_scores(run, lost)
     autograded = {c: v for c, v in run["grades"][student].items() if c in run["tests"]}
     assert not any(needs for _, _, needs in autograded.values()), "no autograded cell waits for a manual grade"
+
+
+@pytest.mark.parametrize("assignment", OTHERS)
+def test_every_answer_key_gets_full_marks_in_the_sandbox(run, assignment):
+    source = nbformat.read(source_notebook(ROOT, assignment), as_version=4)
+    cells = grades("sqlite:///" + str(run["root"] / "gradebook.db"), assignment)["complete"]
+    lost = {t: cells[t] for t, points in graded_cells(source).items() if cells[t][0] != points}
+    assert not lost, f"{assignment}: the complete example lost points when sandboxed: {lost}"
 
 
 def test_the_corpus_has_at_least_15_kinds(run):
@@ -227,7 +245,7 @@ def test_report_export_and_histogram(run):
     assert sigmoid["common_failure"] and sigmoid["common_failure_count"] >= 2
     csv = (root / "reports" / "grades.csv").read_text().splitlines()
     assert csv[0].startswith("assignment,duedate,timestamp,student_id")
-    assert len(csv) - 1 == len(run["grades"])
+    assert sum(line.startswith(ASSIGNMENT + ",") for line in csv) == len(run["grades"])
     png = (root / "reports" / ASSIGNMENT / "totals.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
 
