@@ -6,10 +6,11 @@ are not notebooks, 100 MB of output, a 300 MB file, reading the hidden tests or 
 writing outside its folder, network connections, monkeypatched numpy and grading helpers,
 printing the test cell's source, files that shadow numpy and the grading helpers) is generated
 from the 02_moons example submissions into a scratch course, and graded with the example
-submissions `complete`, `untouched` and `mistakes` by one run with two workers. Then: the run
-finished; the good submissions have exactly their grades; each bad one has the points it earned
-and no more, with a reason a student can read in its feedback; the tamper report names the
-tamperers and nobody else; no feedback shows a hidden test.
+submissions `complete`, `untouched` and `mistakes` by one run with two workers (which also
+grades every other assignment's `complete` example, to show the sandbox breaks none). Then: the
+run finished; the good submissions have exactly their grades; each bad one has the points it
+earned and no more, with a reason a student can read in its feedback; the tamper report names
+the tamperers and nobody else; no feedback shows a hidden test; a second run grades nothing.
 """
 from __future__ import annotations
 

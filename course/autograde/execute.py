@@ -235,6 +235,7 @@ class SandboxedExecute(Execute):
                       "kernel died", self._given_up)
             return False
         self._start()
+        kept = self._notebook_output  # what the replay prints is thrown away: it does not count
         for index in list(self._executed):
             if self._remaining() <= 0:
                 break
@@ -251,6 +252,7 @@ class SandboxedExecute(Execute):
                 return self._recover(next_index)
             finally:
                 self.nb.cells[index] = original
+                self._notebook_output = kept
         return True
 
     async def _replay_cell(self, cell, index):
