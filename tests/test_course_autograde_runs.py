@@ -253,3 +253,19 @@ def test_stock_nbgrader_loses_what_course_autograde_grades(tmp_path):
     assert after["deleted"]["test_double"][2] is False
     echo = html.unescape((root / "feedback" / "echo" / TINY / f"{TINY}.html").read_text())
     assert "square(-3) should be 9" not in echo and "[hidden test code removed]" in echo
+
+
+def test_the_notebook_time_limit_is_a_reason_not_a_crash(tmp_path):
+    root = tiny_course(tmp_path / "course", ())
+    # 4 s in the first code cell: with a 3 s budget for the whole notebook nothing after it runs
+    submit(root, "slow", TINY, {NB: tiny_submission({"square": "import time\ntime.sleep(4)\n"
+                                                               "def square(x):\n    return x * x"})})
+    log: list[str] = []
+    result = runner.run(root, [TINY], log=log.append, overrides={
+        "CourseAutograde": {"notebook_timeout": 3, "cell_timeout": 30}})
+    assert not result.failed, log
+    assert points(grades(sqlite_url(root), TINY)["slow"]) == (0, 0)
+    text = html.unescape((root / "feedback" / "slow" / TINY / f"{TINY}.html").read_text())
+    assert "The notebook reached its time limit of 3 s" in text
+    report = (root / "reports" / TINY / "report.md").read_text()
+    assert "time limit" in report
