@@ -106,6 +106,7 @@ class SandboxedExecute(Execute):
             info = self.wait_for_reply(self.kc.kernel_info())
             if info is not None:
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
+            self._started = time.monotonic()  # the notebook's time starts once its kernel is up
             for index, cell in enumerate(self.nb.cells):
                 self.preprocess_cell(cell, resources, index)
         finally:
