@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import operator
 import os
 import sys
 import threading
@@ -100,31 +101,47 @@ def install_audit(settings: dict) -> None:
 # --- module guard ---------------------------------------------------------------------------
 
 class ModuleGuard:
+    """Snapshot of some modules' namespaces (and their functions' code); restore() undoes changes.
+
+    restore() runs before every cell and after every call() of a student's function, so its
+    common case (nothing changed) is a C-level identity check over the snapshot.
+    """
+
     def __init__(self, names: list[str]):
         self.names = names
-        self.modules: dict[str, types.ModuleType] = {}
-        self.dicts: dict[str, dict] = {}
-        self.functions: list[tuple] = []
+        self.entries: list[tuple] = []   # (name, module, namespace copy, keys, values)
+        self.functions: list = []
+        self.codes: tuple = ()
 
     def snapshot(self) -> None:
         for name, module in list(sys.modules.items()):
             if module is None or not any(name == n or name.startswith(n + ".") for n in self.names):
                 continue
-            self.modules[name] = module
             namespace = dict(vars(module))
-            self.dicts[name] = namespace
-            for value in namespace.values():
-                if isinstance(value, types.FunctionType):
-                    self.functions.append((value, value.__code__, value.__defaults__, value.__kwdefaults__))
+            self.entries.append((name, module, namespace, tuple(namespace), tuple(namespace.values())))
+            self.functions += [v for v in namespace.values() if isinstance(v, types.FunctionType)]
+        self.codes = tuple(self._code_state())
 
-    def restore(self) -> list[str]:
+    def _code_state(self):
+        for attribute in ("__code__", "__defaults__", "__kwdefaults__"):
+            yield tuple(map(operator.attrgetter(attribute), self.functions))
+
+    def _unchanged(self, name, module, saved, keys, values) -> bool:
+        current = vars(module)
+        return (sys.modules.get(name) is module and len(current) == len(saved)
+                and all(map(operator.is_, map(current.get, keys), values)))
+
+    def restore(self, only: str | None = None) -> list[str]:
         changed = []
-        for name, module in self.modules.items():
+        for name, module, saved, keys, values in self.entries:
+            if only is not None and name != only:
+                continue
+            if self._unchanged(name, module, saved, keys, values):
+                continue
             if sys.modules.get(name) is not module:
                 sys.modules[name] = module
                 changed.append(f"sys.modules[{name!r}]")
             current = vars(module)
-            saved = self.dicts[name]
             is_builtins = name == "builtins"
             for key, value in saved.items():
                 if is_builtins and key in _IPYTHON_BUILTINS:
@@ -138,10 +155,12 @@ class ModuleGuard:
                     if not isinstance(current[key], types.ModuleType) and not key.startswith("__"):
                         del current[key]
                         changed.append(f"{name}.{key}")
-        for fn, code, defaults, kwdefaults in self.functions:
-            if fn.__code__ is not code or fn.__defaults__ is not defaults or fn.__kwdefaults__ is not kwdefaults:
-                fn.__code__, fn.__defaults__, fn.__kwdefaults__ = code, defaults, kwdefaults
-                changed.append(f"{fn.__module__}.{fn.__qualname__}.__code__")
+        if only is None:
+            if not all(all(map(operator.is_, now, saved)) for now, saved in zip(self._code_state(), self.codes)):
+                for fn, code, defaults, kwdefaults in zip(self.functions, *self.codes):
+                    if fn.__code__ is not code or fn.__defaults__ is not defaults or fn.__kwdefaults__ is not kwdefaults:
+                        fn.__code__, fn.__defaults__, fn.__kwdefaults__ = code, defaults, kwdefaults
+                        changed.append(f"{fn.__module__}.{fn.__qualname__}.__code__")
         for item in changed:
             _record("monkeypatch", item)
         return changed
@@ -264,7 +283,7 @@ def install_module_guard() -> None:
     if shell is not None:
         # before every cell, and as soon as one ends (the kernel's own threads use builtins too)
         shell.events.register("pre_run_cell", lambda *_: guard.restore())
-        shell.events.register("post_execute", lambda *_: guard.restore())
+        shell.events.register("post_execute", lambda *_: guard.restore(only="builtins"))
         shell.events.register("post_run_cell", _release_memory)
 
         def no_exit(*_args, **_kwargs):
