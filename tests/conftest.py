@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from course.build import available_assignments, source_notebook  # noqa: E402
 from notebook_kernel import NotebookKernel, code_cells, grade_id, is_test_cell  # noqa: E402
+import plot_check  # noqa: E402
 
 ASSIGNMENTS = available_assignments(ROOT)
 
@@ -25,9 +26,11 @@ class AnswerKey:
         self.path = source_notebook(ROOT, assignment)
         self.nb = nbformat.read(self.path, as_version=4)
         self.kernel = NotebookKernel(self.path.parent, ROOT)
+        plot_check.install(self.kernel)  # each cell's figures are checked, then closed as Jupyter does
         self.results = {}
         for index, cell in enumerate(code_cells(self.nb)):
             self.results[grade_id(cell) or f"cell {index}"] = self.kernel.run(cell.source)
+        self.plots = plot_check.report(self.kernel)  # one record per cell above
         self.tests = {grade_id(c): c.source for c in code_cells(self.nb) if is_test_cell(c)}
         self.cells = {grade_id(c): c for c in code_cells(self.nb) if grade_id(c)}
 
