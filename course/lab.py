@@ -160,6 +160,9 @@ def start(root: Path, role: str, port: int | None = None, token: str | None = No
           extra_args: list[str] | None = None, timeout: float = 180) -> Lab:
     """Start JupyterLab for `role` on the course at `root` and wait until it answers."""
     root = Path(root).resolve()
+    # The course-local exchange (jupyter/nbgrader_config.py) must exist, or the formgrader turns
+    # off Release and Collect and the Assignments tab shows an error.
+    (root / "exchange").mkdir(exist_ok=True)
     port = port or free_port(ip)
     token = token or secrets.token_hex(24)
     log_file = open(log_path, "w") if log_path else None
