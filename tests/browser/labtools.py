@@ -26,6 +26,15 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 TIMEOUT_MS = 60_000  # one UI step on a busy 2-core machine
 
+
+def _slow_machine_expectations() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)  # Playwright's expect() waits 5 s by default
+
+
+_slow_machine_expectations()
+
 # What a scratch course needs: the package the kernels import, Jupyter's and nbgrader's config,
 # the notebooks, and the example submissions the demo grades.
 COURSE_FILES = ["course", "jupyter", "nbgrader_config.py", "source", "release", "tests/submissions"]
@@ -66,9 +75,10 @@ def start_lab(root: Path, role: str, scratch: Path) -> course_lab.Lab:
                     f"--LabApp.workspaces_dir={home / 'workspaces'}"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(tmp_path_factory):
-    """One headless Chromium with a fresh profile; each test opens its own page."""
+    """A headless Chromium with a fresh profile per test module (Playwright's sync API allows one
+    at a time, and each module imports this fixture); each test opens its own page."""
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's Chromium "
                     "(`apt-get install chromium`, done by .ci/run)")
