@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -170,6 +171,9 @@ def start(root: Path, role: str, port: int | None = None, token: str | None = No
         server_command(root, role, port, token, ip, extra_args),
         cwd=root, env=server_env(root, role, env), stdin=subprocess.DEVNULL,
         stdout=log_file, stderr=subprocess.STDOUT if log_file else None,
+        # Ctrl+C reaches `course lab`, which stops the server cleanly; the server itself would
+        # ask "Shutdown this Jupyter server (y/[n])?" on a terminal it cannot read.
+        start_new_session=True,
     )
     host = f"[{ip}]" if ":" in ip else ip
     lab = Lab(process, f"http://{host}:{port}/", token, role, served_folder(root, role),
@@ -182,14 +186,17 @@ def run(root: Path, role: str, port: int | None = None, ip: str = "127.0.0.1") -
     """`course lab`: start the server, print the address, serve until Ctrl+C."""
     if role == "student":
         release_to_exchange(root)
-    elif not (root / "gradebook.db").is_file():
-        print("No gradebook.db yet: run `course demo` first to grade the example submissions.")
+    elif not (root / "autograded").is_dir():
+        print("Nothing autograded yet: run `course demo` first to grade the example submissions.")
     lab = start(root, role, port=port, ip=ip)
     print(f"\nJupyterLab for the {role}, serving {lab.folder}:\n\n    {lab.url()}\n\n"
           "Open that address in a browser. Press Ctrl+C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill` stops the server too
     try:
         return lab.process.wait()
     except KeyboardInterrupt:
-        print("Stopping JupyterLab...")
-        lab.stop()
         return 0
+    finally:
+        if lab.process.poll() is None:
+            print("Stopping JupyterLab...", flush=True)
+        lab.stop()
