@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=text)
         p.add_argument("assignments", nargs="*", choices=[[]] + ASSIGNMENTS, metavar="ASSIGNMENT",
                        help="default: every assignment that has a source notebook")
+        p.add_argument("--force", action="store_true",
+                       help="regenerate even when solutions/ were made from the current source")
     p = sub.add_parser("validate", help="run nbgrader's Validator; exit 1 if a notebook fails")
     p.add_argument("notebooks", nargs="+", type=Path)
     p = sub.add_parser("lab", help="open the course in JupyterLab, as a student or an instructor")
@@ -51,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     assignments = getattr(args, "assignments", None) or None
 
     if args.command == "build":
-        _timed("build", build_mod.build, root, assignments)
+        _timed("build", build_mod.build, root, assignments, force=args.force)
     elif args.command == "demo":
-        _timed("build", build_mod.build, root, assignments)
+        _timed("build", build_mod.build, root, assignments, force=args.force)
         _timed("autograde", demo_mod.run, root, assignments)
     elif args.command == "validate":
         failed = 0

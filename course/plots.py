@@ -98,6 +98,22 @@ def draw_network(layer_sizes: Sequence[int], ax=None, title: str = "A neural net
     return ax
 
 
+def xor_picture(ax=None, title: str = "XOR: y = x1 XOR x2"):
+    """The four corners of the unit square coloured by their XOR label, each annotated with it:
+    no straight line puts the two red corners on one side and the two blue ones on the other."""
+    ax = _axes(ax, figsize=(4, 4))
+    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    labels = corners[:, 0] != corners[:, 1]
+    scatter_classes(corners, labels.astype(int), ax=ax, title=title)
+    ax.collections[-1].set_sizes([400])
+    for (x1, x2), label in zip(corners, labels):
+        ax.annotate(f"({x1}, {x2}) -> {int(label)}", (x1, x2), xytext=(0, -26),
+                    textcoords="offset points", ha="center")
+    ax.set(xlim=(-0.4, 1.4), ylim=(-0.4, 1.4), xticks=[0, 1], yticks=[0, 1], aspect="equal")
+    ax.legend(*ax.collections[-1].legend_elements(), title="y", loc="center")
+    return ax
+
+
 def missing_labels(fig) -> list[str]:
     """What a figure lacks of the course's rule "every plot has a title and labelled axes", one
     line per Axes (empty when it follows the rule).

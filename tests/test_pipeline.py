@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ASSIGNMENTS, ROOT
 from course.assignments import notebook_name
-from course.build import EXAMPLE_STUDENTS, example_submission, nbgrader, source_notebook
+from course.build import EXAMPLE_STUDENTS, example_submission, is_fresh, nbgrader, source_notebook
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
@@ -87,6 +87,7 @@ def test_solutions_are_fresh_and_executed(assignment):
     expected = [(t, g, HIDDEN.sub("", s).strip()) for t, g, s in cell_sources(source)]
     got = [(t, g, s.strip()) for t, g, s in cell_sources(solution)]
     assert got == expected, f"solutions/{assignment} is stale: run `course build {assignment}`"
+    assert is_fresh(ROOT, assignment), f"solutions/{assignment} was made from another source: run `course build {assignment}`"
     code = [c for c in solution.cells if c.cell_type == "code"]
     assert any(c.outputs for c in code), f"solutions/{assignment} was not executed"
     errors = [c.source[:80] for c in code if any(o.output_type == "error" for o in c.outputs)]
