@@ -89,10 +89,10 @@ collect_ignore_glob = ["submissions/*"]
 def pytest_collection_modifyitems(config, items):
     """Keep together what shares a kernel or a fixture when pytest-xdist spreads the suite over
     the cores: a module's tests (or an nbval notebook's cells) on one worker, except the
-    grading-validity tests, which share one answer-key kernel per assignment."""
+    grading-validity and plot tests, which share one answer-key kernel per assignment."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if item.path.name == "test_grading_validity.py" and "assignment" in params:
+        if item.path.name in ("test_grading_validity.py", "test_student_comfort.py") and "assignment" in params:
             group = f"validity-{params['assignment']}"
         else:
             group = str(item.path)
