@@ -48,9 +48,7 @@ def config_path(root: Path, role: str) -> list[str]:
 def server_env(root: Path, role: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The server's environment: kernels import the course package from `root`, and Jupyter
     reads the role's configuration before any other."""
-    env = kernel_env(root)
-    if "MPLBACKEND" not in os.environ:
-        env.pop("MPLBACKEND")  # kernel_env's Agg is for batch runs; students see inline plots
+    env = kernel_env(root)  # no MPLBACKEND: kernels show their plots inline
     env.update(extra or {})
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         config_path(root, role) + [p for p in [env.get("JUPYTER_CONFIG_PATH")] if p])

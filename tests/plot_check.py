@@ -1,10 +1,11 @@
 """Check every figure a notebook draws, cell by cell, inside its own kernel.
 
-`install(kernel)` registers an IPython post_run_cell hook: after each cell it checks every open
-Matplotlib figure with `course.plots.missing_labels`, records the result with the cell's source,
-and closes the figures, as Jupyter's inline backend does after each cell (so what is checked is
-what a student sees under that cell). `report(kernel)` reads the records back. The hook never
-writes to stderr: nbgrader would score a test cell zero for that.
+`install(kernel)` registers IPython hooks: after each cell, before matplotlib-inline shows and
+closes that cell's figures, every open Matplotlib figure is checked with
+`course.plots.missing_labels` and the result recorded with the cell's source (so what is checked
+is what a student sees under that cell). With a non-inline backend (Agg) the hook closes the
+figures itself, as the inline backend would. `report(kernel)` reads the records back. The hooks
+never write to stderr: nbgrader would score a test cell zero for that.
 """
 from __future__ import annotations
 
@@ -13,25 +14,40 @@ import json
 HOOK = r'''
 def _course_plot_check():
     import sys
-    records = []
+    shell = get_ipython()
+    records, current = [], {}
 
-    def after_cell(result):
-        entry = {"cell": getattr(getattr(result, "info", None), "raw_cell", "") or "", "figures": []}
+    def before(info):
+        current["cell"] = getattr(info, "raw_cell", "") or ""
+        # Be the first to run after the cell, ahead of matplotlib-inline's flush_figures (which
+        # registers itself when pyplot is first imported, and closes the figures it shows).
+        callbacks = shell.events.callbacks["post_execute"]
+        if after in callbacks and callbacks[0] is not after:
+            callbacks.remove(after)
+            callbacks.insert(0, after)
+
+    def after():
+        if "cell" not in current:  # the cell that installed these hooks
+            return
+        entry = {"cell": current.pop("cell"), "figures": []}
         records.append(entry)
         if "matplotlib.pyplot" not in sys.modules:  # the cell drew nothing with pyplot
             return
         try:
+            import matplotlib
             import matplotlib.pyplot as plt
             from course.plots import missing_labels
             for num in plt.get_fignums():
                 fig = plt.figure(num)
                 title = fig.get_suptitle() or next((a.get_title() for a in fig.axes if a.get_title()), "")
                 entry["figures"].append({"title": title, "problems": missing_labels(fig)})
-            plt.close("all")
+            if "inline" not in matplotlib.get_backend():
+                plt.close("all")
         except Exception as error:  # report it in the test, not on the cell's stderr
             entry["error"] = f"{type(error).__name__}: {error}"
 
-    get_ipython().events.register("post_run_cell", after_cell)
+    shell.events.register("pre_run_cell", before)
+    shell.events.register("post_execute", after)
     return records
 
 
