@@ -79,6 +79,7 @@ def test_student_writes_sigmoid_runs_its_test_and_validates(page, student_lab, f
     run_cell(data)
     expect(data.locator(".jp-OutputArea-output img")).to_have_count(1)  # the plot shows inline
     assert not error_outputs(check) + error_outputs(data)
+    data.locator(".jp-OutputArea-output img").evaluate("node => node.scrollIntoView({block: 'end'})")
     shoot(page, "environment-checked-and-data-plotted")
 
     # Replace the TODO cell's `raise NotImplementedError()` by a correct sigmoid, as typed.
