@@ -40,15 +40,7 @@ def test_the_plot_check_catches_a_bare_plot(tmp_path):
     assert nothing["figures"] == []
 
 
-# The notebooks that already open with the environment check. The lead adds the cell to the
-# others; then this set goes (a strict xfail fails as soon as a notebook has the cell).
-HAS_ENVIRONMENT_CHECK = {"02_moons"}
-
-
-@pytest.mark.parametrize("assignment", [
-    a if a in HAS_ENVIRONMENT_CHECK else pytest.param(a, marks=pytest.mark.xfail(
-        strict=True, reason="environment-check cell not added to this notebook yet"))
-    for a in ASSIGNMENTS])
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_first_code_cell_checks_the_environment(assignment):
     nb = nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     first = code_cells(nb)[0].source
