@@ -52,6 +52,8 @@ def kernel_env(root: Path) -> dict[str, str]:
     """Environment for notebook kernels: the course package importable from `root`."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    # nbgrader runs `alembic` from PATH: find it next to this interpreter when the venv is not activated
+    env["PATH"] = os.pathsep.join(filter(None, [os.path.dirname(sys.executable), env.get("PATH")]))
     env.setdefault("MPLBACKEND", "Agg")
     return env
 
