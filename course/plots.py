@@ -50,3 +50,69 @@ def decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray
     ax.figure.colorbar(filled, ax=ax, label="predicted probability of class 1")
     scatter_classes(X, y, ax=ax, title=title)
     return ax
+
+
+def network_diagram(layer_sizes: Sequence[int], ax=None, title: str = "A fully connected network",
+                    layer_names: Sequence[str] | None = None, max_drawn: int = 10):
+    """Neurons as circles, one column per layer, every neuron joined to every neuron of the next
+    layer. Layers wider than `max_drawn` show their first and last neurons around a gap, with
+    their true size written underneath."""
+    ax = _axes(ax, figsize=(2.2 * len(layer_sizes) + 1, 4.5))
+    names = list(layer_names) if layer_names else (
+        ["input"] + [f"hidden {i}" for i in range(1, len(layer_sizes) - 1)] + ["output"])
+    spacing = 4.0  # horizontal distance between layers, in neuron spacings
+
+    def drawn(n):
+        """Vertical positions of the neurons drawn for a layer of n (None marks the gap)."""
+        if n <= max_drawn:
+            return list(np.linspace((n - 1) / 2, -(n - 1) / 2, n))
+        top = list(np.arange(max_drawn // 2)[::-1] + 1.5)
+        return top + [None] + [-y for y in top[::-1]]
+
+    columns = [drawn(n) for n in layer_sizes]
+    for i, (left, right) in enumerate(zip(columns[:-1], columns[1:])):
+        for y0 in (y for y in left if y is not None):
+            for y1 in (y for y in right if y is not None):
+                ax.plot([i * spacing, (i + 1) * spacing], [y0, y1], color="0.8", linewidth=0.5, zorder=1)
+    lowest = min(y for column in columns for y in column if y is not None)
+    for i, (column, n) in enumerate(zip(columns, layer_sizes)):
+        for y in column:
+            if y is None:
+                ax.text(i * spacing, 0, "\u22ee", ha="center", va="center", fontsize=16)
+            else:
+                ax.add_patch(plt.Circle((i * spacing, y), 0.32, facecolor="white", edgecolor="C0", zorder=2))
+        ax.text(i * spacing, lowest - 0.8, f"{names[i]}\n{n} neurons", ha="center", va="top")
+    ax.set_xlim(-1.5, (len(layer_sizes) - 1) * spacing + 1.5)
+    ax.set_ylim(lowest - 2.6, -lowest + 0.8)
+    ax.set_aspect("equal")
+    ax.set_title(title)
+    ax.set_axis_off()
+    return ax
+
+
+def function_and_derivative(f: Callable, x: np.ndarray, name: str, ax=None):
+    """`f(x)` and `f(x, derivative=True)` against x: an activation function and its slope."""
+    ax = _axes(ax, figsize=(6, 4))
+    ax.plot(x, f(x), label=name)
+    ax.plot(x, f(x, derivative=True), label=f"{name} derivative", linestyle="--")
+    ax.axhline(0, color="0.8", linewidth=0.8, zorder=0)
+    ax.axvline(0, color="0.8", linewidth=0.8, zorder=0)
+    ax.set(title=f"{name} and its derivative", xlabel="x", ylabel="value")
+    ax.legend()
+    return ax
+
+
+def image_grid(images: np.ndarray, image_shape: tuple[int, int], n_rows: int = 8, n_cols: int = 8,
+               labels: Sequence | None = None, title: str = "Images", figsize=None):
+    """The first `n_rows * n_cols` rows of `images` (one flattened image per row) as a grid of
+    grey pictures, each titled with its label when `labels` is given. Returns the figure."""
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=figsize or (n_cols * 0.9, n_rows * 1.0 + 0.4))
+    for index, ax in enumerate(np.ravel(axes)):
+        ax.set_axis_off()
+        if index < len(images):
+            ax.imshow(np.reshape(images[index], image_shape), cmap="gray_r")
+            if labels is not None:
+                ax.set_title(str(labels[index]), fontsize=8, pad=2)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
