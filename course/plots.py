@@ -103,16 +103,21 @@ def function_and_derivative(f: Callable, x: np.ndarray, name: str, ax=None):
 
 
 def image_grid(images: np.ndarray, image_shape: tuple[int, int], n_rows: int = 8, n_cols: int = 8,
-               labels: Sequence | None = None, title: str = "Images", figsize=None):
-    """The first `n_rows * n_cols` rows of `images` (one flattened image per row) as a grid of
-    grey pictures, each titled with its label when `labels` is given. Returns the figure."""
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=figsize or (n_cols * 0.9, n_rows * 1.0 + 0.4))
-    for index, ax in enumerate(np.ravel(axes)):
-        ax.set_axis_off()
-        if index < len(images):
-            ax.imshow(np.reshape(images[index], image_shape), cmap="gray_r")
-            if labels is not None:
-                ax.set_title(str(labels[index]), fontsize=8, pad=2)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+               labels: Sequence | None = None, ax=None, title: str = "Images"):
+    """The first `n_rows * n_cols` rows of `images` (one flattened image per row) tiled into one
+    grey picture, each tile with its label in the corner when `labels` is given."""
+    height, width = image_shape
+    ax = _axes(ax, figsize=(n_cols * 0.75, n_rows * 0.75 + 0.4))
+    pad = max(1, height // 8)
+    mosaic = np.full((n_rows * (height + pad) + pad, n_cols * (width + pad) + pad), np.nan)
+    for index, image in enumerate(np.asarray(images)[: n_rows * n_cols]):
+        row, col = divmod(index, n_cols)
+        top, left = pad + row * (height + pad), pad + col * (width + pad)
+        mosaic[top: top + height, left: left + width] = np.reshape(image, image_shape)
+        if labels is not None:
+            ax.text(left - pad / 2, top - pad / 2, str(labels[index]), color="C3", fontsize=7,
+                    ha="left", va="top")
+    ax.imshow(mosaic, cmap="gray_r", interpolation="nearest")
+    ax.set_title(title)
+    ax.set_axis_off()
+    return ax
