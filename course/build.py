@@ -7,6 +7,7 @@ committed. It then writes the example submissions that `course demo` grades.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import re
@@ -51,10 +52,11 @@ def available_assignments(root: Path) -> list[str]:
 def kernel_env(root: Path) -> dict[str, str]:
     """Environment for notebook kernels: the course package importable from `root`."""
     env = dict(os.environ)
+    # nbgrader runs `alembic` and kernels run `python` by name: this interpreter's tools come first.
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
-    # nbgrader runs `alembic` from PATH: find it next to this interpreter when the venv is not activated
-    env["PATH"] = os.pathsep.join(filter(None, [os.path.dirname(sys.executable), env.get("PATH")]))
-    env.setdefault("MPLBACKEND", "Agg")
+    # Kernels draw with ipykernel's inline backend, so answer keys keep their figures.
+    env.pop("MPLBACKEND", None)
     return env
 
 
@@ -112,6 +114,21 @@ def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
+def source_digest(root: Path, assignment: str) -> str:
+    """What the answer key was made from. (Config changes that matter to students are caught by
+    the tests, which regenerate release/ and look for hidden tests in solutions/.)"""
+    return hashlib.sha256(source_notebook(root, assignment).read_bytes()).hexdigest()
+
+
+def is_fresh(root: Path, assignment: str) -> bool:
+    """Whether solutions/<id> was generated from the current source (release is made with it)."""
+    path = root / "solutions" / assignment / notebook_name(assignment)
+    if not path.is_file() or not (root / "release" / assignment / notebook_name(assignment)).is_file():
+        return False
+    made_from = nbformat.read(path, as_version=4).metadata.get("course", {}).get("source_sha256")
+    return made_from == source_digest(root, assignment)
+
+
 def generate(root: Path, assignment: str) -> None:
     """release/<id> and solutions/<id> from source/<id>, through nbgrader."""
     nbgrader(root, "generate_assignment", assignment, "--force")
@@ -120,6 +137,10 @@ def generate(root: Path, assignment: str) -> None:
         path = root / folder / assignment / notebook_name(assignment)
         nb = nbformat.read(path, as_version=4)
         nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+        for cell in nb.cells:  # execution timestamps would change the file at every build
+            cell.metadata.pop("execution", None)
+        if folder == "solutions":
+            nb.metadata["course"] = {"source_sha256": source_digest(root, assignment)}
         nbformat.write(nb, path)
 
 
@@ -189,16 +210,24 @@ def write_examples(root: Path, assignment: str) -> None:
         nbformat.write(example_submission(root, assignment, student), path)
 
 
-def build(root: Path, assignments: list[str] | None = None, log=print) -> list[str]:
-    """Regenerate everything generated from source/ for `assignments` (default: all)."""
+def build(root: Path, assignments: list[str] | None = None, log=print, force: bool = False) -> list[str]:
+    """Regenerate everything generated from source/ for `assignments` (default: all).
+
+    An assignment whose solutions/ were made from the current source and config is skipped
+    (executing an answer key takes a while) unless `force`; its example submissions are
+    rewritten either way, since they also follow tests/mutations/<id>.py.
+    """
     todo = assignments or available_assignments(root)
     for assignment in todo:
         if not source_notebook(root, assignment).is_file():
             raise SystemExit(f"No source notebook for {assignment!r}: {source_notebook(root, assignment)}")
         if normalize_source(root, assignment):
             log(f"{assignment}: normalised source notebook")
-        log(f"{assignment}: generating release/ and solutions/ through nbgrader")
-        generate(root, assignment)
+        if force or not is_fresh(root, assignment):
+            log(f"{assignment}: generating release/ and solutions/ through nbgrader")
+            generate(root, assignment)
+        else:
+            log(f"{assignment}: release/ and solutions/ are up to date")
         write_examples(root, assignment)
     return todo
 

@@ -2,15 +2,18 @@
 
     course build [ASSIGNMENT ...]   source/ -> release/, solutions/, example submissions
     course demo  [ASSIGNMENT ...]   build, then autograde the example submissions and print points
+    course validate NOTEBOOK ...    nbgrader's validation; exits 1 when a notebook fails
 """
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from . import build as build_mod
 from . import demo as demo_mod
+from . import validate as validate_mod
 from .assignments import ASSIGNMENTS
 
 
@@ -30,15 +33,26 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=text)
         p.add_argument("assignments", nargs="*", choices=[[]] + ASSIGNMENTS, metavar="ASSIGNMENT",
                        help="default: every assignment that has a source notebook")
+        p.add_argument("--force", action="store_true",
+                       help="regenerate even when solutions/ were made from the current source")
+    p = sub.add_parser("validate", help="run nbgrader's Validator; exit 1 if a notebook fails")
+    p.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args(argv)
     root = build_mod.course_root()
-    assignments = args.assignments or None
+    assignments = getattr(args, "assignments", None) or None
 
     if args.command == "build":
-        _timed("build", build_mod.build, root, assignments)
+        _timed("build", build_mod.build, root, assignments, force=args.force)
     elif args.command == "demo":
-        _timed("build", build_mod.build, root, assignments)
+        _timed("build", build_mod.build, root, assignments, force=args.force)
         _timed("autograde", demo_mod.run, root, assignments)
+    elif args.command == "validate":
+        failed = 0
+        for notebook in args.notebooks:
+            result = validate_mod.validate(root, notebook.resolve())
+            print(f"{notebook}: {validate_mod.summary(result)}")
+            failed += bool(result)
+        return 1 if failed else 0
     return 0
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 
 from .assignments import notebook_name
-from .build import EXAMPLE_STUDENTS, available_assignments, nbgrader
+import nbformat
+
+from .build import EXAMPLE_STUDENTS, available_assignments, nbgrader, source_notebook
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,14 @@ def scores(root: Path, assignments: list[str], course_id: str = "nn-from-scratch
     with Gradebook(db_url(root), course_id) as gb:
         for assignment in assignments:
             notebook = notebook_name(assignment)[: -len(".ipynb")]
+            order = [c.metadata.get("nbgrader", {}).get("grade_id")
+                     for c in nbformat.read(source_notebook(root, assignment), as_version=4).cells]
             for student in EXAMPLE_STUDENTS:
                 try:
                     nb = gb.find_submission_notebook(notebook, assignment, student)
                 except MissingEntry:
                     continue
-                for grade in sorted(nb.grades, key=lambda g: g.cell_id if hasattr(g, "cell_id") else g.name):
+                for grade in sorted(nb.grades, key=lambda g: order.index(g.name) if g.name in order else len(order)):
                     pending = grade.needs_manual_grade and grade.manual_score is None
                     rows.append(Score(student, assignment, grade.name,
                                       None if pending else grade.score, grade.max_score))
@@ -81,7 +85,11 @@ def table(rows: list[Score]) -> str:
                 totals[s] += r.score
                 shown.append(f"{r.score:>10g}")
         lines.append(f"{assignment + '/' + cell:<{width}}  {maximum:>5g}  " + "  ".join(shown))
-    lines.append(f"{'total (autograded)':<{width}}  {'':>5}  " + "  ".join(f"{totals[s]:>10g}" for s in students))
+    autograded_max = sum(next(iter(b.values())).max_score for b in cells.values()
+                         if all(r.score is not None for r in b.values()))
+    lines.append(f"{'total (autograded)':<{width}}  {autograded_max:>5g}  "
+                 + "  ".join(f"{totals[s]:>10g}" for s in students))
+    lines.append("? = a free-text answer waiting for a manual grade (nbgrader formgrader)")
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "quiet",
     "rel_error",
     "replaced",
+    "use_trusted",
 ]
 
 
@@ -210,3 +211,26 @@ def replaced(namespace: dict, **names: Any) -> Iterator[None]:
                 namespace.pop(name, None)
             else:
                 namespace[name] = value
+
+
+def use_trusted(namespace: dict, **names: Any) -> None:
+    """Swap names in the notebook's namespace for trusted versions until the end of this cell.
+
+    Put it at the top of a test cell's hidden part: every check in the cell, the visible ones
+    too, then runs the exercise under test with trusted building blocks, so a bug in another
+    exercise cannot cost this exercise's points. The student's own definitions come back when
+    the cell ends, whether it passed or failed.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("use_trusted works inside a Jupyter kernel (IPython) only")
+    context = replaced(namespace, **names)
+    context.__enter__()
+
+    def restore(*_: Any) -> None:
+        shell.events.unregister("post_run_cell", restore)
+        context.__exit__(None, None, None)
+
+    shell.events.register("post_run_cell", restore)

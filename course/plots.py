@@ -52,41 +52,65 @@ def decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray
     return ax
 
 
-def network_diagram(layer_sizes: Sequence[int], ax=None, title: str = "A fully connected network",
-                    layer_names: Sequence[str] | None = None, max_drawn: int = 10):
-    """Neurons as circles, one column per layer, every neuron joined to every neuron of the next
-    layer. Layers wider than `max_drawn` show their first and last neurons around a gap, with
-    their true size written underneath."""
-    ax = _axes(ax, figsize=(2.2 * len(layer_sizes) + 1, 4.5))
-    names = list(layer_names) if layer_names else (
-        ["input"] + [f"hidden {i}" for i in range(1, len(layer_sizes) - 1)] + ["output"])
-    spacing = 4.0  # horizontal distance between layers, in neuron spacings
+def draw_network(layer_sizes: Sequence[int], ax=None, title: str = "A neural network",
+                 bias: bool = False, backward: bool = False,
+                 layer_names: Sequence[str] | None = None):
+    """A fully connected network as circles and lines, input on the left.
 
-    def drawn(n):
-        """Vertical positions of the neurons drawn for a layer of n (None marks the gap)."""
-        if n <= max_drawn:
-            return list(np.linspace((n - 1) / 2, -(n - 1) / 2, n))
-        top = list(np.arange(max_drawn // 2)[::-1] + 1.5)
-        return top + [None] + [-y for y in top[::-1]]
-
-    columns = [drawn(n) for n in layer_sizes]
-    for i, (left, right) in enumerate(zip(columns[:-1], columns[1:])):
-        for y0 in (y for y in left if y is not None):
-            for y1 in (y for y in right if y is not None):
-                ax.plot([i * spacing, (i + 1) * spacing], [y0, y1], color="0.8", linewidth=0.5, zorder=1)
-    lowest = min(y for column in columns for y in column if y is not None)
-    for i, (column, n) in enumerate(zip(columns, layer_sizes)):
-        for y in column:
-            if y is None:
-                ax.text(i * spacing, 0, "\u22ee", ha="center", va="center", fontsize=16)
-            else:
-                ax.add_patch(plt.Circle((i * spacing, y), 0.32, facecolor="white", edgecolor="C0", zorder=2))
-        ax.text(i * spacing, lowest - 0.8, f"{names[i]}\n{n} neurons", ha="center", va="top")
-    ax.set_xlim(-1.5, (len(layer_sizes) - 1) * spacing + 1.5)
-    ax.set_ylim(lowest - 2.6, -lowest + 0.8)
+    layer_sizes: units per layer, e.g. [2, 4, 1]. bias: draw the "+1" node that feeds every
+    layer after the input. backward: draw the weights as arrows pointing back to the input, the
+    way gradients flow in backpropagation.
+    """
+    gap = 1.6  # horizontal distance between layers
+    ax = _axes(ax, figsize=(1.6 * len(layer_sizes) + 1.5, 3.8))
+    names = list(layer_names or ["input"] + ["hidden"] * (len(layer_sizes) - 2) + ["output"])
+    top = (max(layer_sizes) - 1) / 2
+    bottom = -top - (1.0 if bias else 0.0)
+    units = [[(i * gap, y) for y in np.linspace(top, -top, size) * (size > 1) + 0]
+             for i, size in enumerate(layer_sizes)]
+    units = [[(x, y * (size - 1) / max(max(layer_sizes) - 1, 1)) for x, y in layer]
+             for layer, size in zip(units, layer_sizes)]
+    edge = dict(color="tab:red" if backward else "0.55", lw=0.8)
+    for i in range(len(layer_sizes) - 1):
+        sources = units[i] + ([(i * gap, bottom)] if bias else [])
+        for (x0, y0) in sources:
+            for (x1, y1) in units[i + 1]:
+                if backward:
+                    ax.annotate("", xy=(x0 + 0.17, y0), xytext=(x1 - 0.17, y1),
+                                arrowprops=dict(arrowstyle="->", shrinkA=0, shrinkB=0, **edge))
+                else:
+                    ax.plot([x0, x1], [y0, y1], zorder=1, **edge)
+        if bias:
+            ax.add_patch(plt.Circle((i * gap, bottom), 0.17, facecolor="0.9", edgecolor="k", zorder=2))
+            ax.text(i * gap, bottom, "+1", ha="center", va="center", fontsize=8, zorder=3)
+    for i, layer in enumerate(units):
+        colour = "tab:blue" if i == 0 else "tab:orange" if i == len(units) - 1 else "tab:green"
+        for (x, y) in layer:
+            ax.add_patch(plt.Circle((x, y), 0.17, facecolor=colour, edgecolor="k", zorder=2))
+        ax.text(i * gap, bottom - 0.45, f"{names[i]} ({len(layer)})", ha="center", va="top", fontsize=9)
+    ax.set_xlim(-0.6, (len(layer_sizes) - 1) * gap + 0.6)
+    ax.set_ylim(bottom - 1.0, top + 0.5)
     ax.set_aspect("equal")
-    ax.set_title(title)
-    ax.set_axis_off()
+    ax.set(title=title, xlabel="gradients flow right to left" if backward else "input to output",
+           ylabel="units")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def xor_picture(ax=None, title: str = "XOR: y = x1 XOR x2"):
+    """The four corners of the unit square coloured by their XOR label, each annotated with it:
+    no straight line puts the two red corners on one side and the two blue ones on the other."""
+    ax = _axes(ax, figsize=(4, 4))
+    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    labels = corners[:, 0] != corners[:, 1]
+    scatter_classes(corners, labels.astype(int), ax=ax, title=title)
+    ax.collections[-1].set_sizes([400])
+    for (x1, x2), label in zip(corners, labels):
+        ax.annotate(f"({x1}, {x2}) -> {int(label)}", (x1, x2), xytext=(0, -26),
+                    textcoords="offset points", ha="center")
+    ax.set(xlim=(-0.4, 1.4), ylim=(-0.4, 1.4), xticks=[0, 1], yticks=[0, 1], aspect="equal")
+    ax.legend(*ax.collections[-1].legend_elements(), title="y", loc="center")
     return ax
 
 

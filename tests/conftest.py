@@ -12,7 +12,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from course.build import available_assignments, source_notebook  # noqa: E402
-from notebook_kernel import NotebookKernel, code_cells, grade_id, is_test_cell  # noqa: E402
+from notebook_kernel import (  # noqa: E402
+    Dependencies, NotebookKernel, code_cells, grade_id, is_test_cell, trusted_names,
+)
 
 ASSIGNMENTS = available_assignments(ROOT)
 
@@ -24,17 +26,34 @@ class AnswerKey:
         self.assignment = assignment
         self.path = source_notebook(ROOT, assignment)
         self.nb = nbformat.read(self.path, as_version=4)
+        self.code = code_cells(self.nb)
         self.kernel = NotebookKernel(self.path.parent, ROOT)
         self.results = {}
-        for index, cell in enumerate(code_cells(self.nb)):
+        for index, cell in enumerate(self.code):
             self.results[grade_id(cell) or f"cell {index}"] = self.kernel.run(cell.source)
-        self.tests = {grade_id(c): c.source for c in code_cells(self.nb) if is_test_cell(c)}
-        self.cells = {grade_id(c): c for c in code_cells(self.nb) if grade_id(c)}
+        self.tests = {grade_id(c): c.source for c in self.code if is_test_cell(c)}
+        self.cells = {grade_id(c): c for c in self.code if grade_id(c)}
+        self.position = {grade_id(c): i for i, c in enumerate(self.code) if grade_id(c)}
+        self.dependencies = Dependencies([c.source for c in self.code])
 
-    def failing_tests(self) -> dict[str, str]:
-        """Run every test cell now; return the failing ones with the reason."""
+    def cells_behind(self, test: str) -> set[int]:
+        """Positions of the code cells whose code can change this test cell's result."""
+        source = self.tests[test]
+        return self.dependencies.cells_behind(self.position[test], source, trusted_names(source))
+
+    def exercises_behind(self, test: str) -> set[str]:
+        """The exercises (solution cells) whose answers this test cell's result depends on."""
+        return {grade_id(self.code[i]) for i in self.cells_behind(test)
+                if self.code[i].metadata.get("nbgrader", {}).get("solution")}
+
+    def failing_tests(self, changed: set[str] | None = None, always: set[str] = frozenset()) -> dict[str, str]:
+        """Run the test cells that depend on the `changed` cells (all when None), as nbgrader
+        judges them; return the failing ones with the reason."""
         failing = {}
+        positions = None if changed is None else {self.position[g] for g in changed}
         for name, source in self.tests.items():
+            if positions is not None and name not in always and not self.cells_behind(name) & positions:
+                continue
             result = self.kernel.run(source)
             if not result.passed:
                 failing[name] = result.why()
@@ -53,3 +72,6 @@ def answer_keys():
     yield get
     for key in keys.values():
         key.kernel.close()
+
+# The example submissions are graded by the end-to-end tests, not executed by nbval.
+collect_ignore_glob = ["submissions/*"]

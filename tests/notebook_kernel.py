@@ -84,3 +84,92 @@ def is_test_cell(cell) -> bool:
 
 def code_cells(nb: nbformat.NotebookNode) -> list:
     return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def names_in(source: str) -> tuple[set[str], set[str], set[str]]:
+    """(names a cell binds, names it reads as it runs, names its functions read when called).
+
+    Python's own symbol tables tell a function's parameters and locals from the globals it
+    reads, so `def add_bias(X): ...` reads `np` when called, not the notebook's `X`.
+    IPython syntax (magics) allowed.
+    """
+    import symtable
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        top = symtable.symtable(TransformerManager().transform_cell(source), "<cell>", "exec")
+    except SyntaxError:
+        return set(), set(), set()
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    now = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    later = set()
+    todo = list(top.get_children())
+    while todo:
+        table = todo.pop()
+        todo.extend(table.get_children())
+        later |= {s.get_name() for s in table.get_symbols() if s.is_referenced() and s.is_global()}
+        bound |= {s.get_name() for s in table.get_symbols() if s.is_declared_global() and s.is_assigned()}
+    return bound, now, later
+
+
+def statements(source: str) -> list[str]:
+    """A cell's top-level statements as separate sources (IPython syntax turned into Python)."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return [source]
+    return [ast.unparse(node) for node in tree.body]
+
+
+class Dependencies:
+    """Which cells a test cell's result depends on, following the notebook's names in order.
+
+    Statement by statement: a name read as a statement runs means the latest earlier statement
+    that bound it; a name read inside a function means the binding in force when the test calls
+    it, unless the test swapped it for a trusted version (`use_trusted`/`replaced`).
+    """
+
+    def __init__(self, sources: list[str]):
+        self.units = [(cell, names_in(stmt)) for cell, source in enumerate(sources)
+                      for stmt in statements(source)]
+
+    def _binder(self, name: str, before: int) -> int | None:
+        for index in range(min(before, len(self.units)) - 1, -1, -1):
+            if name in self.units[index][1][0]:
+                return index
+        return None
+
+    def cells_behind(self, cell: int, source: str, swapped: set[str] = frozenset()) -> set[int]:
+        """Indices of the cells whose code can change the result of `source` run as cell `cell`."""
+        bound, now, later = names_in(source)
+        position = next((i for i, (c, _) in enumerate(self.units) if c >= cell), len(self.units))
+        seen: set[int] = set()
+        todo = [(name, position) for name in (now | later) - bound - set(swapped)]
+        while todo:
+            name, at = todo.pop()
+            index = self._binder(name, at)
+            if index is None or index in seen:
+                continue
+            seen.add(index)
+            _, (_, unit_now, unit_later) = self.units[index]
+            todo += [(n, index) for n in unit_now]
+            todo += [(n, position) for n in unit_later - set(swapped)]  # run when the test calls it
+        return {self.units[i][0] for i in seen}
+
+
+def trusted_names(source: str) -> set[str]:
+    """Names a test cell swaps for trusted versions with use_trusted(...) or replaced(...)."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    names = set()
+    for node in ast.walk(ast.parse(TransformerManager().transform_cell(source))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("use_trusted", "replaced"):
+            names |= {k.arg for k in node.keywords if k.arg}
+    return names

@@ -9,34 +9,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course.plots import function_and_derivative, image_grid, network_diagram  # noqa: E402
+from course.plots import function_and_derivative, image_grid  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
     plt.close("all")
-
-
-def circles(ax) -> int:
-    return sum(isinstance(p, matplotlib.patches.Circle) for p in ax.patches)
-
-
-def test_network_diagram_draws_every_neuron_of_small_layers():
-    ax = network_diagram([3, 4, 2], title="tiny")
-    assert ax.get_title() == "tiny"
-    assert circles(ax) == 3 + 4 + 2
-    assert len(ax.lines) == 3 * 4 + 4 * 2  # every neuron joined to every neuron of the next layer
-    texts = [t.get_text() for t in ax.texts]
-    assert any("3 neurons" in t for t in texts) and any("2 neurons" in t for t in texts)
-
-
-def test_network_diagram_elides_wide_layers_but_names_their_size():
-    ax = network_diagram([784, 64, 10], max_drawn=10)
-    assert circles(ax) == 10 + 10 + 10  # 784 and 64 drawn as 5 + gap + 5, 10 in full
-    texts = [t.get_text() for t in ax.texts]
-    assert texts.count("\u22ee") == 2
-    assert any("784 neurons" in t for t in texts)
 
 
 def test_function_and_derivative_plots_both_against_x():

@@ -30,23 +30,30 @@ def cases(kind: str):
 
 
 def swap_and_grade(key, mutations, exercise: str, change) -> dict[str, str]:
-    """Replace the exercise's cell with `change`, re-run what depends on it, grade, restore."""
-    cell = key.cells[exercise]
-    original = student_answer(cell.source)
-    rerun = [student_answer(key.cells[g].source) for g in getattr(mutations, "RERUN", {}).get(exercise, [])]
+    """Replace the exercise's cell with `change` (and re-run its RERUN cells), grade, restore.
+
+    Only the test cells whose result depends on the swapped cells run again (names followed
+    through the notebook in order, trusted swaps respected); the others keep the answer key's
+    result, which test_answer_key_passes_every_test_cell checks.
+    """
+    original = student_answer(key.cells[exercise].source)
+    rerun_ids = getattr(mutations, "RERUN", {}).get(exercise, [])
+    rerun = [student_answer(key.cells[g].source) for g in rerun_ids]
     try:
         for source in [apply_change(original, change, exercise), *rerun]:
             key.kernel.run(source)  # a wrong answer may raise here, as it would in autograde
-        return key.failing_tests()
+        return key.failing_tests({exercise, *rerun_ids}, always=exercise_tests(mutations, exercise))
     finally:
         for source in [original, *rerun]:
-            assert key.kernel.run(source).passed, f"could not restore {exercise}"
+            restored = key.kernel.run(source)
+            assert restored.error is None, f"could not restore {exercise}: {restored.error}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_answer_key_passes_every_test_cell(answer_keys, assignment):
     key = answer_keys(assignment)
-    failing = {name: r.why() for name, r in key.results.items() if not r.passed}
+    failing = {name: r.why() for name, r in key.results.items()
+               if (not r.passed if name in key.tests else r.error is not None)}
     assert not failing, f"the answer key fails cells: {failing}"
 
 
@@ -82,3 +89,20 @@ def test_other_correct_implementation_keeps_its_points(answer_keys, assignment, 
     mutations = load_mutations(ROOT, assignment)
     failing = swap_and_grade(key, mutations, exercise, mutations.RIGHT[exercise][name])
     assert not failing, f"{name!r} in {exercise} is correct but fails: {failing}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_test_depends_on_another_exercise(answer_keys, assignment):
+    """A test cell's result may depend on its own exercise's answer, trusted swaps and plain
+    data; never on another exercise's answer, directly or through a value computed with it."""
+    key = answer_keys(assignment)
+    mutations = load_mutations(ROOT, assignment)
+    own: dict[str, set[str]] = {}
+    for exercise in key.cells:
+        for test in exercise_tests(mutations, exercise):
+            own.setdefault(test, set()).add(exercise)
+    allowed = getattr(mutations, "READS", {})  # relations a test checks on purpose, e.g. x_expanded vs x3
+    problems = {test: sorted(key.exercises_behind(test) - own.get(test, set()) - set(allowed.get(test, [])))
+                for test in key.tests}
+    problems = {test: others for test, others in problems.items() if others}
+    assert not problems, f"test cells depending on other exercises' answers: {problems}"

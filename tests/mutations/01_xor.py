@@ -1,0 +1,310 @@
+"""Grading validity for 01_xor: realistic wrong answers lose exactly their exercise's points,
+other correct answers keep them (run by tests/test_grading_validity.py).
+
+A change is (old, new) replacements in the answer-key cell (markers removed), a list of them,
+or a whole new cell source.
+"""
+
+# The answer key's loop bodies, to swap for other correct ones written with plain numpy.
+_BODY_LINEAR = """        features = compute_features(x, first_lr)
+        yhat = compute_yhat(features, second_lr)
+        loss = compute_loss(yhat, y)
+        dl_dyhat = compute_dl_dyhat(yhat, y)
+        dl_dsecond_lr = compute_dl_dsecond_lr(features, dl_dyhat)
+        dl_dfeatures = compute_dl_dfeatures(dl_dyhat, second_lr)
+        dl_dfirst_lr = compute_dl_dfirst_lr(x, dl_dfeatures)
+        first_lr = first_lr - lr * dl_dfirst_lr
+        second_lr = second_lr - lr * dl_dsecond_lr
+"""
+_BODY_LEAKY = """        pre_relu = compute_features(x, first_lr)
+        features = leaky_relu(pre_relu)
+        yhat = compute_yhat(features, second_lr)
+        loss = compute_loss(yhat, y)
+        dl_dyhat = compute_dl_dyhat(yhat, y)
+        dl_dsecond_lr = compute_dl_dsecond_lr(features, dl_dyhat)
+        dl_dfeatures = compute_dl_dfeatures(dl_dyhat, second_lr)
+        dl_dpre_relu = compute_dl_dpre_relu(dl_dfeatures, pre_relu)
+        dl_dfirst_lr = compute_dl_dfirst_lr(x, dl_dpre_relu)
+        first_lr = first_lr - lr * dl_dfirst_lr
+        second_lr = second_lr - lr * dl_dsecond_lr
+"""
+
+WRONG = {
+    "mdl": {
+        "trained on x1 only": ("Ridge().fit(x, y)", "Ridge().fit(x[:, :1], y)"),
+        "trained to predict x1": ("Ridge().fit(x, y)", "Ridge().fit(x, x[:, 0])"),
+        "never trained": ("Ridge().fit(x, y)", "Ridge()"),
+    },
+    "yhat_ridge": {
+        "no threshold": ("mdl.predict(x) > .5", "mdl.predict(x)"),
+        "threshold at 0": ("> .5", "> 0"),
+        "inverted": ("> .5", "< .5"),
+        "a column": ("mdl.predict(x) > .5", "(mdl.predict(x) > .5).reshape(-1, 1)"),
+    },
+    "coefficients_guess": {
+        "the weights for x3 = x1 OR x2": ("[1, 1, -2]", "[-1, -1, 2]"),
+        "the corner counted once": ("[1, 1, -2]", "[1, 1, -1]"),
+        "sign of x3 flipped": ("[1, 1, -2]", "[1, 1, 2]"),
+        "halved": ("[1, 1, -2]", "[0.5, 0.5, -1]"),
+    },
+    "x3": {
+        "x1 OR x2, as the document writes": ("x[:, 0] & x[:, 1]", "x[:, 0] | x[:, 1]"),
+        "x1 XOR x2 (the label)": ("x[:, 0] & x[:, 1]", "x[:, 0] != x[:, 1]"),
+        "x1 + x2": ("x[:, 0] & x[:, 1]", "x[:, 0] + x[:, 1]"),
+        "x1 only": ("x[:, 0] & x[:, 1]", "x[:, 0]"),
+    },
+    "x_expanded": {
+        "x3 first": ("np.column_stack([x, x3])", "np.column_stack([x3, x])"),
+        "rows instead of columns": ("np.column_stack([x, x3])", "np.vstack([x.T, x3])"),
+        "the label instead of x3": ("np.column_stack([x, x3])", "np.column_stack([x, y])"),
+        "x2 left out": ("np.column_stack([x, x3])", "np.column_stack([x[:, 0], x3, x3])"),
+    },
+    "guess": {
+        "further": ('"closer"', '"further"'),
+        "further away": ('"closer"', '"Further away"'),
+        "the same": ('"closer"', '"the same"'),
+    },
+    "dt": {
+        "a stump (max_depth=1)": ("DecisionTreeRegressor().fit(x, y)", "DecisionTreeRegressor(max_depth=1).fit(x, y)"),
+        "never trained": ("DecisionTreeRegressor().fit(x, y)", "DecisionTreeRegressor()"),
+        "trained on x1 only": ("DecisionTreeRegressor().fit(x, y)", "DecisionTreeRegressor().fit(x[:, :1], y)"),
+        "trained to predict x1": ("DecisionTreeRegressor().fit(x, y)", "DecisionTreeRegressor().fit(x, x[:, 0])"),
+    },
+    "nn": {
+        "default hidden layers (100,)": ("hidden_layer_sizes=(100, 100), ", ""),
+        "(100) is one layer, not a tuple": ("hidden_layer_sizes=(100, 100)", "hidden_layer_sizes=(100)"),
+        "no activation (identity)": ("random_state=0)", "activation='identity', random_state=0)"),
+        "never trained": ("random_state=0).fit(x, y)", "random_state=0)"),
+    },
+    "first_lr": {
+        "all zeros": ("rng.normal(0, 0.1, size=(2, num_hidden))", "np.zeros((2, num_hidden))"),
+        "transposed": ("size=(2, num_hidden)", "size=(num_hidden, 2)"),
+        "one weight per hidden unit": ("size=(2, num_hidden)", "size=num_hidden"),
+        "all ones": ("rng.normal(0, 0.1, size=(2, num_hidden))", "np.ones((2, num_hidden))"),
+    },
+    "second_lr": {
+        "a column": ("size=num_hidden", "size=(num_hidden, 1)"),
+        "a row": ("size=num_hidden", "size=(1, num_hidden)"),
+        "copied from first_lr": ("size=num_hidden", "size=(2, num_hidden)"),
+    },
+    "leaky_relu": {
+        "plain ReLU": ("np.where(x < 0, 0.1 * x, x)", "np.maximum(x, 0)"),
+        "slope 0.01": ("np.where(x < 0, 0.1 * x, x)", "np.where(x < 0, 0.01 * x, x)"),
+        "slope on the positive side": ("np.where(x < 0, 0.1 * x, x)", "np.where(x > 0, 0.1 * x, x)"),
+        "Python's max, numbers only": ("np.where(x < 0, 0.1 * x, x)", "max(x, 0.1 * x)"),
+        "modifies its input": ("    return np.where(x < 0, 0.1 * x, x)",
+                               "    x[x < 0] *= 0.1\n    return x"),
+    },
+    "compute_features": {
+        "leaky relu applied already": ("return x @ first_lr", "return leaky_relu(x @ first_lr)"),
+        "transposed": ("return x @ first_lr", "return first_lr.T @ x.T"),
+        "summed over hidden units": ("return x @ first_lr", "return (x @ first_lr).sum(axis=1)"),
+        "x1 only": ("return x @ first_lr", "return np.outer(x[:, 0], first_lr[0])"),
+    },
+    "compute_yhat": {
+        "a column": ("return features @ second_lr", "return features @ second_lr.reshape(-1, 1)"),
+        "thresholded": ("return features @ second_lr", "return features @ second_lr > .5"),
+        "not summed": ("return features @ second_lr", "return features * second_lr"),
+        "mean instead of sum": ("return features @ second_lr", "return (features * second_lr).mean(axis=1)"),
+    },
+    "compute_loss": {
+        "sum instead of mean": ("np.mean((yhat - y) ** 2)", "np.sum((yhat - y) ** 2)"),
+        "mean error, squared": ("np.mean((yhat - y) ** 2)", "np.mean(yhat - y) ** 2"),
+        "absolute error": ("np.mean((yhat - y) ** 2)", "np.mean(np.abs(yhat - y))"),
+        "root mean squared error": ("np.mean((yhat - y) ** 2)", "np.sqrt(np.mean((yhat - y) ** 2))"),
+    },
+    "compute_dl_dyhat": {
+        "derivative of the summed loss": ("2 * (yhat - y) / len(y)", "2 * (yhat - y)"),
+        "forgot the 2": ("2 * (yhat - y) / len(y)", "(yhat - y) / len(y)"),
+        "sign flipped": ("2 * (yhat - y) / len(y)", "2 * (y - yhat) / len(y)"),
+        "averaged to one number": ("2 * (yhat - y) / len(y)", "2 * np.mean(yhat - y)"),
+    },
+    "compute_dl_dsecond_lr": {
+        "averaged over the points again": ("features.T @ dl_dyhat", "features.T @ dl_dyhat / len(dl_dyhat)"),
+        "not summed over the points": ("features.T @ dl_dyhat", "features * dl_dyhat[:, None]"),
+        "sign flipped": ("features.T @ dl_dyhat", "-features.T @ dl_dyhat"),
+        "sums multiplied": ("features.T @ dl_dyhat", "features.sum(axis=0) * dl_dyhat.sum()"),
+    },
+    "compute_dl_dfeatures": {
+        "transposed": ("np.outer(dl_dyhat, second_lr)", "np.outer(second_lr, dl_dyhat)"),
+        "summed over the points": ("np.outer(dl_dyhat, second_lr)", "np.outer(dl_dyhat, second_lr).sum(axis=0)"),
+        "only the sum of the weights": ("np.outer(dl_dyhat, second_lr)", "dl_dyhat[:, None] * second_lr.sum()"),
+        "divided by n again": ("np.outer(dl_dyhat, second_lr)", "np.outer(dl_dyhat, second_lr) / len(dl_dyhat)"),
+    },
+    "compute_dl_dfirst_lr": {
+        "transposed": ("x.T @ dl_dfeatures", "dl_dfeatures.T @ x"),
+        "averaged over the points": ("x.T @ dl_dfeatures", "x.T @ dl_dfeatures / len(x)"),
+        "sign flipped": ("x.T @ dl_dfeatures", "-(x.T @ dl_dfeatures)"),
+        "forgot x": ("x.T @ dl_dfeatures", "np.tile(dl_dfeatures.sum(axis=0), (2, 1))"),
+    },
+    "compute_dl_dpre_relu": {
+        "forgot the leaky relu": ("dl_dfeatures * np.where(pre_relu > 0, 1.0, 0.1)", "dl_dfeatures"),
+        "the ReLU's derivative": ("np.where(pre_relu > 0, 1.0, 0.1)", "np.where(pre_relu > 0, 1.0, 0.0)"),
+        "slopes swapped": ("np.where(pre_relu > 0, 1.0, 0.1)", "np.where(pre_relu > 0, 0.1, 1.0)"),
+        "times the activation, not its derivative": ("np.where(pre_relu > 0, 1.0, 0.1)", "leaky_relu(pre_relu)"),
+    },
+    "train_without_activation": {
+        "gradient ascent": ("- lr *", "+ lr *"),
+        "first_lr never updated": ("        first_lr = first_lr - lr * dl_dfirst_lr\n", ""),
+        "learning rate left out": ("- lr *", "-"),
+        "second_lr updated before dl_dfeatures": [
+            ("        dl_dfeatures = compute_dl_dfeatures(dl_dyhat, second_lr)\n",
+             "        second_lr = second_lr - lr * dl_dsecond_lr\n"
+             "        dl_dfeatures = compute_dl_dfeatures(dl_dyhat, second_lr)\n"),
+            # the original update is the line before the bookkeeping (the END marker is removed)
+            ("        second_lr = second_lr - lr * dl_dsecond_lr\n        losses", "        losses"),
+        ],
+    },
+    "train_with_leaky_relu": {
+        "forgot the leaky relu's derivative": ("compute_dl_dfirst_lr(x, dl_dpre_relu)",
+                                               "compute_dl_dfirst_lr(x, dl_dfeatures)"),
+        "dl_dsecond_lr from the values before the leaky relu": ("compute_dl_dsecond_lr(features, dl_dyhat)",
+                                                                "compute_dl_dsecond_lr(pre_relu, dl_dyhat)"),
+        "no leaky relu in the forward pass": ("features = leaky_relu(pre_relu)", "features = pre_relu"),
+        "gradient ascent": ("- lr *", "+ lr *"),
+    },
+}
+
+_INLINE_LINEAR = """        features = x @ first_lr
+        yhat = features @ second_lr
+        loss = ((yhat - y) ** 2).mean()
+        dl_dyhat = 2 * (yhat - y) / len(y)
+        dl_dsecond_lr = dl_dyhat @ features
+        dl_dfirst_lr = x.T @ (dl_dyhat[:, None] * second_lr)
+        first_lr -= lr * dl_dfirst_lr
+        second_lr -= lr * dl_dsecond_lr
+"""
+
+_INLINE_LEAKY = """        pre_relu = x @ first_lr
+        features = np.maximum(pre_relu, 0.1 * pre_relu)
+        yhat = features @ second_lr
+        loss = np.mean((yhat - y) ** 2)
+        dl_dyhat = 2 * (yhat - y) / len(y)
+        dl_dsecond_lr = features.T @ dl_dyhat
+        dl_dpre_relu = np.outer(dl_dyhat, second_lr) * np.where(features > 0, 1.0, 0.1)
+        dl_dfirst_lr = x.T @ dl_dpre_relu
+        first_lr, second_lr = first_lr - lr * dl_dfirst_lr, second_lr - lr * dl_dsecond_lr
+"""
+
+
+RIGHT = {
+    "mdl": {
+        "float labels and a smaller penalty": ("Ridge().fit(x, y)", "Ridge(alpha=0.1).fit(x, y.astype(float))"),
+    },
+    "yhat_ridge": {
+        "rounded predictions": ("mdl.predict(x) > .5", "np.round(mdl.predict(x))"),
+        "greater or equal": ("> .5", ">= 0.5"),
+    },
+    "coefficients_guess": {
+        "a numpy array of floats": ("[1, 1, -2]", "np.array([1.0, 1.0, -2.0])"),
+        "a tuple": ("[1, 1, -2]", "(1, 1, -2)"),
+    },
+    "x3": {
+        "product": ("x[:, 0] & x[:, 1]", "x[:, 0] * x[:, 1]"),
+        "logical_and, as a column": ("x[:, 0] & x[:, 1]", "np.logical_and(x[:, 0], x[:, 1]).reshape(-1, 1)"),
+        "row minimum": ("x[:, 0] & x[:, 1]", "x.min(axis=1)"),
+    },
+    "x_expanded": {
+        "np.c_": ("np.column_stack([x, x3])", "np.c_[x, x3]"),
+        "hstack with a reshaped x3": ("np.column_stack([x, x3])", "np.hstack([x, np.reshape(x3, (-1, 1))])"),
+    },
+    "guess": {
+        "capitalised": ('"closer"', '"Closer"'),
+        "a sentence": ('"closer"', '" closer to [1, 1, -2]"'),
+    },
+    "dt": {
+        "float labels, depth 2": ("DecisionTreeRegressor().fit(x, y)",
+                                  "DecisionTreeRegressor(max_depth=2, random_state=0).fit(x, y.astype(float))"),
+    },
+    "nn": {
+        "a list of sizes, another seed": ("hidden_layer_sizes=(100, 100), random_state=0",
+                                          "hidden_layer_sizes=[100, 100], random_state=1"),
+    },
+    "first_lr": {
+        "uniform": ("rng.normal(0, 0.1, size=(2, num_hidden))", "rng.uniform(-0.1, 0.1, size=(2, num_hidden))"),
+        "the document's np.random.rand / 10000": ("rng.normal(0, 0.1, size=(2, num_hidden))",
+                                                  "np.random.rand(2, num_hidden) / 10000"),
+    },
+    "second_lr": {
+        "standard normal / 10": ("rng.normal(0, 0.1, size=num_hidden)", "rng.standard_normal(num_hidden) / 10"),
+        "zeros (the last layer may start at 0)": ("rng.normal(0, 0.1, size=num_hidden)", "np.zeros(num_hidden)"),
+    },
+    "leaky_relu": {
+        "np.maximum": ("np.where(x < 0, 0.1 * x, x)", "np.maximum(x, 0.1 * x)"),
+        "a mask of slopes": ("np.where(x < 0, 0.1 * x, x)", "x * np.where(x < 0, 0.1, 1.0)"),
+    },
+    "compute_features": {
+        "np.dot": ("return x @ first_lr", "return np.dot(x, first_lr)"),
+        "einsum": ("return x @ first_lr", "return np.einsum('ni,ih->nh', x, first_lr)"),
+    },
+    "compute_yhat": {
+        "np.dot": ("return features @ second_lr", "return np.dot(features, second_lr)"),
+        "products summed": ("return features @ second_lr", "return (features * second_lr).sum(axis=1)"),
+    },
+    "compute_loss": {
+        "method calls": ("np.mean((yhat - y) ** 2)", "((yhat - y) ** 2).mean()"),
+        "scikit-learn": ("    return np.mean((yhat - y) ** 2)",
+                         "    from sklearn.metrics import mean_squared_error\n"
+                         "    return mean_squared_error(y, yhat)"),
+    },
+    "compute_dl_dyhat": {
+        "size": ("2 * (yhat - y) / len(y)", "(yhat - y) * 2 / y.size"),
+        "float labels": ("2 * (yhat - y) / len(y)", "2 * (yhat - y.astype(float)) / yhat.shape[0]"),
+    },
+    "compute_dl_dsecond_lr": {
+        "vector first": ("features.T @ dl_dyhat", "dl_dyhat @ features"),
+        "einsum": ("features.T @ dl_dyhat", "np.einsum('nh,n->h', features, dl_dyhat)"),
+        "broadcast and sum": ("features.T @ dl_dyhat", "(features * dl_dyhat[:, None]).sum(axis=0)"),
+    },
+    "compute_dl_dfeatures": {
+        "broadcast": ("np.outer(dl_dyhat, second_lr)", "dl_dyhat[:, None] * second_lr"),
+        "column times row": ("np.outer(dl_dyhat, second_lr)", "dl_dyhat.reshape(-1, 1) @ second_lr.reshape(1, -1)"),
+    },
+    "compute_dl_dfirst_lr": {
+        "einsum": ("x.T @ dl_dfeatures", "np.einsum('ni,nh->ih', x, dl_dfeatures)"),
+        "transpose of the transpose": ("x.T @ dl_dfeatures", "(dl_dfeatures.T @ x).T"),
+    },
+    "compute_dl_dpre_relu": {
+        "mask on the negative side": ("np.where(pre_relu > 0, 1.0, 0.1)", "np.where(pre_relu < 0, 0.1, 1.0)"),
+        "np.where on the gradient": ("dl_dfeatures * np.where(pre_relu > 0, 1.0, 0.1)",
+                                     "np.where(pre_relu > 0, dl_dfeatures, 0.1 * dl_dfeatures)"),
+    },
+    "train_without_activation": {
+        "in-place updates": [("first_lr = first_lr - lr *", "first_lr -= lr *"),
+                             ("second_lr = second_lr - lr *", "second_lr -= lr *")],
+        "plain numpy, no helper functions": (_BODY_LINEAR, _INLINE_LINEAR),
+    },
+    "train_with_leaky_relu": {
+        "derivative mask from the features after the leaky relu": (
+            "compute_dl_dpre_relu(dl_dfeatures, pre_relu)", "compute_dl_dpre_relu(dl_dfeatures, features)"),
+        "plain numpy, no helper functions": (_BODY_LEAKY, _INLINE_LEAKY),
+    },
+}
+
+TESTS = {
+    "mdl": ["test_ridge"],
+    "yhat_ridge": ["test_ridge"],
+    "first_lr": ["test_weights"],
+    "second_lr": ["test_weights"],
+    "compute_features": ["test_forward"],
+    "compute_yhat": ["test_forward"],
+    "compute_loss": ["test_loss"],
+    "compute_dl_dyhat": ["test_dl_dyhat"],
+    "compute_dl_dsecond_lr": ["test_dl_dsecond_lr"],
+    "compute_dl_dfeatures": ["test_dl_dfeatures"],
+    "compute_dl_dfirst_lr": ["test_dl_dfirst_lr"],
+    "compute_dl_dpre_relu": ["test_dl_dpre_relu"],
+}
+
+# yhat_ridge is computed from mdl, x_expanded from x3: re-run them after swapping those in.
+RERUN = {"mdl": ["yhat_ridge"], "x3": ["x_expanded"]}
+
+# test_x_expanded checks x_expanded against the student's own x3 (a relation, so a wrong x3
+# costs only x3's point); RERUN above proves it with every wrong x3.
+READS = {"test_x_expanded": ["x3"]}
+
+MISTAKES = [
+    ("x3", "x1 OR x2, as the document writes"),
+    ("compute_dl_dyhat", "derivative of the summed loss"),
+    ("train_with_leaky_relu", "forgot the leaky relu's derivative"),
+]

@@ -1,0 +1,100 @@
+"""Realistic wrong answers, and other right ones, for each exercise of 02_moons.
+
+A change is (old, new) replaced in the answer key's cell, or a whole new cell.
+"""
+
+WRONG = {
+    "add_bias": {
+        "ones on the left": ("np.hstack([X, np.ones((X.shape[0], 1))])", "np.hstack([np.ones((X.shape[0], 1)), X])"),
+        "zeros instead of ones": ("np.ones((X.shape[0], 1))", "np.zeros((X.shape[0], 1))"),
+        "a row instead of a column": ("np.hstack([X, np.ones((X.shape[0], 1))])", "np.vstack([X, np.ones((1, X.shape[1]))])"),
+        "modifies X in place": ("return np.hstack([X, np.ones((X.shape[0], 1))])",
+                                "X[:, -1] = 1\n    return np.hstack([X, np.ones((X.shape[0], 1))])"),
+    },
+    "sigmoid": {
+        "sign flipped": ("np.exp(-x)", "np.exp(x)"),
+        "minus in the denominator": ("1 / (1 + np.exp(-x))", "1 / (1 - np.exp(-x))"),
+        "tanh instead": ("1 / (1 + np.exp(-x))", "np.tanh(x)"),
+        "1 - sigmoid": ("1 / (1 + np.exp(-x))", "np.exp(-x) / (1 + np.exp(-x))"),
+    },
+    "log_loss": {
+        "missing minus": ("-(y * np.log(y_pred) + (1 - y) * np.log(1 - y_pred))",
+                          "(y * np.log(y_pred) + (1 - y) * np.log(1 - y_pred))"),
+        "mean instead of per observation": ("-(y * np.log(y_pred) + (1 - y) * np.log(1 - y_pred))",
+                                            "-np.mean(y * np.log(y_pred) + (1 - y) * np.log(1 - y_pred))"),
+        "y and y_pred swapped": ("-(y * np.log(y_pred) + (1 - y) * np.log(1 - y_pred))",
+                                 "-(y_pred * np.log(y) + (1 - y_pred) * np.log(1 - y))"),
+        "log10": ("np.log(y_pred) + (1 - y) * np.log(1 - y_pred)", "np.log10(y_pred) + (1 - y) * np.log10(1 - y_pred)"),
+    },
+    "feed_forward": {
+        "no sigmoid on the output": ("output2 = sigmoid(np.dot(add_bias(output1), weights[1]))",
+                                     "output2 = np.dot(add_bias(output1), weights[1])"),
+        "forgot the bias column": ("np.dot(add_bias(output1), weights[1])", "np.dot(output1, weights[1][:-1])"),
+        "transposed weights": ("np.dot(X, weights[0])", "np.dot(X, weights[0].T)"),
+        "returns only the output": ("return output1, output2", "return output2"),
+    },
+    "sigmoid_der": {
+        "sigmoid of the sigmoid": ("sigmoid(X) * (1 - sigmoid(X))", "sigmoid(sigmoid(X)) * (1 - sigmoid(sigmoid(X)))"),
+        "output form applied to the input": ("sigmoid(X) * (1 - sigmoid(X))", "X * (1 - X)"),
+        "sign flipped": ("sigmoid(X) * (1 - sigmoid(X))", "sigmoid(X) * (sigmoid(X) - 1)"),
+    },
+    "log_loss_der": {
+        "sign flipped": ("-(y / y_pred - (1 - y) / (1 - y_pred))", "(y / y_pred - (1 - y) / (1 - y_pred))"),
+        "forgot the inner derivative of log(1 - y_pred)": ("-(y / y_pred - (1 - y) / (1 - y_pred))",
+                                                          "-(y / y_pred + (1 - y) / (1 - y_pred))"),
+        "derivative with respect to y": ("-(y / y_pred - (1 - y) / (1 - y_pred))",
+                                         "-(np.log(y_pred) - np.log(1 - y_pred))"),
+    },
+    "backprop": {
+        "wrong sign (gradient ascent)": [("wO - LR *", "wO + LR *"), ("wH - LR *", "wH + LR *")],
+        "forgotten activation derivative": ("y_grad = sigmoid_der(hidden_out_with_bias.dot(wO)) * error",
+                                            "y_grad = error"),
+        "sigmoid_der of the activation instead of the pre-activation": (
+            "sigmoid_der(X_input.dot(wH))", "sigmoid_der(output1)"),
+        "bias row backpropagated": ("y_grad.dot(wO[:-1].T)", "y_grad.dot(wO[1:].T)"),
+        "updates the weights in place": ("wO_new = wO - LR *", "wO_new = wO\n    wO_new -= LR *"),
+    },
+    "train": {
+        "never updates the weights": ("weights = backprop(weights, out1, out2, y, X, LR)",
+                                      "backprop(weights, out1, out2, y, X, LR)"),
+        "records the mean loss": ("log_loss(y, out2).sum()", "log_loss(y, out2).mean()"),
+        "one epoch only": ("for _ in range(epochs):", "for _ in range(1):"),
+        "outputs swapped in the update": ("backprop(weights, out1, out2, y, X, LR)", "backprop(weights, out2, out1, y, X, LR)"),
+    },
+    "mlp": {
+        "relu activation": ('activation="logistic"', 'activation="relu"'),
+        "100 hidden units": ("hidden_layer_sizes=(4,)", "hidden_layer_sizes=(100,)"),
+        "never fitted": ("model.fit(X, y)", "pass"),
+        "fitted with a bias column": ("model.fit(X, y)", "model.fit(np.hstack([X, np.ones((len(X), 1))]), y)"),
+    },
+}
+
+RIGHT = {
+    "add_bias": {"np.c_": "def add_bias(X):\n    return np.c_[X, np.ones(len(X))]\n"},
+    "sigmoid": {
+        "scipy's expit": "from scipy.special import expit\n\ndef sigmoid(x):\n    return expit(x)\n",
+        "exp(x) / (1 + exp(x))": "def sigmoid(x):\n    return np.exp(x) / (1 + np.exp(x))\n",
+    },
+    "log_loss": {"np.where": "def log_loss(y, y_pred):\n    return np.where(y == 1, -np.log(y_pred), -np.log(1 - y_pred))\n"},
+    "feed_forward": {"@ operator": "def feed_forward(X, weights):\n    h = sigmoid(X @ weights[0])\n    return h, sigmoid(add_bias(h) @ weights[1])\n"},
+    "sigmoid_der": {"one sigmoid call": "def sigmoid_der(X):\n    s = sigmoid(X)\n    return s - s ** 2\n"},
+    "log_loss_der": {"one fraction": "def log_loss_der(y, y_pred):\n    return (y_pred - y) / (y_pred * (1 - y_pred))\n"},
+    "backprop": {
+        "sigmoid and log loss simplified": (
+            "y_grad = sigmoid_der(hidden_out_with_bias.dot(wO)) * error", "y_grad = output2 - ytrue"),
+        "derivatives from the activations": [
+            ("y_grad = sigmoid_der(hidden_out_with_bias.dot(wO)) * error", "y_grad = output2 * (1 - output2) * error"),
+            ("sigmoid_der(X_input.dot(wH))", "output1 * (1 - output1)"),
+        ],
+    },
+    "train": {
+        "while loop": ("for _ in range(epochs):", "epoch = 0\n    while epoch < epochs:\n        epoch += 1"),
+    },
+    "mlp": {"hidden size as an int list": ("hidden_layer_sizes=(4,)", "hidden_layer_sizes=[4]")},
+}
+
+MISTAKES = [
+    ("sigmoid", "sign flipped"),
+    ("backprop", "forgotten activation derivative"),
+    ("mlp", "relu activation"),
+]
