@@ -234,3 +234,16 @@ def use_trusted(namespace: dict, **names: Any) -> None:
         context.__exit__(None, None, None)
 
     shell.events.register("post_run_cell", restore)
+
+
+def call_on_copies(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> Any:
+    """Like `call`, but hands `fn` fresh copies of its array arguments, so a function that may
+    update its inputs in place (the talk's ``W -= dLdW``) is graded on what it returns."""
+    def on_copies(*inner: Any, **inner_kwargs: Any) -> Any:
+        return fn(*[np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in inner],
+                  **inner_kwargs)
+
+    return call(on_copies, *args, what=what or f"{getattr(fn, '__name__', 'your function')}(...)", **kwargs)
+
+
+__all__ += ["call_on_copies"]

@@ -1,11 +1,17 @@
 """Shared fixtures: the course root, and one answer-key kernel per assignment."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+
+# Two pytest workers on two cores: a multi-threaded BLAS in every kernel would oversubscribe
+# them and make small matrix products many times slower.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -75,3 +81,16 @@ def answer_keys():
 
 # The example submissions are graded by the end-to-end tests, not executed by nbval.
 collect_ignore_glob = ["submissions/*"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep together what shares a kernel or a fixture when pytest-xdist spreads the suite over
+    the cores: a module's tests (or an nbval notebook's cells) on one worker, except the
+    grading-validity tests, which share one answer-key kernel per assignment."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.path.name == "test_grading_validity.py" and "assignment" in params:
+            group = f"validity-{params['assignment']}"
+        else:
+            group = str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -1,0 +1,220 @@
+"""Realistic wrong answers, and other right ones, for each exercise of 05_deep_learning_from_scratch.
+
+A change is (old, new) replaced in the answer key's cell, a list of such pairs, or a whole new cell.
+Several wrong answers are the talk's own code where the course fixes it (marked "the talk's").
+"""
+
+WRONG = {
+    "dLdP_of": {
+        "sign flipped": ("-(y - P)", "(y - P)"),
+        "derivative of (y - P)² without the ½": ("-(y - P)", "-2 * (y - P)"),
+        "returns the loss instead of its derivative": ("-(y - P)", "0.5 * (y - P) ** 2"),
+    },
+    "dPdC_of": {
+        "sigmoid of the sigmoid": ("sigmoid(C) * (1 - sigmoid(C))", "sigmoid(sigmoid(C)) * (1 - sigmoid(sigmoid(C)))"),
+        "output form applied to the input": ("sigmoid(C) * (1 - sigmoid(C))", "C * (1 - C)"),
+        "plus instead of minus": ("sigmoid(C) * (1 - sigmoid(C))", "sigmoid(C) * (1 + sigmoid(C))"),
+        "one factor only": ("sigmoid(C) * (1 - sigmoid(C))", "1 - sigmoid(C)"),
+    },
+    "dCdW_of": {
+        "missing transpose": ("return B.T", "return B"),
+        "summed over the rows too early": ("return B.T", "return B.T.sum(axis=1, keepdims=True)"),
+        "the derivative of a linear function taken as 1": ("return B.T", "return np.ones_like(B).T"),
+        "a sigmoid derivative by habit": ("return B.T", "return B.T * (1 - B.T)"),
+    },
+    "dLdW_of": {
+        "elementwise product where the matrix product belongs": ("np.dot(dCdW, dLdP * dPdC)", "dCdW * (dLdP * dPdC)"),
+        "forgot dPdC": ("np.dot(dCdW, dLdP * dPdC)", "np.dot(dCdW, dLdP)"),
+        "matrix product in the wrong order": ("np.dot(dCdW, dLdP * dPdC)", "np.dot(dLdP * dPdC, dCdW)"),
+        "sign flipped": ("np.dot(dCdW, dLdP * dPdC)", "-np.dot(dCdW, dLdP * dPdC)"),
+    },
+    "dCdB_of": {
+        "missing transpose": ("return W.T", "return W"),
+        "the derivative of a linear function taken as 1": ("return W.T", "return np.ones_like(W).T"),
+        "sign flipped": ("return W.T", "return -W.T"),
+    },
+    "dBdA_of": {
+        "sigmoid of the sigmoid": ("sigmoid(A) * (1 - sigmoid(A))", "sigmoid(sigmoid(A)) * (1 - sigmoid(sigmoid(A)))"),
+        "output form applied to the input": ("sigmoid(A) * (1 - sigmoid(A))", "A * (1 - A)"),
+        "half applied to the input": ("sigmoid(A) * (1 - sigmoid(A))", "sigmoid(A) * (1 - A)"),
+    },
+    "dAdV_of": {
+        "missing transpose": ("return x.T", "return x"),
+        "summed over the rows too early": ("return x.T", "return x.T.sum(axis=1, keepdims=True)"),
+        "the derivative of a linear function taken as 1": ("return x.T", "return np.ones_like(x).T"),
+    },
+    "dLdV_of": {
+        "matrix product with dBdA": ("np.dot(dAdV, np.dot(dLdP * dPdC, dCdB) * dBdA)",
+                                     "np.dot(dAdV, np.dot(np.dot(dLdP * dPdC, dCdB), dBdA))"),
+        "forgot dBdA": ("np.dot(dLdP * dPdC, dCdB) * dBdA", "np.dot(dLdP * dPdC, dCdB)"),
+        "elementwise product with dAdV": ("np.dot(dAdV, np.dot(dLdP * dPdC, dCdB) * dBdA)",
+                                          "dAdV * (np.dot(dLdP * dPdC, dCdB) * dBdA)"),
+        "forgot dPdC": ("np.dot(dLdP * dPdC, dCdB)", "np.dot(dLdP, dCdB)"),
+        "elementwise product with dCdB (right for one output only)": ("np.dot(dLdP * dPdC, dCdB)",
+                                                                     "(dLdP * dPdC) * dCdB"),
+    },
+    "update_weights": {
+        "gradient ascent": ("V - dLdV, W - dLdW", "V + dLdV, W + dLdW"),
+        "only W updated": ("V - dLdV, W - dLdW", "V, W - dLdW"),
+        "returned in the wrong order": ("V - dLdV, W - dLdW", "W - dLdW, V - dLdV"),
+        "gradients swapped": ("V - dLdV, W - dLdW", "V - dLdW, W - dLdV"),
+    },
+    "learn": {
+        "gradient ascent": [("W = W - dLdW", "W = W + dLdW"), ("V = V - dLdV", "V = V + dLdV")],
+        "dLdV computed with the updated W": [("    dCdB = W.T\n", "    W = W - dLdW\n    dCdB = W.T\n"),
+                                             ("    W = W - dLdW\n    V = V - dLdV", "    V = V - dLdV")],
+        "elementwise product for dLdW": ("dLdW = np.dot(dCdW, dLdC)", "dLdW = dCdW * dLdC"),
+        "forgot dBdA": ("np.dot(dLdC, dCdB) * dBdA", "np.dot(dLdC, dCdB)"),
+        "sigmoid derivative of the prediction instead of C": ("dPdC = sigmoid(C) * (1 - sigmoid(C))",
+                                                             "dPdC = sigmoid(P) * (1 - sigmoid(P))"),
+        "mean gradient instead of the total's": ("dLdP = -1.0 * (y_batch - P)", "dLdP = -1.0 * (y_batch - P) / len(x_batch)"),
+    },
+    "forwardpass": {
+        "layers in reverse order": ("for layer in self.layers:", "for layer in reversed(self.layers):"),
+        "every layer gets X": ("X_next = layer.fprop(X_next)", "X_next = layer.fprop(X)"),
+        "returns the input": ("return prediction", "return X"),
+        "returns after the first layer": ("        X_next = layer.fprop(X_next)\n",
+                                          "        X_next = layer.fprop(X_next)\n        return X_next\n"),
+    },
+    "loss": {
+        "the talk's: returns only the gradient": ("return loss, loss_gradient", "return loss_gradient"),
+        "arguments swapped": [("self.loss_function(prediction, Y)", "self.loss_function(Y, prediction)"),
+                              ("self.loss_function(prediction, Y, bprop=True)", "self.loss_function(Y, prediction, bprop=True)")],
+        "pair in the wrong order": ("return loss, loss_gradient", "return loss_gradient, loss"),
+        "the gradient computed without bprop": ("self.loss_function(prediction, Y, bprop=True)",
+                                                "self.loss_function(prediction, Y)"),
+    },
+    "backpropogate": {
+        "the talk's: returns the gradient it was given": ("return loss_next", "return loss_gradient"),
+        "first layer first": ("reversed(self.layers)", "self.layers"),
+        "every layer gets the loss gradient": ("layer.bprop(loss_next)", "layer.bprop(loss_gradient)"),
+        "forgot to return": ("    return loss_next", "    pass"),
+    },
+    "fprop": {
+        "the talk's: no bias": (" + self.b", ""),
+        "the talk's: reseeds numpy's global generator": (
+            "    self.layer_input = layer_input\n",
+            "    np.random.seed(seed=None)\n    self.layer_input = layer_input\n"),
+        "forgot the activation": ("return self.activation_function(self.activation_input, bprop=False)",
+                                  "return self.activation_input"),
+        "stores the activation's output as activation_input": (
+            "self.activation_input = np.dot(layer_input, self.W) + self.b\n"
+            "    return self.activation_function(self.activation_input, bprop=False)",
+            "self.activation_input = self.activation_function(np.dot(layer_input, self.W) + self.b)\n"
+            "    return self.activation_input"),
+        "elementwise product where the matrix product belongs": ("np.dot(layer_input, self.W)", "layer_input * self.W"),
+    },
+    "bprop": {
+        "updates W before computing the gradient it sends back": [
+            ("    output_grad = np.dot(dLdActivationInput, self.W.T)\n", ""),
+            ("    return output_grad", "    output_grad = np.dot(dLdActivationInput, self.W.T)\n    return output_grad")],
+        "forgot the activation's derivative": ("layer_gradient * dOutdActivationInput", "layer_gradient"),
+        "activation derivative taken at the activation's output": (
+            "self.activation_function(self.activation_input, bprop=True)",
+            "self.activation_function(self.activation_function(self.activation_input), bprop=True)"),
+        "bias gradient not summed over the rows": ("np.sum(dLdActivationInput, axis=0, keepdims=True)", "dLdActivationInput"),
+        "gradient ascent": [("self.W - self.learning_rate", "self.W + self.learning_rate"),
+                            ("self.b - self.learning_rate", "self.b + self.learning_rate")],
+        "weight gradient transposed": ("np.dot(self.layer_input.T, dLdActivationInput)",
+                                       "np.dot(dLdActivationInput.T, self.layer_input)"),
+        "learning rate ignored": [("self.learning_rate * weight_gradient", "weight_gradient"),
+                                  ("self.learning_rate * bias_gradient", "bias_gradient")],
+    },
+    "sigmoid": {
+        "the derivative computed from σ(x) twice": ("return sigmoid(x) * (1 - sigmoid(x))",
+                                                    "return sigmoid(sigmoid(x)) * (1 - sigmoid(sigmoid(x)))"),
+        "bprop ignored": ("if bprop:", "if False:"),
+        "output form applied to the input": ("return sigmoid(x) * (1 - sigmoid(x))", "return x * (1 - x)"),
+        "sign flipped": ("np.exp(-x)", "np.exp(x)"),
+    },
+    "mean_square_error": {
+        "the talk's: no mean": [("-1.0 * (Y - prediction) / n", "-1.0 * (Y - prediction)"),
+                                ("0.5 * np.sum((Y - prediction) ** 2) / n", "0.5 * (Y - prediction) ** 2")],
+        "gradient sign flipped": ("-1.0 * (Y - prediction) / n", "(Y - prediction) / n"),
+        "gradient of the sum, loss of the mean": ("-1.0 * (Y - prediction) / n", "-1.0 * (Y - prediction)"),
+        "mean over every entry": [("0.5 * np.sum((Y - prediction) ** 2) / n", "0.5 * np.mean((Y - prediction) ** 2)"),
+                                  ("-1.0 * (Y - prediction) / n", "-1.0 * (Y - prediction) / prediction.size")],
+        "forgot the ½": ("0.5 * np.sum", "np.sum"),
+    },
+}
+
+RIGHT = {
+    "dLdP_of": {"P - y": ("-(y - P)", "P - y")},
+    "dPdC_of": {"from exponentials": ("sigmoid(C) * (1 - sigmoid(C))", "np.exp(-C) / (1 + np.exp(-C)) ** 2")},
+    "dCdW_of": {"np.transpose": ("return B.T", "return np.transpose(B)")},
+    "dLdW_of": {"@ operator": ("np.dot(dCdW, dLdP * dPdC)", "dCdW @ (dLdP * dPdC)")},
+    "dCdB_of": {"np.transpose": ("return W.T", "return np.transpose(W)")},
+    "dBdA_of": {
+        "scipy's expit": "from scipy.special import expit\n\n\ndef dBdA_of(A):\n    return expit(A) * (1 - expit(A))\n",
+    },
+    "dAdV_of": {"swapaxes": ("return x.T", "return np.swapaxes(x, 0, 1)")},
+    "dLdV_of": {"@ operator": ("np.dot(dAdV, np.dot(dLdP * dPdC, dCdB) * dBdA)", "dAdV @ ((dLdP * dPdC) @ dCdB * dBdA)")},
+    "update_weights": {
+        "in place, as the talk": "def update_weights(V, W, dLdV, dLdW):\n    W -= dLdW\n    V -= dLdV\n    return V, W\n",
+    },
+    "learn": {
+        "in place, as the talk": ("W = W - dLdW\n    V = V - dLdV", "W -= dLdW\n    V -= dLdV"),
+        "calls the step functions": (
+            "def learn(V, W, x_batch, y_batch):\n"
+            "    A = x_batch @ V\n"
+            "    B = sigmoid(A)\n"
+            "    C = B @ W\n"
+            "    P = sigmoid(C)\n"
+            "    dLdP, dPdC = dLdP_of(y_batch, P), dPdC_of(C)\n"
+            "    dLdW = dLdW_of(dCdW_of(B), dLdP, dPdC)\n"
+            "    dLdV = dLdV_of(dAdV_of(x_batch), dLdP, dPdC, dCdB_of(W), dBdA_of(A))\n"
+            "    return update_weights(V, W, dLdV, dLdW)\n"),
+        "derivatives from the outputs": [("dPdC = sigmoid(C) * (1 - sigmoid(C))", "dPdC = P * (1 - P)"),
+                                         ("dBdA = sigmoid(A) * (1 - sigmoid(A))", "dBdA = B * (1 - B)")],
+    },
+    "forwardpass": {
+        "functools.reduce": (
+            "@add_to_class(NeuralNetwork)\n"
+            "def forwardpass(self, X):\n"
+            "    from functools import reduce\n"
+            "    return reduce(lambda out, layer: layer.fprop(out), self.layers, X)\n"),
+    },
+    "loss": {
+        "a list, bprop positional": (
+            "@add_to_class(NeuralNetwork)\n"
+            "def loss(self, prediction, Y):\n"
+            "    return [self.loss_function(prediction, Y), self.loss_function(prediction, Y, True)]\n"),
+    },
+    "backpropogate": {"slice instead of reversed": ("reversed(self.layers)", "self.layers[::-1]")},
+    "fprop": {
+        "@ and the activation's default": [("np.dot(layer_input, self.W) + self.b", "layer_input @ self.W + self.b"),
+                                           ("self.activation_function(self.activation_input, bprop=False)",
+                                            "self.activation_function(self.activation_input)")],
+    },
+    "bprop": {
+        "in place, bias gradient without keepdims": (
+            "@add_to_class(FullyConnected)\n"
+            "def bprop(self, layer_gradient):\n"
+            "    delta = layer_gradient * self.activation_function(self.activation_input, bprop=True)\n"
+            "    grad_input = delta @ self.W.T\n"
+            "    self.W -= self.learning_rate * (self.layer_input.T @ delta)\n"
+            "    self.b -= self.learning_rate * delta.sum(axis=0)\n"
+            "    return grad_input\n"),
+    },
+    "sigmoid": {
+        "scipy's expit": (
+            "from scipy.special import expit\n\n\n"
+            "def sigmoid(x, bprop=False):\n"
+            "    s = expit(x)\n"
+            "    return s * (1 - s) if bprop else s\n"),
+        "tanh form": ("1.0 / (1.0 + np.exp(-x))", "0.5 * (1.0 + np.tanh(x / 2.0))"),
+    },
+    "mean_square_error": {
+        "mean of the rows' sums": (
+            "def mean_square_error(prediction, Y, bprop=False):\n"
+            "    if bprop:\n"
+            "        return (prediction - Y) / len(prediction)\n"
+            "    return 0.5 * np.mean(np.sum((Y - prediction) ** 2, axis=1))\n"),
+    },
+}
+
+MISTAKES = [
+    ("dLdV_of", "forgot dBdA"),
+    ("bprop", "updates W before computing the gradient it sends back"),
+    ("loss", "the talk's: returns only the gradient"),
+]
