@@ -7,6 +7,7 @@ committed. It then writes the example submissions that `course demo` grades.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -14,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import ModuleType
 
@@ -129,10 +131,30 @@ def is_fresh(root: Path, assignment: str) -> bool:
     return made_from == source_digest(root, assignment)
 
 
+@contextlib.contextmanager
+def scratch_gradebook():
+    """An nbgrader option pointing at a throwaway gradebook. nbgrader records an assignment's
+    cells as it generates, and refuses changed cells while submissions exist: building never
+    touches the course's gradebook.db."""
+    with tempfile.TemporaryDirectory() as scratch:
+        yield f"--CourseDirectory.db_url=sqlite:///{scratch}/gradebook.db"
+
+
 def generate(root: Path, assignment: str) -> None:
     """release/<id> and solutions/<id> from source/<id>, through nbgrader."""
-    nbgrader(root, "generate_assignment", assignment, "--force")
-    nbgrader(root, "generate_solution", assignment, "--force")
+    with scratch_gradebook() as db:
+        nbgrader(root, "generate_assignment", assignment, "--force", db)
+        nbgrader(root, "generate_solution", assignment, "--force", db)
+    _tidy_generated(root, assignment)
+
+
+def generate_release_only(root: Path, assignment: str) -> None:
+    """release/<id> alone (nothing executed)."""
+    with scratch_gradebook() as db:
+        nbgrader(root, "generate_assignment", assignment, "--force", db)
+
+
+def _tidy_generated(root: Path, assignment: str) -> None:
     for folder in ("release", "solutions"):
         path = root / folder / assignment / notebook_name(assignment)
         nb = nbformat.read(path, as_version=4)

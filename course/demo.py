@@ -6,6 +6,7 @@ of points per student and exercise.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from .assignments import notebook_name
 import nbformat
 
-from .build import EXAMPLE_STUDENTS, available_assignments, nbgrader, source_notebook
+from .build import EXAMPLE_STUDENTS, available_assignments, kernel_env, nbgrader, source_notebook
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ def db_url(root: Path) -> str:
     return "sqlite:///" + str(root / "gradebook.db")
 
 
+def open_gradebook(root: Path, course_id: str = "nn-from-scratch") -> Gradebook:
+    """The course's gradebook. nbgrader runs `alembic` by name when it creates one, so this
+    interpreter's tools go first on PATH (as for the nbgrader commands)."""
+    os.environ["PATH"] = kernel_env(root)["PATH"]
+    return Gradebook(db_url(root), course_id)
+
+
 def copy_examples(root: Path, assignments: list[str]) -> None:
     """Put the example submissions where nbgrader looks for them."""
     for student in EXAMPLE_STUDENTS:
@@ -46,7 +54,7 @@ def copy_examples(root: Path, assignments: list[str]) -> None:
 def scores(root: Path, assignments: list[str], course_id: str = "nn-from-scratch") -> list[Score]:
     """Every graded cell of every example submission, read back from the gradebook."""
     rows = []
-    with Gradebook(db_url(root), course_id) as gb:
+    with open_gradebook(root, course_id) as gb:
         for assignment in assignments:
             notebook = notebook_name(assignment)[: -len(".ipynb")]
             order = [c.metadata.get("nbgrader", {}).get("grade_id")
@@ -93,11 +101,25 @@ def table(rows: list[Score]) -> str:
     return "\n".join(lines)
 
 
+def forget_examples(root: Path, assignment: str, course_id: str = "nn-from-scratch") -> None:
+    """Remove the example students' earlier grades of `assignment` from the gradebook, so that
+    an edited source notebook can be recorded again (nbgrader refuses while submissions exist)."""
+    if not (root / "gradebook.db").exists():
+        return
+    with open_gradebook(root, course_id) as gb:
+        for student in EXAMPLE_STUDENTS:
+            try:
+                gb.remove_submission(assignment, student)
+            except MissingEntry:
+                pass
+
+
 def run(root: Path, assignments: list[str] | None = None, log=print) -> list[Score]:
     """Autograde the example submissions, write their feedback, return the scores."""
     todo = assignments or available_assignments(root)
     copy_examples(root, todo)
     for assignment in todo:
+        forget_examples(root, assignment)
         # generate_assignment records the assignment's cells in the gradebook; autograde needs them.
         nbgrader(root, "generate_assignment", assignment, "--force")
         log(f"{assignment}: autograding {', '.join(EXAMPLE_STUDENTS)}")

@@ -114,6 +114,39 @@ def xor_picture(ax=None, title: str = "XOR: y = x1 XOR x2"):
     return ax
 
 
+def missing_labels(fig) -> list[str]:
+    """What a figure lacks of the course's rule "every plot has a title and labelled axes", one
+    line per Axes (empty when it follows the rule).
+
+    Axes switched off (network diagrams, images) need only a title; empty ones switched off are
+    ignored; a colourbar needs a label. A figure title (suptitle) or figure-wide axis label
+    (supxlabel, supylabel) counts for every Axes, and so does a title or label on an Axes sharing
+    that axis (twin axes, subplots with sharex/sharey).
+    """
+    problems = []
+    for index, ax in enumerate(fig.axes):
+        name = f"axes {index + 1}" + (f" ({ax.get_title()!r})" if ax.get_title() else "")
+        if ax.get_label() == "<colorbar>":
+            if not (ax.get_ylabel() or ax.get_xlabel()):
+                problems.append(f"{name}: colourbar without a label")
+            continue
+        drawn = any([ax.lines, ax.collections, ax.images, ax.patches, ax.texts, ax.artists, ax.tables])
+        if not ax.axison and not drawn:
+            continue
+        group = {*ax.get_shared_x_axes().get_siblings(ax), *ax.get_shared_y_axes().get_siblings(ax)}
+        missing = []
+        if not (fig.get_suptitle() or any(a.get_title(loc) for a in group for loc in ("left", "center", "right"))):
+            missing.append("title")
+        if ax.axison:
+            if not (fig.get_supxlabel() or any(a.get_xlabel() for a in ax.get_shared_x_axes().get_siblings(ax))):
+                missing.append("x-axis label")
+            if not (fig.get_supylabel() or any(a.get_ylabel() for a in ax.get_shared_y_axes().get_siblings(ax))):
+                missing.append("y-axis label")
+        if missing:
+            problems.append(f"{name}: no {', no '.join(missing)}")
+    return problems
+
+
 def function_and_derivative(f: Callable, x: np.ndarray, name: str, ax=None):
     """`f(x)` and `f(x, derivative=True)` against x: an activation function and its slope."""
     ax = _axes(ax, figsize=(6, 4))

@@ -16,7 +16,7 @@ import pytest
 from conftest import ASSIGNMENTS, ROOT
 from course import demo
 from course.assignments import notebook_name
-from course.build import load_mutations, source_notebook
+from course.build import load_mutations, nbgrader, source_notebook
 from course.validate import validate
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -124,3 +124,18 @@ def test_a_warning_would_cost_points_but_a_correct_sigmoid_never_does(answer_key
     assert "RuntimeWarning" in loud.stderr, "the naive sigmoid does warn on -1000"
     graded = key.kernel.run(key.tests["test_sigmoid"])
     assert graded.passed, graded.why()
+
+
+def test_source_can_change_after_the_demo_graded_it(graded):
+    """nbgrader refuses to record changed cells while submissions exist; the demo forgets its
+    example students' grades first, and `course build` never touches gradebook.db."""
+    from course.build import generate_release_only
+
+    root, _ = graded
+    path = source_notebook(root, "02_moons")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("A note added after grading."))
+    nbformat.write(nb, path)
+    generate_release_only(root, "02_moons")  # scratch gradebook: fine with submissions around
+    demo.forget_examples(root, "02_moons")
+    nbgrader(root, "generate_assignment", "02_moons", "--force")  # the course's gradebook
