@@ -145,3 +145,36 @@ def missing_labels(fig) -> list[str]:
         if missing:
             problems.append(f"{name}: no {', no '.join(missing)}")
     return problems
+
+
+def function_and_derivative(f: Callable, x: np.ndarray, name: str, ax=None):
+    """`f(x)` and `f(x, derivative=True)` against x: an activation function and its slope."""
+    ax = _axes(ax, figsize=(6, 4))
+    ax.plot(x, f(x), label=name)
+    ax.plot(x, f(x, derivative=True), label=f"{name} derivative", linestyle="--")
+    ax.axhline(0, color="0.8", linewidth=0.8, zorder=0)
+    ax.axvline(0, color="0.8", linewidth=0.8, zorder=0)
+    ax.set(title=f"{name} and its derivative", xlabel="x", ylabel="value")
+    ax.legend()
+    return ax
+
+
+def image_grid(images: np.ndarray, image_shape: tuple[int, int], n_rows: int = 8, n_cols: int = 8,
+               labels: Sequence | None = None, ax=None, title: str = "Images"):
+    """The first `n_rows * n_cols` rows of `images` (one flattened image per row) tiled into one
+    grey picture, each tile with its label in the corner when `labels` is given."""
+    height, width = image_shape
+    ax = _axes(ax, figsize=(n_cols * 0.75, n_rows * 0.75 + 0.4))
+    pad = max(1, height // 8)
+    mosaic = np.full((n_rows * (height + pad) + pad, n_cols * (width + pad) + pad), np.nan)
+    for index, image in enumerate(np.asarray(images)[: n_rows * n_cols]):
+        row, col = divmod(index, n_cols)
+        top, left = pad + row * (height + pad), pad + col * (width + pad)
+        mosaic[top: top + height, left: left + width] = np.reshape(image, image_shape)
+        if labels is not None:
+            ax.text(left - pad / 2, top - pad / 2, str(labels[index]), color="C3", fontsize=7,
+                    ha="left", va="top")
+    ax.imshow(mosaic, cmap="gray_r", interpolation="nearest")
+    ax.set_title(title)
+    ax.set_axis_off()
+    return ax
