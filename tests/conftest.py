@@ -85,15 +85,3 @@ def answer_keys():
 # The example submissions are graded by the end-to-end tests, not executed by nbval.
 collect_ignore_glob = ["submissions/*"]
 
-
-def pytest_collection_modifyitems(config, items):
-    """Keep together what shares a kernel or a fixture when pytest-xdist spreads the suite over
-    the cores: a module's tests (or an nbval notebook's cells) on one worker, except the
-    grading-validity and plot tests, which share one answer-key kernel per assignment."""
-    for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if item.path.name in ("test_grading_validity.py", "test_student_comfort.py") and "assignment" in params:
-            group = f"validity-{params['assignment']}"
-        else:
-            group = str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))
