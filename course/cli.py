@@ -4,6 +4,8 @@
     course demo  [ASSIGNMENT ...]   build, then autograde the example submissions and print points
     course validate NOTEBOOK ...    nbgrader's validation; exits 1 when a notebook fails
     course autograde [ASSIGNMENT ...]   grade submitted/ in sandboxes, in parallel, resumably
+    course lab --student            JupyterLab on release/ with nbgrader's Validate and Assignments
+    course lab --instructor         JupyterLab on the course folder with nbgrader's formgrader
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from . import build as build_mod
 from . import demo as demo_mod
+from . import lab as lab_mod
 from . import validate as validate_mod
 from .assignments import ASSIGNMENTS
 
@@ -49,6 +52,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="override nbgrader_config.py, e.g. --set CourseAutograde.cell_timeout=30")
     p.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="run students' code without a sandbox when none can be had (limits still apply)")
+    p = sub.add_parser("lab", help="open the course in JupyterLab, as a student or an instructor")
+    role = p.add_mutually_exclusive_group(required=True)
+    role.add_argument("--student", dest="role", action="store_const", const="student",
+                      help="JupyterLab on release/: the notebooks, Validate, the Assignments tab")
+    role.add_argument("--instructor", dest="role", action="store_const", const="instructor",
+                      help="JupyterLab on the course folder with the formgrader")
+    p.add_argument("--port", type=int, default=None, help="default: a free port")
+    p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: loopback)")
     args = parser.parse_args(argv)
     root = build_mod.course_root()
     assignments = getattr(args, "assignments", None) or None
@@ -84,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{notebook}: {validate_mod.summary(result)}")
             failed += bool(result)
         return 1 if failed else 0
+    elif args.command == "lab":
+        return lab_mod.run(root, args.role, port=args.port, ip=args.ip)
     return 0
 
 

@@ -6,6 +6,7 @@ of points per student and exercise.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from .assignments import notebook_name
 import nbformat
 
-from .build import EXAMPLE_STUDENTS, available_assignments, nbgrader, source_notebook
+from .build import EXAMPLE_STUDENTS, available_assignments, kernel_env, nbgrader, source_notebook
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ def db_url(root: Path) -> str:
     return "sqlite:///" + str(root / "gradebook.db")
 
 
+def open_gradebook(root: Path, course_id: str = "nn-from-scratch") -> Gradebook:
+    """The course's gradebook. nbgrader runs `alembic` by name when it creates one, so this
+    interpreter's tools go first on PATH (as for the nbgrader commands)."""
+    os.environ["PATH"] = kernel_env(root)["PATH"]
+    return Gradebook(db_url(root), course_id)
+
+
 def copy_examples(root: Path, assignments: list[str]) -> None:
     """Put the example submissions where nbgrader looks for them."""
     for student in EXAMPLE_STUDENTS:
@@ -46,7 +54,7 @@ def copy_examples(root: Path, assignments: list[str]) -> None:
 def scores(root: Path, assignments: list[str], course_id: str = "nn-from-scratch") -> list[Score]:
     """Every graded cell of every example submission, read back from the gradebook."""
     rows = []
-    with Gradebook(db_url(root), course_id) as gb:
+    with open_gradebook(root, course_id) as gb:
         for assignment in assignments:
             notebook = notebook_name(assignment)[: -len(".ipynb")]
             order = [c.metadata.get("nbgrader", {}).get("grade_id")
@@ -96,7 +104,9 @@ def table(rows: list[Score]) -> str:
 def forget_examples(root: Path, assignment: str, course_id: str = "nn-from-scratch") -> None:
     """Remove the example students' earlier grades of `assignment` from the gradebook, so that
     an edited source notebook can be recorded again (nbgrader refuses while submissions exist)."""
-    with Gradebook(db_url(root), course_id) as gb:
+    if not (root / "gradebook.db").exists():
+        return
+    with open_gradebook(root, course_id) as gb:
         for student in EXAMPLE_STUDENTS:
             try:
                 gb.remove_submission(assignment, student)

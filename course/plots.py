@@ -112,3 +112,69 @@ def xor_picture(ax=None, title: str = "XOR: y = x1 XOR x2"):
     ax.set(xlim=(-0.4, 1.4), ylim=(-0.4, 1.4), xticks=[0, 1], yticks=[0, 1], aspect="equal")
     ax.legend(*ax.collections[-1].legend_elements(), title="y", loc="center")
     return ax
+
+
+def missing_labels(fig) -> list[str]:
+    """What a figure lacks of the course's rule "every plot has a title and labelled axes", one
+    line per Axes (empty when it follows the rule).
+
+    Axes switched off (network diagrams, images) need only a title; empty ones switched off are
+    ignored; a colourbar needs a label. A figure title (suptitle) or figure-wide axis label
+    (supxlabel, supylabel) counts for every Axes, and so does a title or label on an Axes sharing
+    that axis (twin axes, subplots with sharex/sharey).
+    """
+    problems = []
+    for index, ax in enumerate(fig.axes):
+        name = f"axes {index + 1}" + (f" ({ax.get_title()!r})" if ax.get_title() else "")
+        if ax.get_label() == "<colorbar>":
+            if not (ax.get_ylabel() or ax.get_xlabel()):
+                problems.append(f"{name}: colourbar without a label")
+            continue
+        drawn = any([ax.lines, ax.collections, ax.images, ax.patches, ax.texts, ax.artists, ax.tables])
+        if not ax.axison and not drawn:
+            continue
+        group = {*ax.get_shared_x_axes().get_siblings(ax), *ax.get_shared_y_axes().get_siblings(ax)}
+        missing = []
+        if not (fig.get_suptitle() or any(a.get_title(loc) for a in group for loc in ("left", "center", "right"))):
+            missing.append("title")
+        if ax.axison:
+            if not (fig.get_supxlabel() or any(a.get_xlabel() for a in ax.get_shared_x_axes().get_siblings(ax))):
+                missing.append("x-axis label")
+            if not (fig.get_supylabel() or any(a.get_ylabel() for a in ax.get_shared_y_axes().get_siblings(ax))):
+                missing.append("y-axis label")
+        if missing:
+            problems.append(f"{name}: no {', no '.join(missing)}")
+    return problems
+
+
+def function_and_derivative(f: Callable, x: np.ndarray, name: str, ax=None):
+    """`f(x)` and `f(x, derivative=True)` against x: an activation function and its slope."""
+    ax = _axes(ax, figsize=(6, 4))
+    ax.plot(x, f(x), label=name)
+    ax.plot(x, f(x, derivative=True), label=f"{name} derivative", linestyle="--")
+    ax.axhline(0, color="0.8", linewidth=0.8, zorder=0)
+    ax.axvline(0, color="0.8", linewidth=0.8, zorder=0)
+    ax.set(title=f"{name} and its derivative", xlabel="x", ylabel="value")
+    ax.legend()
+    return ax
+
+
+def image_grid(images: np.ndarray, image_shape: tuple[int, int], n_rows: int = 8, n_cols: int = 8,
+               labels: Sequence | None = None, ax=None, title: str = "Images"):
+    """The first `n_rows * n_cols` rows of `images` (one flattened image per row) tiled into one
+    grey picture, each tile with its label in the corner when `labels` is given."""
+    height, width = image_shape
+    ax = _axes(ax, figsize=(n_cols * 0.75, n_rows * 0.75 + 0.4))
+    pad = max(1, height // 8)
+    mosaic = np.full((n_rows * (height + pad) + pad, n_cols * (width + pad) + pad), np.nan)
+    for index, image in enumerate(np.asarray(images)[: n_rows * n_cols]):
+        row, col = divmod(index, n_cols)
+        top, left = pad + row * (height + pad), pad + col * (width + pad)
+        mosaic[top: top + height, left: left + width] = np.reshape(image, image_shape)
+        if labels is not None:
+            ax.text(left - pad / 2, top - pad / 2, str(labels[index]), color="C3", fontsize=7,
+                    ha="left", va="top")
+    ax.imshow(mosaic, cmap="gray_r", interpolation="nearest")
+    ax.set_title(title)
+    ax.set_axis_off()
+    return ax

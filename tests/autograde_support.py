@@ -7,7 +7,7 @@ temporary folder, so tests never touch the repository's gradebook or submitted/ 
 second: the tests that need many runs (kill and resume, PostgreSQL, the stock-nbgrader
 comparisons) use it; the adversarial corpus uses the real 02_moons.
 
-`postgres_server` starts a real PostgreSQL (Debian's `postgresql`, installed by .ci/run) on
+`postgres_server` starts a real PostgreSQL (Debian's `postgresql`, installed by .ci/setup) on
 loopback, in a temporary folder, as the `postgres` user when we are root (it refuses root).
 """
 from __future__ import annotations
@@ -155,7 +155,7 @@ def _pg_bin() -> Path:
     initdb = shutil.which("initdb")
     if initdb:
         return Path(initdb).parent
-    raise RuntimeError("PostgreSQL is not installed (initdb not found): .ci/run installs Debian's `postgresql`")
+    raise RuntimeError("PostgreSQL is not installed (initdb not found): .ci/setup installs Debian's `postgresql`")
 
 
 def free_port() -> int:

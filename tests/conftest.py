@@ -21,6 +21,7 @@ from course.build import available_assignments, source_notebook  # noqa: E402
 from notebook_kernel import (  # noqa: E402
     Dependencies, NotebookKernel, code_cells, grade_id, is_test_cell, trusted_names,
 )
+import plot_check  # noqa: E402
 
 ASSIGNMENTS = available_assignments(ROOT)
 
@@ -34,9 +35,11 @@ class AnswerKey:
         self.nb = nbformat.read(self.path, as_version=4)
         self.code = code_cells(self.nb)
         self.kernel = NotebookKernel(self.path.parent, ROOT)
+        plot_check.install(self.kernel)  # each cell's figures are checked, then closed as Jupyter does
         self.results = {}
         for index, cell in enumerate(self.code):
             self.results[grade_id(cell) or f"cell {index}"] = self.kernel.run(cell.source)
+        self.plots = plot_check.report(self.kernel)  # one record per cell above
         self.tests = {grade_id(c): c.source for c in self.code if is_test_cell(c)}
         self.cells = {grade_id(c): c for c in self.code if grade_id(c)}
         self.position = {grade_id(c): i for i, c in enumerate(self.code) if grade_id(c)}
@@ -82,15 +85,3 @@ def answer_keys():
 # The example submissions are graded by the end-to-end tests, not executed by nbval.
 collect_ignore_glob = ["submissions/*"]
 
-
-def pytest_collection_modifyitems(config, items):
-    """Keep together what shares a kernel or a fixture when pytest-xdist spreads the suite over
-    the cores: a module's tests (or an nbval notebook's cells) on one worker, except the
-    grading-validity tests, which share one answer-key kernel per assignment."""
-    for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if item.path.name == "test_grading_validity.py" and "assignment" in params:
-            group = f"validity-{params['assignment']}"
-        else:
-            group = str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))

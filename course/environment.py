@@ -1,0 +1,62 @@
+"""The first cell of every notebook: is this kernel ready for the course?
+
+    from course import check_environment
+    check_environment()
+
+prints one line when everything is there, and otherwise stops with what is missing and, in plain
+words, how to fix it. (The notebook cell itself explains a missing `course` package, since it
+cannot import this function then.)
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import sys
+
+MIN_PYTHON = (3, 11)
+
+# Importable name -> the name pip installs it under.
+CORE_PACKAGES = {"numpy": "numpy", "matplotlib": "matplotlib", "sklearn": "scikit-learn"}
+
+FIX = ("To fix it: in a terminal, in the course folder, run `bash .ci/setup` (it makes .venv/ with "
+       "everything in requirements.txt, on Python 3.11), then open the notebooks with "
+       "`.venv/bin/course lab --student`. If this notebook already runs there, restart its kernel "
+       "after the install (menu Kernel > Restart Kernel).")
+
+
+class EnvironmentProblem(RuntimeError):
+    """Something the course needs is missing from the notebook's kernel."""
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def check_environment(*extra: str, min_python: tuple[int, int] = MIN_PYTHON) -> None:
+    """Check the kernel's Python version and that numpy, matplotlib, scikit-learn and the
+    `extra` modules a notebook needs import; print a one-line summary, or raise
+    EnvironmentProblem saying what is missing and how to fix it."""
+    problems = []
+    found = [f"Python {sys.version.split()[0]}"]
+    if sys.version_info[:2] < tuple(min_python):
+        problems.append(f"This course needs Python {'.'.join(map(str, min_python))} or newer; this "
+                        f"notebook runs Python {sys.version.split()[0]} ({sys.executable}).")
+    packages = dict(CORE_PACKAGES)
+    packages.update({name: name for name in extra if name not in packages})
+    for module, distribution in packages.items():
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # ImportError, or a broken install failing on import
+            problems.append(f"The package `{distribution}` is missing or broken in the Python that "
+                            f"runs this notebook ({sys.executable}): {type(error).__name__}: {error}")
+        else:
+            found.append(f"{distribution} {_version(distribution)}")
+    if problems:
+        raise EnvironmentProblem("\n".join(["This notebook cannot run yet:"]
+                                           + [f"- {p}" for p in problems] + ["", FIX]))
+    from . import __version__
+
+    print(f"Environment OK: {', '.join(found)}, course {__version__}")

@@ -1,0 +1,137 @@
+"""A student in JupyterLab (`course lab --student`), in headless Chromium: fill in a TODO cell,
+run it and its visible test, press nbgrader's Validate, read the result from the page."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import urllib.request
+
+import nbformat
+import pytest
+from playwright.sync_api import expect
+
+from conftest import ROOT
+from labtools import (browser_context, code_cell, error_outputs, open_notebook, page,  # noqa: F401 (fixtures)
+                      press_validate, run_cell, shoot, student_lab, wait_executed)
+
+ASSIGNMENT = "02_moons"
+NOTEBOOK = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+SIGMOID = "return 1 / (1 + np.exp(-x))"
+
+
+def graded_cells(assignment: str = ASSIGNMENT) -> tuple[dict[str, str], int]:
+    """The student notebook's autograded test cells (grade_id -> source), and how many free-text
+    answer cells it has (they all read "YOUR ANSWER HERE" until answered)."""
+    nb = nbformat.read(ROOT / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.source.strip() for c in graded
+             if c.cell_type == "code" and not c.metadata["nbgrader"].get("solution")}
+    return tests, sum(c.cell_type == "markdown" for c in graded)
+
+
+def failing(failed: list[tuple[str, str]]) -> tuple[set[str], int]:
+    """What the Validate dialog lists: the failing test cells' grade_ids, and the number of
+    free-text answers it says were not given."""
+    tests, _ = graded_cells()
+    by_source = {source: grade_id for grade_id, source in tests.items()}
+    unanswered = [error for source, error in failed if source.strip() == "YOUR ANSWER HERE"]
+    assert all(e == "You did not provide a response." for e in unanswered), unanswered
+    code = [(source, error) for source, error in failed if source.strip() != "YOUR ANSWER HERE"]
+    unknown = [source[:80] for source, _ in code if source.strip() not in by_source]
+    assert not unknown, f"the dialog lists cells that are not test cells: {unknown}"
+    ids = {by_source[source.strip()]: error for source, error in code}
+    # Each failing test shows the exception the student will see: NotImplementedError from an
+    # exercise not done yet, or (test_mlp) a NameError for the model its TODO cell should make.
+    assert all(re.search(r"\b(NotImplementedError|NameError)\b", e) for e in ids.values()), ids
+    return set(ids), len(unanswered)
+
+
+def shoot_scrolled(page, dialog, shoot, scroll_to: str) -> None:
+    """The Validate dialog scrolled to the failing cell containing `scroll_to`."""
+    failure = dialog.locator(".validation-failed .jp-RenderedText pre", has_text=scroll_to).first
+    failure.evaluate("node => node.scrollIntoView({block: 'end'})")
+    shoot(page, "validate-result-scrolled")
+
+
+@pytest.fixture
+def fresh_notebook(student_lab):
+    """The student's notebook as released, and no kernel left running afterwards."""
+    target = student_lab.folder / NOTEBOOK
+    shutil.copy(ROOT / "release" / NOTEBOOK, target)
+    shutil.rmtree(target.parent / ".ipynb_checkpoints", ignore_errors=True)
+    yield NOTEBOOK
+    request = urllib.request.Request(student_lab.url("api/kernels"))
+    for kernel in json.load(urllib.request.urlopen(request)):
+        urllib.request.urlopen(urllib.request.Request(
+            student_lab.url(f"api/kernels/{kernel['id']}"), method="DELETE"))
+
+
+def test_student_writes_sigmoid_runs_its_test_and_validates(page, student_lab, fresh_notebook, shoot):
+    notebook = open_notebook(page, student_lab, fresh_notebook)
+
+    # The first cells: the environment check, the imports, the data and its plot.
+    check = code_cell(notebook, "check_environment()")
+    run_cell(check)
+    expect(check.locator(".jp-OutputArea-output")).to_contain_text("Environment OK: Python 3.")
+    run_cell(code_cell(notebook, "import numpy as np"))
+    data = code_cell(notebook, "X, y = make_moons(n_samples=50")
+    run_cell(data)
+    expect(data.locator(".jp-OutputArea-output img")).to_have_count(1)  # the plot shows inline
+    assert not error_outputs(check) + error_outputs(data)
+    data.locator(".jp-OutputArea-output img").evaluate("node => node.scrollIntoView({block: 'end'})")
+    shoot(page, "environment-checked-and-data-plotted")
+
+    # Replace the TODO cell's `raise NotImplementedError()` by a correct sigmoid, as typed.
+    sigmoid = code_cell(notebook, "def sigmoid(x):")
+    sigmoid.locator(".cm-line", has_text="raise NotImplementedError()").click()
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+Home")
+    page.keyboard.type(SIGMOID)
+    source = sigmoid.locator(".cm-content").inner_text()
+    assert SIGMOID in source and "NotImplementedError" not in source, source
+    page.keyboard.press("Shift+Enter")
+    wait_executed(sigmoid)
+    assert not error_outputs(sigmoid)
+
+    test = code_cell(notebook, "assert np.all(sigmoid(a).round(2) == expected)")
+    run_cell(test)
+    assert not error_outputs(test), error_outputs(test)
+    test.scroll_into_view_if_needed()
+    shoot(page, "sigmoid-written-and-its-test-passed")
+
+    dialog, kind, failed = press_validate(page)
+    shoot(page, "validate-result")
+    text = dialog.inner_text()
+    assert kind == "error" and "error running the validate command" not in text, text
+    # Only what the student has not done yet fails: the sigmoid passes.
+    tests, free_text = graded_cells()
+    assert failing(failed) == (set(tests) - {"test_sigmoid"}, free_text), text
+    # In the dialog, add_bias's failure is followed by log_loss's: the sigmoid is not listed.
+    shoot_scrolled(page, dialog, shoot, scroll_to="log_loss(a, b).round(2)")
+
+
+def test_untouched_notebook_validates_to_a_list_of_failing_cells(page, student_lab, fresh_notebook, shoot):
+    open_notebook(page, student_lab, fresh_notebook)
+    shoot(page, "opened")
+    dialog, kind, failed = press_validate(page)
+    shoot(page, "validate-result")
+    text = dialog.inner_text()
+    assert kind == "error" and "error running the validate command" not in text, text
+    assert "The following cell failed:" in text, text
+    tests, free_text = graded_cells()
+    assert failing(failed) == (set(tests), free_text), text  # every test cell and answer, no crash
+    shoot_scrolled(page, dialog, shoot, scroll_to="sigmoid(a).round(2)")
+    dialog.locator("button.jp-Dialog-button").click()
+
+    # Menu Nbgrader > Assignment List: the assignment is there, downloaded, with Submit.
+    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    # Students get no formgrader (jupyter/student/ turns it off), only their assignments.
+    menu = page.locator(".lm-Menu")
+    expect(menu).to_contain_text("Assignment List")
+    expect(menu).not_to_contain_text("Formgrader")
+    page.locator("li[data-command='nbgrader:open-assignment-list']").click()
+    downloaded = page.locator("#fetched_assignments_list")
+    expect(downloaded.locator(".list_item").first).to_contain_text(ASSIGNMENT)
+    expect(downloaded.get_by_role("button", name="Submit")).to_have_count(1)
+    shoot(page, "assignment-list")
