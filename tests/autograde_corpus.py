@@ -101,10 +101,11 @@ def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> 
             lambda nb: _prepend(nb, "mlp", "import sys\nsys.exit('I give up')"))
     variant("quit_kernel", {"test_log_loss"},
             lambda nb: _prepend(nb, "log_loss", "exit()"))
-    variant("import_error", None,
-            lambda nb: setattr(nb.cells[[c.cell_type for c in nb.cells].index("code")], "source",
-                               "import tensorflow_that_is_not_installed\n"
-                               + nb.cells[[c.cell_type for c in nb.cells].index("code")].source))
+    def import_error(nb):
+        # the notebook's imports cell (the first code cell is the environment check)
+        cell = next(c for c in nb.cells if c.cell_type == "code" and "import numpy" in c.source)
+        cell.source = "import tensorflow_that_is_not_installed\n" + cell.source
+    variant("import_error", None, import_error)
 
     def delete_tests(nb):
         nb.cells = [c for c in nb.cells
