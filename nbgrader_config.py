@@ -55,3 +55,15 @@ c.GenerateFeedback.preprocessors = [
     "course.nbgrader_ext.ShortenTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# `course autograde` (course/autograde/): nbgrader's autograde with one bubblewrap sandbox per
+# submission and these limits per notebook; a limit hit is a reason in the student's feedback
+# and in the report, never a crash. Override one for a run: --set CourseAutograde.cell_timeout=60
+c.CourseAutograde.workers = 0                        # parallel workers; 0: one per core
+c.CourseAutograde.cell_timeout = 120                 # seconds per cell (like Execute.timeout above)
+c.CourseAutograde.notebook_timeout = 900             # seconds per notebook
+c.CourseAutograde.memory_limit = "2G"                # per notebook (its kernel and what it starts)
+c.CourseAutograde.max_processes = 32                 # processes a notebook may run at once
+c.CourseAutograde.max_file_size = "200M"             # largest file a notebook may write
+c.CourseAutograde.max_output_bytes = "1M"            # output kept per cell; the rest is dropped
+c.CourseAutograde.max_notebook_output_bytes = "10M"  # output kept per notebook

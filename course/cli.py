@@ -3,6 +3,7 @@
     course build [ASSIGNMENT ...]   source/ -> release/, solutions/, example submissions
     course demo  [ASSIGNMENT ...]   build, then autograde the example submissions and print points
     course validate NOTEBOOK ...    nbgrader's validation; exits 1 when a notebook fails
+    course autograde [ASSIGNMENT ...]   grade submitted/ in sandboxes, in parallel, resumably
     course lab --student            JupyterLab on release/ with nbgrader's Validate and Assignments
     course lab --instructor         JupyterLab on the course folder with nbgrader's formgrader
 """
@@ -40,6 +41,17 @@ def main(argv: list[str] | None = None) -> int:
                        help="regenerate even when solutions/ were made from the current source")
     p = sub.add_parser("validate", help="run nbgrader's Validator; exit 1 if a notebook fails")
     p.add_argument("notebooks", nargs="+", type=Path)
+    p = sub.add_parser("autograde", help="grade every submission in submitted/: sandboxed, parallel, resumable")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="default: every assignment that has a source notebook")
+    p.add_argument("--workers", type=int, help="parallel workers (default: CourseAutograde.workers, or one per core)")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--regrade", action="store_true", help="grade again what the journal says is graded")
+    p.add_argument("--db", help="gradebook URL instead of nbgrader_config.py's, e.g. postgresql://host/db")
+    p.add_argument("--set", action="append", default=[], metavar="CLASS.TRAIT=VALUE",
+                   help="override nbgrader_config.py, e.g. --set CourseAutograde.cell_timeout=30")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run students' code without a sandbox when none can be had (limits still apply)")
     p = sub.add_parser("lab", help="open the course in JupyterLab, as a student or an instructor")
     role = p.add_mutually_exclusive_group(required=True)
     role.add_argument("--student", dest="role", action="store_const", const="student",
@@ -57,6 +69,25 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "demo":
         _timed("build", build_mod.build, root, assignments, force=args.force)
         _timed("autograde", demo_mod.run, root, assignments)
+    elif args.command == "autograde":
+        from .autograde import runner
+
+        missing = [a for a in assignments or [] if not build_mod.source_notebook(root, a).is_file()]
+        if missing:
+            parser.error(f"no source notebook for {', '.join(missing)} (looked in source/<assignment>/)")
+        overrides = runner.parse_overrides(args.set)
+        if args.db:
+            overrides.setdefault("CourseDirectory", {})["db_url"] = args.db
+        try:
+            result = runner.run(root, assignments, workers=args.workers, students=args.student,
+                                regrade=args.regrade, unsafe_no_sandbox=args.unsafe_no_sandbox,
+                                overrides=overrides)
+        except runner.Refused as refused:
+            print(refused, file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
+        return 1 if result.failed else 0
     elif args.command == "validate":
         failed = 0
         for notebook in args.notebooks:

@@ -81,7 +81,7 @@ def browser_context(tmp_path_factory):
     at a time, and each module imports this fixture); each test opens its own page."""
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's Chromium "
-                    "(`apt-get install chromium`, done by .ci/run)")
+                    "(`apt-get install chromium`, done by .ci/setup)")
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium-profile")

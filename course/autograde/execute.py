@@ -1,0 +1,374 @@
+"""nbgrader's Execute preprocessor, run in a sandbox, with limits, and surviving its kernel's death.
+
+What stock nbgrader 0.9.6 does, and what this does instead:
+
+- a kernel that dies (`os._exit`, a kill, a crash) raises DeadKernelError and nbgrader drops the
+  whole submission, with no grade at all. Here the cell that killed it gets an error saying so,
+  a fresh kernel replays the cells that ran before it (outputs discarded), and grading goes on;
+  after `max_kernel_restarts` deaths the remaining cells are marked as not run.
+- a cell that ignores the interrupt after its timeout raises CellTimeoutError and nbgrader drops
+  the submission too. Here its kernel is killed after `interrupt_grace` seconds and handled like
+  a death.
+- limits: wall time per cell and per notebook, memory and processes (a watchdog on the
+  sandbox's processes, on top of the rlimits set inside it), output kept per cell and per
+  notebook (the cell keeps running; what is dropped is counted). Each limit hit becomes an
+  error or a note in the cell, readable by the student, and a reason in `resources`.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+import time
+from pathlib import Path
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Any
+
+from .config import format_size
+from .sandbox import SandboxKernelManager, chown_tree, descendants, kernel_process, kill_processes
+
+BENIGN_PROCESSES = ("uname", "fc-list", "fc-match", "lscpu", "nproc", "sysctl")
+
+
+class KernelStartError(RuntimeError):
+    """The grader could not start a kernel: the infrastructure failed, not the student."""
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class SandboxedExecute(Execute):
+    """Execute each notebook in its own sandboxed kernel, within the course's limits."""
+
+    sandbox = Any(None, allow_none=True, help="course.autograde.sandbox.Sandbox").tag(config=True)
+
+    # ------------------------------------------------------------------ kernel lifecycle
+    def create_kernel_manager(self):
+        self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self.sandbox)
+        return self.km
+
+    def _start(self) -> None:
+        self.km = self.create_kernel_manager()
+        self._audit_offset = 0
+        try:
+            self.start_new_kernel(cwd=str(self._workdir))
+            self.start_new_kernel_client()
+        except Exception as error:
+            log = self.km.kernel_log() if self.km is not None else ""
+            self._stop()
+            raise KernelStartError(f"could not start a sandboxed kernel: {error}\n{log}") from error
+
+    def _stop(self) -> None:
+        km = self.km
+        if km is None:
+            return
+        self._collect_audit(None)
+        try:
+            km.kill_everything()
+            if self.kc is not None:
+                self.kc.stop_channels()
+            run_sync(km.cleanup_resources)()
+        except Exception as error:  # pragma: no cover - best effort
+            self.log.warning("cleaning up the kernel: %s", error)
+        km.remove_rundir()
+        self.km = self.kc = None
+
+    # ------------------------------------------------------------------ the notebook
+    def preprocess(self, nb, resources=None, km=None):
+        from nbclient import NotebookClient
+
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        limits = self.sandbox.limits
+        self.timeout = limits.cell_timeout
+        self.iopub_timeout = max(4, int(limits.interrupt_grace))
+        self.raise_on_iopub_timeout = True
+        self.shutdown_kernel = "immediate"
+        self._workdir = Path(resources.get("metadata", {}).get("path") or os.getcwd()).resolve()
+        self._started = time.monotonic()
+        self._executed: list[int] = []
+        self._restarts = 0
+        self._given_up: str | None = None
+        self._notebook_output = 0
+        self.notes: list[dict] = []
+        self.events: list[dict] = []
+        uid = self.sandbox.uid
+        if uid is not None:
+            chown_tree(self._workdir, uid, uid)
+        try:
+            self._start()
+            info = self.wait_for_reply(self.kc.kernel_info())
+            if info is not None:
+                self.nb.metadata["language_info"] = info["content"]["language_info"]
+            self._started = time.monotonic()  # the notebook's time starts once its kernel is up
+            for index, cell in enumerate(self.nb.cells):
+                self.preprocess_cell(cell, resources, index)
+        finally:
+            self._stop()
+            if uid is not None:
+                chown_tree(self._workdir, os.getuid(), os.getgid())
+        self.set_widgets_metadata()
+        self.resources.setdefault("course_autograde", {})["execution"] = dict(
+            notes=self.notes, events=self.events, restarts=self._restarts,
+            seconds=round(time.monotonic() - self._started, 2))
+        return self.nb, self.resources
+
+    def _cell_name(self, index: int) -> str:
+        cell = self.nb.cells[index]
+        return cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
+
+    def note(self, index: int, limit: str, text: str) -> None:
+        self.notes.append({"cell": self._cell_name(index), "index": index, "limit": limit, "reason": text})
+
+    def _remaining(self) -> float:
+        return self.sandbox.limits.notebook_timeout - (time.monotonic() - self._started)
+
+    def _get_timeout(self, cell):
+        return max(1, int(min(self.sandbox.limits.cell_timeout, self._remaining()) + 0.999))
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        limits = self.sandbox.limits
+        if self._given_up is None and self._remaining() <= 0:
+            self._given_up = (f"The notebook reached its time limit of {limits.notebook_timeout} s; "
+                              "this cell and the ones after it were not run.")
+            self.note(index, "notebook time", self._given_up)
+        if self._given_up is not None:
+            cell.outputs = [error_output("NotRun", self._given_up)]
+            return cell, resources
+        if not run_sync(self.km.is_alive)():
+            # the previous cell ended and took the kernel with it (exit(), a timer, a thread)
+            previous = self._executed.pop() if self._executed else None
+            if previous is not None:
+                self.note(previous, "kernel died", "The kernel stopped right after this cell; the "
+                          "cells after it ran in a fresh kernel.")
+            if not self._recover(index):
+                cell.outputs = [error_output("NotRun", self._given_up)]
+                return cell, resources
+        self._cell_output = 0
+        self._dropped = 0
+        self._dropped_stderr = False
+        self._kept_stderr = False
+        self._watchdog_reason: str | None = None
+        started = time.monotonic()
+        try:
+            cell = self.execute_cell(cell, index, store_history=True)
+        except DeadKernelError:
+            reason = self._watchdog_reason or self._death_reason()
+            self.note(index, self._watchdog_limit if self._watchdog_reason else "kernel died", reason)
+            cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", reason)]
+            self._recover(index + 1)
+            return cell, resources
+        except CellTimeoutError:
+            reason = (f"This cell ran longer than its time limit of {self._get_timeout(cell)} s and did not "
+                      f"stop when interrupted, so its kernel was restarted.")
+            self.note(index, "time", reason)
+            self.km.kill_everything()
+            cell.outputs = list(cell.get("outputs", [])) + [error_output("CellTimeoutError", reason)]
+            self._recover(index + 1)
+            return cell, resources
+        self._executed.append(index)
+        self._after_cell(cell, index, time.monotonic() - started)
+        return cell, resources
+
+    def _after_cell(self, cell, index: int, seconds: float) -> None:
+        limits = self.sandbox.limits
+        for output in cell.outputs:
+            if output.output_type != "error":
+                continue
+            if output.ename == "CellTimeoutError":
+                output.evalue = (f"This cell ran longer than its time limit of {self._get_timeout(cell)} s "
+                                 "and was stopped.")
+                output.traceback = [f"CellTimeoutError: {output.evalue}"]
+                self.note(index, "time", output.evalue)
+            elif output.ename == "MemoryError":
+                self.note(index, "memory", f"This cell ran out of memory (the limit is "
+                          f"{format_size(limits.memory)}): {output.evalue}".rstrip(": "))
+            elif output.ename == "OSError" and "File too large" in output.evalue:
+                self.note(index, "file size", f"This cell wrote a file larger than the limit of "
+                          f"{format_size(limits.file_size)}.")
+        if self._dropped:
+            text = (f"\n[output truncated: this cell printed {format_size(self._cell_output + self._dropped)}; "
+                    f"the first {format_size(self._cell_output)} are kept (limit: "
+                    f"{format_size(limits.output_bytes)} per cell, {format_size(limits.notebook_output_bytes)} "
+                    "per notebook)]\n")
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=text))
+            if self._dropped_stderr and not self._kept_stderr:
+                cell.outputs.append(NotebookNode(output_type="stream", name="stderr",
+                                                 text="[output to stderr truncated]\n"))
+            self.note(index, "output", text.strip().strip("[]"))
+        if limits.kill_leftovers:
+            leftovers = self._leftover_processes()
+            if leftovers:
+                kill_processes(leftovers)
+                self.note(index, "processes", f"This cell left {len(leftovers)} process(es) running; "
+                          "they were stopped.")
+        self._collect_audit(index)
+
+    # ------------------------------------------------------------------ recovery
+    def _death_reason(self) -> str:
+        code = None
+        process = getattr(self.km.provisioner, "process", None) if self.km else None
+        if process is not None:
+            code = process.poll()
+        how = ""
+        if code is not None and code != 0:
+            how = f" (exit code {code})" if code < 128 else f" (killed by signal {code - 128})"
+        return (f"The kernel died while running this cell{how}. Grading went on in a fresh kernel "
+                "that re-ran the cells before this one.")
+
+    def _recover(self, next_index: int) -> bool:
+        """A fresh kernel with the state of the cells run so far; False when we give up."""
+        self._restarts += 1
+        self._stop()
+        limits = self.sandbox.limits
+        if self._restarts > limits.kernel_restarts:
+            self._given_up = (f"The kernel died {self._restarts} times (the limit is {limits.kernel_restarts}); "
+                              "the remaining cells were not run.")
+            self.note(next_index if next_index < len(self.nb.cells) else len(self.nb.cells) - 1,
+                      "kernel died", self._given_up)
+            return False
+        self._start()
+        kept = self._notebook_output  # what the replay prints is thrown away: it does not count
+        for index in list(self._executed):
+            if self._remaining() <= 0:
+                break
+            original = self.nb.cells[index]
+            replay = copy.deepcopy(original)
+            try:
+                self._cell_output = self._dropped = 0
+                self._watchdog_reason = None
+                run_sync(self._replay_cell)(replay, index)
+            except (DeadKernelError, CellTimeoutError):
+                self._executed.remove(index)
+                self.note(index, "kernel died", "Re-running this cell after a kernel restart stopped the kernel "
+                          "again; it was left out.")
+                return self._recover(next_index)
+            finally:
+                self.nb.cells[index] = original
+                self._notebook_output = kept
+        return True
+
+    async def _replay_cell(self, cell, index):
+        await super().async_execute_cell(cell, index, store_history=False)
+
+    # ------------------------------------------------------------------ watchdog
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        watchdog = asyncio.ensure_future(self._watch())
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        finally:
+            watchdog.cancel()
+
+    execute_cell = run_sync(async_execute_cell)
+
+    def _leftover_processes(self) -> list:
+        pid = self.km.launcher_pid() if self.km else None
+        if pid is None:
+            return []
+        kernel = kernel_process(pid)
+        return descendants(kernel.pid) if kernel is not None else []
+
+    async def _watch(self) -> None:
+        import psutil
+
+        limits = self.sandbox.limits
+        while True:
+            await asyncio.sleep(0.5)
+            pid = self.km.launcher_pid() if self.km else None
+            if pid is None:
+                continue
+            procs = descendants(pid)
+            kernel = kernel_process(pid)
+            children = descendants(kernel.pid) if kernel is not None else []
+            rss = 0
+            for proc in procs:
+                try:
+                    rss += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            if rss > limits.memory:
+                # forked processes share their pages: count each page once (proportional set size)
+                rss = 0
+                for proc in procs:
+                    try:
+                        rss += proc.memory_full_info().pss
+                    except (psutil.Error, AttributeError):
+                        pass
+            if len(children) > limits.processes:
+                self._watchdog_limit = "processes"
+                self._watchdog_reason = (f"This cell started more than {limits.processes} processes at once "
+                                         "(the limit); its kernel was stopped and restarted.")
+            elif rss > limits.memory:
+                self._watchdog_limit = "memory"
+                self._watchdog_reason = (f"This cell used more than {format_size(limits.memory)} of memory "
+                                         "(the limit); its kernel was stopped and restarted.")
+            else:
+                continue
+            self.km.kill_everything()
+            return
+
+    # ------------------------------------------------------------------ output cap
+    def output(self, outs, msg, display_id, cell_index):
+        limits = self.sandbox.limits
+        content = msg.get("content", {})
+        kind = msg.get("msg_type")
+        if kind == "stream":
+            size = len(content.get("text", ""))
+        elif kind == "error":
+            size = sum(len(line) for line in content.get("traceback", [])) + len(content.get("evalue", ""))
+        else:
+            size = sum(len(str(v)) for v in content.get("data", {}).values())
+        # the kernel drops what exceeds output_bytes itself and says so; the slack lets its note through
+        slack = 64 * 1024
+        over_cell = self._cell_output + size > limits.output_bytes + slack
+        over_notebook = self._notebook_output + size > limits.notebook_output_bytes + slack
+        if kind != "error" and (over_cell or over_notebook):
+            self._dropped += size
+            if kind == "stream" and content.get("name") == "stderr":
+                self._dropped_stderr = True
+            return None
+        self._cell_output += size
+        self._notebook_output += size
+        if kind == "stream" and content.get("name") == "stderr":
+            self._kept_stderr = True
+        return super().output(outs, msg, display_id, cell_index)
+
+    # ------------------------------------------------------------------ audit
+    def _collect_audit(self, index: int | None) -> None:
+        km = self.km
+        if km is None or km.rundir is None:
+            return
+        path = km.rundir / "audit.jsonl"
+        try:
+            with open(path, errors="replace") as fh:
+                fh.seek(self._audit_offset)
+                lines = fh.read()
+                self._audit_offset = fh.tell()
+        except OSError:
+            return
+        import json
+
+        for line in lines.splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("kind") == "process" and any(name in event.get("detail", "") for name in BENIGN_PROCESSES):
+                continue
+            if event.get("kind") == "output" and index is not None:
+                dropped, kept = (int(x) for x in event["detail"].split())
+                self.note(index, "output", f"output truncated: this cell printed {format_size(dropped + kept)}; "
+                          f"the first {format_size(kept)} are kept (limit: "
+                          f"{format_size(self.sandbox.limits.output_bytes)} per cell)")
+                continue
+            event["cell"] = self._cell_name(index) if index is not None else None
+            self.events.append(event)
+

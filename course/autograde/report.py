@@ -1,0 +1,211 @@
+"""After grading: nbgrader's CSV export, a report per assignment, a histogram of total scores.
+
+    reports/grades.csv                  nbgrader export (CsvExportPlugin), every assignment
+    reports/<assignment>/report.md      per exercise: mean, share of students at zero, most common
+                                        failure; submissions with notes; the tamper report
+    reports/<assignment>/report.json    the same, for scripts
+    reports/<assignment>/tamper.csv     one row per finding
+    reports/<assignment>/totals.png     histogram of total scores
+
+Scores come from the gradebook (so a manual grade given in formgrader counts), failure
+messages, notes and tamper findings from the run journal.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from . import journal, tamper
+
+
+def _mask(message: str) -> str:
+    """Group messages that differ only in the numbers a student's code returned."""
+    return re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "#", message)
+
+
+def release_order(root: Path, assignment: str, notebook: str) -> dict[str, int]:
+    import nbformat
+
+    try:
+        nb = nbformat.read(root / "release" / assignment / f"{notebook}.ipynb", as_version=4)
+    except (OSError, ValueError):
+        return {}
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    return {grade_id: i for i, grade_id in enumerate(ids) if grade_id}
+
+
+def assignment_report(root: Path, db_url: str, course_id: str, assignment: str, rows: dict) -> dict:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url, course_id) as gb:
+        try:
+            record = gb.find_assignment(assignment)
+        except MissingEntry:
+            return {}
+        exercises = []  # (notebook, grade_id, max) in notebook order
+        for notebook in record.notebooks:
+            order = release_order(root, assignment, notebook.name)
+            cells = sorted(notebook.grade_cells, key=lambda c: (order.get(c.name, len(order)), c.id))
+            for cell in cells:
+                exercises.append((notebook.name, cell.name, cell.max_score, cell.cell_type))
+        students = []
+        for submission in record.submissions:
+            scores = {}
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    pending = grade.needs_manual_grade and grade.manual_score is None
+                    scores[(notebook.name, grade.name)] = None if pending else grade.score
+            students.append({"student": submission.student.id, "score": submission.score,
+                             "max": submission.max_score, "scores": scores,
+                             "needs_manual": submission.needs_manual_grade})
+        maximum = record.max_score
+    journal_rows = {s: r for (a, s), r in rows.items() if a == assignment}
+    per_exercise = []
+    for notebook, grade_id, max_score, cell_type in exercises:
+        values = [s["scores"].get((notebook, grade_id)) for s in students]
+        graded = [v for v in values if v is not None]
+        messages = Counter()
+        examples = {}
+        for row in journal_rows.values():
+            cell = row["result"].get("notebooks", {}).get(notebook, {}).get("cells", {}).get(grade_id, {})
+            if cell.get("message"):
+                key = _mask(cell["message"])
+                messages[key] += 1
+                examples.setdefault(key, cell["message"])
+        common = messages.most_common(1)
+        per_exercise.append({
+            "notebook": notebook, "exercise": grade_id, "points": max_score,
+            "kind": "autograded" if cell_type == "code" else "manual",
+            "graded": len(graded), "mean": (sum(graded) / len(graded)) if graded else None,
+            "share_zero": (sum(v == 0 for v in graded) / len(graded)) if graded else None,
+            "waiting_manual": len(values) - len(graded),
+            "common_failure": examples[common[0][0]] if common else None,
+            "common_failure_count": common[0][1] if common else 0,
+        })
+    notes, findings = [], []
+    for student, row in sorted(journal_rows.items()):
+        result = row["result"]
+        for text in result.get("staging", []):
+            notes.append({"student": student, "cell": "", "limit": "submission", "reason": text})
+        findings += [dict(f, student=student) for f in result.get("tamper", [])]
+        for nb_result in result.get("notebooks", {}).values():
+            notes += [dict(n, student=student) for n in nb_result.get("notes", [])]
+            findings += [dict(f, student=student) for f in tamper.from_events(nb_result.get("events", []))]
+            findings += [dict(f, student=student) for f in tamper.from_sanitize(nb_result.get("sanitize", []))]
+    return {
+        "assignment": assignment, "max_score": maximum, "submissions": len(students),
+        "ungradable": sorted(s for s, r in journal_rows.items() if r["status"] == "ungradable"),
+        "totals": {s["student"]: s["score"] for s in students},
+        "exercises": per_exercise, "notes": notes, "tamper": findings,
+    }
+
+
+def markdown(report: dict) -> str:
+    totals = list(report["totals"].values())
+    mean = sum(totals) / len(totals) if totals else 0
+    lines = [f"# {report['assignment']}: autograding report", "",
+             f"{report['submissions']} submission(s); mean total {mean:.2f} of {report['max_score']:g} points.",
+             ""]
+    if report["ungradable"]:
+        lines += [f"Could not be graded (zero points, reason in their feedback): {', '.join(report['ungradable'])}.", ""]
+    lines += ["| exercise | points | mean | at zero | most common failure |", "|---|---:|---:|---:|---|"]
+    for ex in report["exercises"]:
+        if ex["kind"] == "manual":
+            lines.append(f"| {ex['exercise']} | {ex['points']:g} | | | manual grade ({ex['waiting_manual']} waiting) |")
+            continue
+        mean_text = "" if ex["mean"] is None else f"{ex['mean']:.2f}"
+        zero = "" if ex["share_zero"] is None else f"{100 * ex['share_zero']:.0f}%"
+        failure = ""
+        if ex["common_failure"]:
+            failure = ex["common_failure"].replace("|", "\\|").replace("\n", " ")[:160]
+            failure += f" ({ex['common_failure_count']}x)"
+        lines.append(f"| {ex['exercise']} | {ex['points']:g} | {mean_text} | {zero} | {failure} |")
+    if report["notes"]:
+        lines += ["", "## Limits hit and other notes", "", "| student | cell | what happened |", "|---|---|---|"]
+        for note in report["notes"]:
+            lines.append(f"| {note['student']} | {note.get('cell', '')} | {note['reason'].replace('|', '/')} |")
+    lines += ["", "## Tamper report", ""]
+    if report["tamper"]:
+        lines += ["Hidden tests always ran from the gradebook's copy; monkeypatches were undone before each "
+                  "cell. Read the code of these submissions.", "",
+                  "| student | what | cell | detail | seen by |", "|---|---|---|---|---|"]
+        for f in report["tamper"]:
+            detail = str(f.get("detail", "")).replace("|", "/")[:120]
+            lines.append(f"| {f['student']} | {f['kind']} | {f.get('cell') or ''} | `{detail}` | {f.get('how', '')} |")
+    else:
+        lines.append("Nothing found.")
+    return "\n".join(lines) + "\n"
+
+
+def histogram(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    totals = [t for t in report["totals"].values() if t is not None]
+    maximum = report["max_score"] or 1
+    manual = sum(e["points"] for e in report["exercises"] if e["kind"] == "manual")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bins = [x - 0.5 for x in range(0, int(maximum) + 2)] if maximum <= 40 else 20
+    ax.hist(totals, bins=bins, color="#4c72b0", edgecolor="white", label="students")
+    if totals:
+        mean = sum(totals) / len(totals)
+        ax.axvline(mean, color="#c44e52", linestyle="--", label=f"mean {mean:.1f}")
+    if manual:
+        ax.axvline(maximum - manual, color="grey", linestyle=":",
+                   label=f"all autograded points ({maximum - manual:g})")
+    ax.legend(loc="upper left")
+    ax.set_title(f"{report['assignment']}: total scores of {len(totals)} submission(s)")
+    ax.set_xlabel(f"total score of {maximum:g} points"
+                  + (f" ({manual:g} graded by hand count once given)" if manual else ""))
+    ax.set_ylabel("students")
+    ax.set_xlim(-0.5, maximum + 0.5)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def export_csv(db_url: str, course_id: str, path: Path) -> None:
+    """nbgrader's own CSV export (what `nbgrader export` writes)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Gradebook(db_url, course_id) as gb:
+        CsvExportPlugin(to=str(path)).export(gb)
+
+
+def write_all(root: Path, cfg, assignments: list[str], log=print) -> list[Path]:
+    from .runner import db_url_of
+
+    db_url = db_url_of(cfg, root)
+    course_id = cfg.CourseDirectory.get("course_id") or "default_course"
+    reports = root / "reports"
+    written = []
+    rows = journal.locked(root, lambda: journal.read(db_url))
+    journal.locked(root, lambda: export_csv(db_url, course_id, reports / "grades.csv"))
+    written.append(reports / "grades.csv")
+    for assignment in assignments:
+        report = journal.locked(root, lambda: assignment_report(root, db_url, course_id, assignment, rows))
+        if not report:
+            continue
+        folder = reports / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "report.md").write_text(markdown(report))
+        (folder / "report.json").write_text(json.dumps(report, indent=1, default=str))
+        with open(folder / "tamper.csv", "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=["student", "kind", "cell", "line", "detail", "how"],
+                                    extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(report["tamper"])
+        histogram(report, folder / "totals.png")
+        written += [folder / "report.md", folder / "totals.png"]
+        log(f"{assignment}: report {folder / 'report.md'}, histogram {folder / 'totals.png'}, "
+            f"{len(report['tamper'])} tamper finding(s)")
+    log(f"CSV export (nbgrader export): {reports / 'grades.csv'}")
+    return written

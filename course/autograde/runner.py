@@ -1,0 +1,646 @@
+"""`course autograde`: grade every submission in submitted/ through nbgrader, safely and in parallel.
+
+The coordinator finds the submissions (`submitted/<student>/<assignment>/`), skips those the
+journal says are graded (same files), and hands the rest to `workers` processes. Each worker
+grades one submission at a time with nbgrader's own Autograde converter, with three changes:
+the kernel runs in a sandbox within limits (`SandboxedExecute`), deleted test cells are restored
+(`RestoreCells`), and grades are saved with the journal row in one locked transaction
+(`SaveResults`). It then writes the student's feedback with nbgrader's GenerateFeedback.
+
+Before nbgrader sees a submission, it is copied to `.autograde/staging/`: a renamed notebook
+(the only one, under another name) is graded under its expected name; a file that is not a
+notebook gets zero points and a reason, instead of an error that drops the student.
+
+Killed with SIGINT or SIGKILL, a run loses nothing: a submission's grades and its journal row
+are committed together, workers die with the coordinator (PR_SET_PDEATHSIG) and kernels with
+their worker (bwrap --die-with-parent); the next run grades what is left.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import ctypes
+import fcntl
+import html
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import nbformat
+from traitlets.config import Config
+
+from . import journal
+from .config import CourseAutograde, load_config
+
+STAGING = ".autograde/staging"
+
+
+@dataclass
+class Job:
+    assignment: str
+    student: str
+    notebooks: list[str]          # the assignment's notebook names in the gradebook
+    fingerprint: str
+    feedback_only: bool = False
+
+
+@dataclass
+class Outcome:
+    assignment: str
+    student: str
+    status: str                   # graded | ungradable | failed | feedback
+    score: float = 0.0
+    max_score: float = 0.0
+    seconds: float = 0.0
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)   # seconds: setup, nbgrader autograde, kernel, feedback
+
+
+class Refused(SystemExit):
+    """Grading cannot start (no sandbox, another run in progress): the message says why."""
+
+
+# --- configuration --------------------------------------------------------------------------
+
+def course_config(root: Path, overrides: dict | None = None) -> Config:
+    # nbgrader runs `alembic` by name when it creates a gradebook: this interpreter's tools first
+    bindir = os.path.dirname(sys.executable)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
+    cfg = load_config(root)
+    cfg.CourseDirectory.root = str(root)
+    if overrides:
+        cfg.merge(Config(overrides))
+    return cfg
+
+
+def db_url_of(cfg: Config, root: Path) -> str:
+    return cfg.CourseDirectory.get("db_url") or "sqlite:///" + str(root / "gradebook.db")
+
+
+def make_sandbox(root: Path, settings: CourseAutograde, enabled: bool, shared_dir: Path | None):
+    from .sandbox import Limits, Sandbox
+
+    limits = Limits(
+        memory=settings.bytes("memory_limit"), processes=settings.max_processes,
+        file_size=settings.bytes("max_file_size"), cell_timeout=settings.cell_timeout,
+        notebook_timeout=settings.notebook_timeout, interrupt_grace=settings.interrupt_grace,
+        output_bytes=settings.bytes("max_output_bytes"),
+        notebook_output_bytes=settings.bytes("max_notebook_output_bytes"),
+        kernel_restarts=settings.max_kernel_restarts, kill_leftovers=settings.kill_leftover_processes)
+    # as root, each worker's kernels run as a uid of their own (only inside the sandbox)
+    uid = settings.uid_base + os.getpid() if os.geteuid() == 0 and enabled else None
+    return Sandbox(root=root, limits=limits, enabled=enabled, read_only=[Path(p) for p in settings.read_only_paths],
+                   env=dict(settings.env), guarded_modules=list(settings.guarded_modules), uid=uid,
+                   shared_dir=shared_dir)
+
+
+def prepare_shared_dir(root: Path) -> Path:
+    """A run-wide folder, read-only in every sandbox: matplotlib's font cache.
+
+    Kernels start with a home of their own, where matplotlib would rebuild its font cache (and
+    say so on stderr) every time; it is built once per course folder and copied in instead.
+    """
+    import subprocess
+
+    cache = journal.state_dir(root) / "matplotlib"
+    if not any(cache.glob("fontlist-*.json")):
+        cache.mkdir(exist_ok=True)
+        env = dict(os.environ, MPLCONFIGDIR=str(cache), MPLBACKEND="Agg")
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
+                       capture_output=True, timeout=300)
+    base = Path(tempfile.mkdtemp(prefix="cag", dir="/tmp"))  # short: ZMQ's IPC paths are limited
+    os.chmod(base, 0o711)
+    shared = base / "shared"
+    (shared / "matplotlib").mkdir(parents=True)
+    for path in cache.glob("fontlist-*.json"):
+        shutil.copy(path, shared / "matplotlib" / path.name)
+    for path in [shared, *shared.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return shared
+
+
+# --- submissions ----------------------------------------------------------------------------
+
+def assignment_notebooks(root: Path, cfg: Config, assignments: list[str], log) -> dict[str, list[str]]:
+    """Notebook names of each assignment in the gradebook; register missing assignments first."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    url = db_url_of(cfg, root)
+    course_id = cfg.CourseDirectory.get("course_id") or "default_course"
+    out: dict[str, list[str]] = {}
+    for assignment in assignments:
+        def lookup():
+            with Gradebook(url, course_id) as gb:
+                try:
+                    return [n.name for n in gb.find_assignment(assignment).notebooks]
+                except MissingEntry:
+                    return None
+        names = journal.locked(root, lookup)
+        if not names:
+            log(f"{assignment}: not in the gradebook yet; recording it from source/ (nbgrader generate_assignment)")
+            register_assignment(root, cfg, assignment)
+            names = journal.locked(root, lookup) or []
+        out[assignment] = names
+    return out
+
+
+def register_assignment(root: Path, cfg: Config, assignment: str) -> None:
+    """nbgrader's generate_assignment into a scratch release folder: the gradebook learns the
+    assignment's cells (hidden tests included) without touching release/."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
+    scratch = ".autograde/release-scratch"
+    c = copy.deepcopy(cfg)
+    c.CourseDirectory.release_directory = scratch
+    coursedir = CourseDirectory(config=c)
+    coursedir.assignment_id = assignment
+    converter = GenerateAssignment(coursedir=coursedir, config=c)
+    converter.force = True
+    try:
+        with journal.gradebook_lock(root), _cwd(root):
+            converter.start()
+    finally:
+        shutil.rmtree(root / scratch, ignore_errors=True)
+
+
+def discover(root: Path, cfg: Config, notebooks: dict[str, list[str]], students: list[str] | None = None) -> list[Job]:
+    submitted = root / (cfg.CourseDirectory.get("submitted_directory") or "submitted")
+    jobs = []
+    for assignment, names in notebooks.items():
+        if not submitted.is_dir():
+            continue
+        for folder in sorted(submitted.iterdir()):
+            if folder.name.startswith(".") or not (folder / assignment).is_dir():
+                continue
+            if students and folder.name not in students:
+                continue
+            jobs.append(Job(assignment, folder.name, names, journal.fingerprint(folder / assignment)))
+    return jobs
+
+
+def stage(root: Path, job: Job, submitted_dir: str = "submitted") -> tuple[Path, list[str], list[str]]:
+    """Copy a submission to .autograde/staging/; return (folder, notebooks to grade, notes).
+
+    A notebook that is not valid JSON or not a notebook is left out (nbgrader then gives its
+    cells zero) with a note saying why; the only notebook under an unexpected name is graded
+    under the expected one.
+    """
+    src = root / submitted_dir / job.student / job.assignment
+    dst = root / STAGING / job.student / job.assignment
+    shutil.rmtree(dst, ignore_errors=True)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # symlinks could point anywhere on the grader's disk: drop them
+    for path in list(dst.rglob("*")):
+        if path.is_symlink():
+            path.unlink()
+    notes: list[str] = []
+
+    def valid(path: Path) -> str | None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            return f"it cannot be read as text ({error})"
+        if not text.strip():
+            return "the file is empty"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. cells without ids: nbgrader copes
+                nb = nbformat.reads(text, as_version=4)
+        except Exception as error:  # nbformat raises several kinds
+            first = str(error).strip().splitlines()[0][:200]
+            return f"it is not a valid notebook (JSON): {first}"
+        if not isinstance(nb.get("cells"), list):
+            return "it is not a notebook (no cells)"
+        return None
+
+    expected = [f"{name}.ipynb" for name in job.notebooks]
+    present = {p.name for p in dst.glob("*.ipynb")}
+    extra = sorted(present - set(expected))
+    ok = []
+    for name in expected:
+        path = dst / name
+        if not path.exists():
+            candidates = [e for e in extra if valid(dst / e) is None]
+            if len(candidates) == 1 and len([n for n in expected if not (dst / n).exists()]) == 1:
+                (dst / candidates[0]).rename(path)
+                extra.remove(candidates[0])
+                notes.append(f"Your notebook was named '{candidates[0]}' instead of '{name}'; "
+                             f"it was graded as '{name}'.")
+            else:
+                notes.append(f"'{name}' was not in your submission: its exercises get zero points.")
+                continue
+        problem = valid(path)
+        if problem:
+            path.unlink()
+            notes.append(f"'{name}' could not be graded: {problem}. Its exercises get zero points.")
+            continue
+        ok.append(name)
+    for name in extra:
+        (dst / name).unlink(missing_ok=True)
+    return dst, ok, notes
+
+
+# --- the worker -----------------------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _init_worker(root: str, overrides: dict, sandboxed: bool, shared_dir: str | None, parent: int) -> None:
+    _die_with_parent()
+    if os.getppid() != parent:  # the coordinator died before we got here
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides what an interrupt means
+    from ..build import kernel_env
+
+    os.environ.update(kernel_env(Path(root)))
+    cfg = course_config(Path(root), overrides)
+    settings = CourseAutograde(config=cfg)
+    _WORKER.update(root=Path(root), cfg=cfg, settings=settings,
+                   sandbox=make_sandbox(Path(root), settings, sandboxed, Path(shared_dir) if shared_dir else None))
+    # nbgrader 0.9.6 with SQLAlchemy 2 warns on every new submission; nothing is lost
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
+    warnings.filterwarnings("ignore", module="nbformat")
+    from . import converters  # noqa: F401  import nbgrader and nbconvert once, not per submission
+
+
+@contextlib.contextmanager
+def _cwd(path: Path):
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def grade_job(job: Job) -> Outcome:
+    """Grade one submission (in a worker); never raises for a student's reasons."""
+    root, cfg = _WORKER["root"], _WORKER["cfg"]
+    started = time.monotonic()
+    try:
+        if job.feedback_only:
+            write_feedback(root, cfg, job)
+            return Outcome(job.assignment, job.student, "feedback", seconds=time.monotonic() - started)
+        outcome = _grade(root, cfg, job)
+    except Exception as error:  # the grader's own failure: reported, retried next run
+        outcome = Outcome(job.assignment, job.student, "failed",
+                          message=f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=8)}")
+    finally:
+        shutil.rmtree(root / STAGING / job.student / job.assignment, ignore_errors=True)
+    outcome.seconds = round(time.monotonic() - started, 2)
+    return outcome
+
+
+def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
+    from nbgrader.coursedir import CourseDirectory
+
+    from . import tamper
+    from .converters import SandboxedAutograde
+
+    started = time.monotonic()
+    submitted = cfg.CourseDirectory.get("submitted_directory") or "submitted"
+    staged, notebooks, notes = stage(root, job, submitted)
+    state = {"fingerprint": job.fingerprint, "staging_notes": notes, "tamper": []}
+    if not notebooks:
+        record_ungradable(root, cfg, job, state)
+        write_ungradable_feedback(root, cfg, job, notes)
+        return Outcome(job.assignment, job.student, "ungradable", 0.0, _max_score(root, cfg, job),
+                       message=" ".join(notes), notes=notes)
+    for name in notebooks:
+        nb = nbformat.read(staged / name, as_version=4)
+        state["tamper"] += tamper.scan_notebook(nb, locked_ids=None)
+    state["tamper"] += tamper.shadowing_files(staged)
+
+    c = copy.deepcopy(cfg)
+    c.CourseDirectory.submitted_directory = STAGING
+    c.CourseDirectory.student_id = job.student
+    c.CourseDirectory.assignment_id = job.assignment
+    c.SandboxedExecute.sandbox = _WORKER["sandbox"]
+    coursedir = CourseDirectory(config=c)
+    converter = SandboxedAutograde(coursedir=coursedir, config=c)
+    converter.force = True
+    converter.job_state = state
+    converter.course_root = str(root)
+    prepared = time.monotonic()
+    with _cwd(root):
+        try:
+            converter.start()
+        except Exception as error:
+            cause = converter.job_error or error
+            raise RuntimeError(f"nbgrader autograde failed: {type(cause).__name__}: {cause}") from cause
+    graded = time.monotonic()
+    write_feedback(root, cfg, job)
+    timings = {"stage": prepared - started, "autograde": graded - prepared, "feedback": time.monotonic() - graded,
+               "kernel": sum(r.get("seconds") or 0 for r in state.get("notebooks", {}).values())}
+    score = max_score = 0.0
+    all_notes = list(notes)
+    for result in state.get("notebooks", {}).values():
+        for cell in result["cells"].values():
+            score += cell["score"] or 0
+            max_score += cell["max"] or 0
+        all_notes += [f"{n['cell']}: {n['reason']}" for n in result["notes"]]
+    return Outcome(job.assignment, job.student, "graded", score, max_score, notes=all_notes,
+                   timings={k: round(v, 2) for k, v in timings.items()})
+
+
+def _max_score(root: Path, cfg: Config, job: Job) -> float:
+    from nbgrader.api import Gradebook
+
+    def read():
+        with Gradebook(db_url_of(cfg, root), cfg.CourseDirectory.get("course_id") or "default_course") as gb:
+            return gb.find_assignment(job.assignment).max_score
+    return journal.locked(root, read)
+
+
+def record_ungradable(root: Path, cfg: Config, job: Job, state: dict) -> None:
+    """Zero points for every cell (as nbgrader does for a missing notebook) + the journal row."""
+    from nbgrader.api import Gradebook
+
+    from .preprocessors import job_result
+
+    def save():
+        gb = Gradebook(db_url_of(cfg, root), cfg.CourseDirectory.get("course_id") or "default_course")
+        try:
+            gb.update_or_create_student(job.student)
+            submission = gb.update_or_create_submission(job.assignment, job.student)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+            journal.ensure_table(gb.engine)
+            journal.record(gb.db, job.assignment, job.student, job.fingerprint, "ungradable", job_result(state))
+            gb.db.commit()
+        except BaseException:
+            gb.db.rollback()
+            raise
+        finally:
+            gb.close()
+    journal.locked(root, save)
+    shutil.rmtree(root / (cfg.CourseDirectory.get("autograded_directory") or "autograded") / job.student / job.assignment,
+                  ignore_errors=True)
+
+
+def write_ungradable_feedback(root: Path, cfg: Config, job: Job, notes: list[str]) -> None:
+    folder = root / (cfg.CourseDirectory.get("feedback_directory") or "feedback") / job.student / job.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    for name in job.notebooks:
+        (folder / f"{name}.html").write_text(
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title></head>"
+            f"<body><h1>{html.escape(job.assignment)}: {html.escape(name)}</h1>"
+            f"<p>Score: 0 — your submission could not be graded:</p><ul>{items}</ul>"
+            "<p>Check that you hand in the notebook itself (File → Save, then submit the .ipynb file).</p>"
+            "</body></html>\n")
+
+
+def write_feedback(root: Path, cfg: Config, job: Job) -> None:
+    """nbgrader's generate_feedback for one submission, with the course's preprocessors."""
+    from nbgrader.coursedir import CourseDirectory
+
+    from .converters import CourseFeedback
+
+    c = copy.deepcopy(cfg)
+    c.CourseDirectory.student_id = job.student
+    c.CourseDirectory.assignment_id = job.assignment
+    coursedir = CourseDirectory(config=c)
+    converter = CourseFeedback(coursedir=coursedir, config=c)
+    converter.force = True
+    converter.course_root = str(root)
+    with _cwd(root):
+        converter.start()
+
+
+# --- the coordinator ------------------------------------------------------------------------
+
+@dataclass
+class RunResult:
+    outcomes: list[Outcome]
+    skipped: list[tuple[str, str]]
+    seconds: float
+    report_paths: list[Path] = field(default_factory=list)
+    phases: dict = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+@contextlib.contextmanager
+def run_lock(root: Path):
+    path = journal.state_dir(root) / "run.lock"
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            raise Refused(f"Another `course autograde` is running in {root} ({fh.read().strip()}); "
+                          "wait for it, or stop it first.") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def run(root: Path, assignments: list[str] | None = None, *, workers: int | None = None,
+        unsafe_no_sandbox: bool = False, regrade: bool = False, students: list[str] | None = None,
+        overrides: dict | None = None, feedback: bool = True, report: bool = True, log=print) -> RunResult:
+    from ..build import available_assignments, kernel_env
+
+    from .sandbox import probe
+
+    started = time.monotonic()
+    root = root.resolve()
+    cfg = course_config(root, overrides)
+    settings = CourseAutograde(config=cfg)
+    sandboxed = settings.sandbox != "none"
+    if sandboxed:
+        why = probe()
+        if why is not None:
+            if not unsafe_no_sandbox:
+                raise Refused(f"No sandbox for the students' code: {why}.\nRefusing to run students' "
+                              "code as you. Fix that, or pass --unsafe-no-sandbox to grade without a "
+                              "sandbox (limits still apply; students' code can read your files).")
+            log(f"WARNING: grading WITHOUT a sandbox ({why}); students' code can read your files.")
+            sandboxed = False
+    elif not unsafe_no_sandbox:
+        raise Refused("CourseAutograde.sandbox is 'none': pass --unsafe-no-sandbox to grade without a sandbox.")
+    os.environ.update(kernel_env(root))
+    todo = assignments or available_assignments(root)
+    n_workers = workers or settings.n_workers()
+    db_url = db_url_of(cfg, root)
+    outcomes: list[Outcome] = []
+    with run_lock(root):
+        # left over by a killed run: nobody else can be using it (we hold the run lock)
+        shutil.rmtree(root / STAGING, ignore_errors=True)
+        (root / STAGING).mkdir(parents=True, exist_ok=True)
+        notebooks = assignment_notebooks(root, cfg, todo, log)
+        jobs = discover(root, cfg, notebooks, students)
+        done = journal.locked(root, lambda: journal.read(db_url))
+        skipped, pending = [], []
+        feedback_dir = root / (cfg.CourseDirectory.get("feedback_directory") or "feedback")
+        for job in jobs:
+            row = done.get((job.assignment, job.student))
+            if row and row["fingerprint"] == job.fingerprint and not regrade:
+                skipped.append((job.assignment, job.student))
+                if feedback and row["status"] == "graded" and not all(
+                        (feedback_dir / job.student / job.assignment / f"{n}.html").exists() for n in job.notebooks):
+                    pending.append(Job(job.assignment, job.student, job.notebooks, job.fingerprint, feedback_only=True))
+            else:
+                pending.append(job)
+        to_grade = sum(not j.feedback_only for j in pending)
+        log(f"{len(jobs)} submission(s) of {', '.join(todo)}: {len(skipped)} already graded, "
+            f"{to_grade} to grade with {max(1, min(n_workers, len(pending)))} worker(s)"
+            + ("" if sandboxed else " WITHOUT sandbox") + ".")
+        shared = prepare_shared_dir(root) if pending else None
+        setup = time.monotonic()
+        try:
+            outcomes = _run_pool(root, overrides or {}, sandboxed, shared, pending, n_workers, log)
+        finally:
+            if shared is not None:
+                shutil.rmtree(shared.parent, ignore_errors=True)
+            shutil.rmtree(root / STAGING, ignore_errors=True)
+        grading = time.monotonic()
+        result = RunResult(outcomes, skipped, 0.0)
+        if report:
+            from . import report as report_mod
+
+            result.report_paths = report_mod.write_all(root, cfg, todo, log=log)
+    result.seconds = round(time.monotonic() - started, 1)
+    result.phases = {"setup": round(setup - started, 1), "grading": round(grading - setup, 1),
+                     "report": round(time.monotonic() - grading, 1)}
+    failed = result.failed
+    log(f"Graded {sum(o.status in ('graded', 'ungradable') for o in outcomes)} submission(s) in {result.seconds} s "
+        f"(setup {result.phases['setup']} s, grading {result.phases['grading']} s, "
+        f"reports {result.phases['report']} s)"
+        + (f"; {len(failed)} FAILED (grader errors, not the students'; run again to retry):" if failed else "."))
+    for outcome in failed:
+        log(f"  {outcome.student}/{outcome.assignment}: {outcome.message.splitlines()[0] if outcome.message else ''}")
+    return result
+
+
+def _run_pool(root: Path, overrides: dict, sandboxed: bool, shared: Path | None, jobs: list[Job],
+              n_workers: int, log) -> list[Outcome]:
+    if not jobs:
+        return []
+    outcomes: list[Outcome] = []
+    crashes: dict[tuple[str, str, bool], int] = {}
+    queue = list(jobs)
+    total = sum(not j.feedback_only for j in jobs)
+    graded = 0
+    ctx = get_context("spawn")
+    while queue:
+        pool = ProcessPoolExecutor(max_workers=min(n_workers, len(queue)), mp_context=ctx,
+                                   initializer=_init_worker,
+                                   initargs=(str(root), overrides, sandboxed, str(shared) if shared else None,
+                                             os.getpid()))
+        running = {}
+        try:
+            for job in queue:
+                running[pool.submit(grade_job, job)] = job
+            queue = []
+            while running:
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    job = running.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        key = (job.assignment, job.student, job.feedback_only)
+                        crashes[key] = crashes.get(key, 0) + 1
+                        if crashes[key] >= 2:
+                            outcomes.append(Outcome(job.assignment, job.student, "failed",
+                                                    message="its grading worker died twice"))
+                        else:
+                            queue.append(job)
+                        continue
+                    outcomes.append(outcome)
+                    if not job.feedback_only:
+                        graded += 1
+                        log(_progress(outcome, graded, total))
+        except KeyboardInterrupt:
+            _kill_pool(pool)
+            done = sum(o.status in ("graded", "ungradable") for o in outcomes)
+            log(f"\nInterrupted: {done} of {total} submission(s) graded and saved; "
+                "run `course autograde` again to grade the rest.")
+            raise
+        finally:
+            if queue or running:
+                _kill_pool(pool)
+            else:
+                pool.shutdown(wait=True)
+        # a broken pool: the jobs that were still running go back in the queue
+        for future, job in running.items():
+            if job not in queue:
+                queue.append(job)
+    return outcomes
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now (their kernels die with them: bwrap --die-with-parent)."""
+    import psutil
+
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for process in workers:
+        with contextlib.suppress(Exception):
+            process.kill()
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            if any("spawn_main" in part for part in child.cmdline()):
+                child.kill()
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _progress(outcome: Outcome, done: int, total: int) -> str:
+    head = f"[{done}/{total}] {outcome.student}/{outcome.assignment}: "
+    if outcome.status == "failed":
+        first = outcome.message.splitlines()[0] if outcome.message else ""
+        return head + f"FAILED ({first})"
+    text = head + f"{outcome.score:g}/{outcome.max_score:g} points ({outcome.seconds:.0f} s)"
+    if outcome.status == "ungradable":
+        text += " - could not be graded"
+    if outcome.notes:
+        text += "".join(f"\n      {note}" for note in outcome.notes[:6])
+    return text
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """--set CourseAutograde.cell_timeout=30 style overrides."""
+    out: dict = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        section, _, name = key.partition(".")
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value
+        out.setdefault(section, {})[name] = parsed
+    return out
+

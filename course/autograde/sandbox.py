@@ -1,0 +1,385 @@
+"""One sandbox per submission: a Jupyter kernel that runs under bubblewrap.
+
+The kernel sees its own submission folder (writable), a read-only Python environment, the
+course's `course/` package (read-only) and nothing else of the course: not `source/`,
+`solutions/`, `release/`, the gradebook, other students' folders, the instructor's home, or the
+network (its network namespace has only its own loopback). It talks to the grader over ZMQ IPC
+sockets in a per-kernel runtime folder, the one other folder bind-mounted into the sandbox.
+
+When the grader runs as root, the kernel drops to a uid of its own (uid_base + the worker's pid),
+so the process limit (RLIMIT_NPROC) counts that kernel's processes only; as an ordinary user,
+bubblewrap's user namespace does the same. Limits are set inside the sandbox by
+`course.autograde.kernel` before the kernel starts.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Any
+
+BWRAP = "bwrap"
+# Host files the kernel may read besides the Python environment: the dynamic linker's cache,
+# users and groups (for getpwuid), time zone, MIME types (mimetypes), hosts.
+ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
+             "/etc/localtime", "/etc/hosts", "/etc/mime.types", "/etc/fonts"]
+SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def python_paths(root: Path) -> list[Path]:
+    """Folders of this Python environment the kernel needs, without the course folder itself.
+
+    A virtualenv inside the course folder (`.venv/`) is fine; any other folder that holds the
+    course folder (or is inside it) is left out, so source/ or the gradebook never get bound.
+    """
+    import site
+
+    root = root.resolve()
+    prefixes = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
+                Path(os.path.realpath(sys.executable)).parent.parent}
+    # site-packages, but never PYTHONPATH entries: those may be a checkout holding source/
+    candidates = prefixes | {Path(p) for p in site.getsitepackages() if Path(p).is_dir()}
+    keep: set[Path] = set()
+    for path in candidates:
+        path = path.resolve()
+        if _is_inside(root, path):  # the folder holds the course: never
+            continue
+        if _is_inside(path, root) and not _is_inside(path, Path(sys.prefix).resolve()):
+            continue  # inside the course folder: only the venv (added above) may be
+        if any(_is_inside(path, Path(d)) for d in SYSTEM_DIRS):
+            continue  # bound anyway
+        keep.add(path)
+    # the outermost folders only
+    return sorted(p for p in keep if not any(q != p and _is_inside(p, q) for q in keep))
+
+
+@dataclass
+class Limits:
+    memory: int                 # bytes: data of each process (RLIMIT_DATA), resident total of the sandbox
+    processes: int              # processes besides the kernel
+    file_size: int              # bytes
+    cell_timeout: int
+    notebook_timeout: int
+    interrupt_grace: float
+    output_bytes: int           # kept per cell
+    notebook_output_bytes: int  # kept per notebook
+    kernel_restarts: int
+    kill_leftovers: bool = True
+
+
+@dataclass
+class Sandbox:
+    """How kernels of one grading worker are started."""
+
+    root: Path                              # the course folder
+    limits: Limits
+    enabled: bool = True                    # False: --unsafe-no-sandbox (limits only)
+    read_only: list[Path] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    guarded_modules: list[str] = field(default_factory=list)
+    uid: int | None = None                  # run the kernel as this uid (grader is root)
+    shared_dir: Path | None = None          # run-wide read-only folder (matplotlib's font cache)
+
+    def kernel_env(self, workdir: Path) -> dict[str, str]:
+        env = {
+            "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+            "PYTHONPATH": str(self.root),
+            "HOME": "/tmp/home",
+            "USER": "student",
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
+            # no MPLBACKEND: ipykernel's inline backend keeps the student's figures for the feedback
+            "MPLCONFIGDIR": "/tmp/home/.matplotlib",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            # parallelism is across submissions: one BLAS thread per kernel
+            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
+            "TMPDIR": "/tmp",
+        }
+        if "TZ" in os.environ:
+            env["TZ"] = os.environ["TZ"]
+        env.update(self.env)
+        return env
+
+    def kernel_settings(self, workdir: Path, rundir: Path) -> dict:
+        """What `course.autograde.kernel` applies inside the sandbox before the kernel starts."""
+        allowed = [str(p) for p in python_paths(self.root)] + SYSTEM_DIRS + ETC_FILES + [
+            "/proc", "/dev", "/sys", "/tmp", str(self.root / "course")]
+        allowed += [str(p) for p in self.read_only]
+        if self.shared_dir:
+            allowed.append(str(self.shared_dir))
+        return {
+            "memory": self.limits.memory,
+            "nproc": self.limits.processes + 64,  # + the kernel's own threads (they count too)
+            "file_size": self.limits.file_size,
+            "output_bytes": self.limits.output_bytes,
+            "uid": self.uid,
+            "root": str(self.root),
+            "workdir": str(workdir),
+            "rundir": str(rundir),
+            "audit_log": str(rundir / "audit.jsonl"),
+            "allowed": allowed,
+            "guarded_modules": self.guarded_modules,
+            "font_cache": str(self.shared_dir / "matplotlib") if self.shared_dir else None,
+            "sandboxed": self.enabled,
+        }
+
+    def bwrap_args(self, workdir: Path, rundir: Path) -> list[str]:
+        args = [shutil.which(BWRAP) or BWRAP,
+                "--die-with-parent", "--new-session",
+                "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                "--hostname", "sandbox"]
+        if os.geteuid() == 0:
+            # bubblewrap keeps root's capabilities unless told: keep only what dropping to the
+            # kernel's uid needs; that uid change then clears them all.
+            args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        else:
+            args += ["--unshare-user"]
+        for path in SYSTEM_DIRS:
+            if os.path.islink(path):
+                args += ["--symlink", os.readlink(path), path]
+            elif os.path.isdir(path):
+                args += ["--ro-bind", path, path]
+        for path in ETC_FILES:
+            args += ["--ro-bind-try", path, path]
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp"]
+        read_only = python_paths(self.root) + [self.root / "course"] + list(self.read_only)
+        if self.shared_dir:
+            read_only.append(self.shared_dir)
+        binds = [("--ro-bind", p) for p in read_only] + [("--bind", rundir), ("--bind", workdir)]
+        # bubblewrap makes the folders leading to a mount point mode 0700: the kernel's uid
+        # could not walk through them. Make them first, traversable (they are empty).
+        parents = {parent for _, path in binds for parent in Path(path).parents}
+        parents -= {Path("/"), Path("/tmp")} | {Path(p) for p in SYSTEM_DIRS}
+        for parent in sorted(parents, key=lambda p: len(p.parts)):
+            if not any(_is_inside(parent, Path(path)) for _, path in binds):
+                args += ["--perms", "0755", "--dir", str(parent)]
+        for kind, path in binds:
+            args += [kind, str(path), str(path)]
+        args += ["--chdir", str(workdir)]
+        args += ["--clearenv"]
+        for key, value in self.kernel_env(workdir).items():
+            args += ["--setenv", key, value]
+        return args + ["--"]
+
+    def command(self, kernel_args: list[str], workdir: Path, rundir: Path) -> list[str]:
+        """The full command line: bwrap, then our kernel entry point with ipykernel's arguments."""
+        settings = json.dumps(self.kernel_settings(workdir, rundir))
+        (rundir / "settings.json").write_text(settings)
+        # -P: the kernel's folder is not put in front of sys.path (a student's numpy.py or
+        # course/ must not shadow the real ones); -s: no user site-packages.
+        entry = [sys.executable, "-P", "-s", "-m", "course.autograde.kernel", str(rundir / "settings.json"), "--"]
+        prefix = self.bwrap_args(workdir, rundir) if self.enabled else []
+        return prefix + entry + kernel_args
+
+
+def probe(timeout: float = 30) -> str | None:
+    """None when a bubblewrap sandbox can be started here, else the reason why not."""
+    if sys.platform != "linux":
+        return f"sandboxing needs Linux and bubblewrap; this is {sys.platform}"
+    exe = shutil.which(BWRAP)
+    if exe is None:
+        return "bubblewrap (`bwrap`) is not installed; on Debian/Ubuntu: apt-get install bubblewrap"
+    args = [exe, "--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+    if os.geteuid() != 0:
+        args.append("--unshare-user")
+    for path in SYSTEM_DIRS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    args += ["--proc", "/proc", "--dev", "/dev", "--", "/bin/sh", "-c", "true"]
+    try:
+        result = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bubblewrap could not start a sandbox: {error}"
+    if result.returncode != 0:
+        hint = ""
+        if "namespace" in result.stderr.lower() or "permission" in result.stderr.lower():
+            hint = (" (unprivileged user namespaces may be disabled: "
+                    "sysctl kernel.unprivileged_userns_clone=1, or run as root)")
+        return f"bubblewrap could not start a sandbox: {result.stderr.strip()}{hint}"
+    return None
+
+
+# --- processes ------------------------------------------------------------------------------
+
+def descendants(pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def kernel_process(launcher_pid: int):
+    """The kernel's own process (the Python one) under a launched bwrap, or the launcher itself."""
+    import psutil
+
+    try:
+        launcher = psutil.Process(launcher_pid)
+    except psutil.Error:
+        return None
+    for proc in [launcher] + descendants(launcher_pid):
+        try:
+            cmdline = proc.cmdline()
+            # bwrap's own command line names the module too: the kernel is the Python process
+            if "course.autograde.kernel" in cmdline and os.path.basename(cmdline[0]) != BWRAP:
+                return proc
+        except psutil.Error:
+            continue
+    return None
+
+
+def kill_processes(procs) -> int:
+    import psutil
+
+    killed = 0
+    for proc in procs:
+        try:
+            proc.kill()
+            killed += 1
+        except psutil.Error:
+            pass
+    return killed
+
+
+def chown_tree(path: Path, uid: int, gid: int) -> None:
+    """Give `path` and everything under it to uid:gid (no-op unless we are root)."""
+    if os.geteuid() != 0:
+        return
+    os.chown(path, uid, gid, follow_symlinks=False)
+    for folder, dirs, files in os.walk(path):
+        for name in dirs + files:
+            try:
+                os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
+            except FileNotFoundError:
+                pass
+
+
+# --- the kernel manager ---------------------------------------------------------------------
+
+class SandboxKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernel runs in `sandbox`, over IPC sockets in its own folder."""
+
+    sandbox = Any(allow_none=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.rundir: Path | None = None
+        self._log_file = None
+
+    async def _async_pre_start_kernel(self, **kw):
+        base = self.sandbox.shared_dir.parent if self.sandbox.shared_dir else None
+        self.rundir = Path(tempfile.mkdtemp(prefix="k", dir=base))
+        self.transport = "ipc"
+        self.ip = str(self.rundir / "s")
+        self.connection_file = str(self.rundir / "kernel.json")
+        workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
+        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        # ipykernel's own command line after the interpreter and module: -f CONNECTION_FILE ...
+        start = kernel_cmd.index("-f") if "-f" in kernel_cmd else len(kernel_cmd)
+        kernel_cmd = self.sandbox.command(kernel_cmd[start:], workdir, self.rundir)
+        uid = self.sandbox.uid
+        if uid is not None:
+            chown_tree(self.rundir, uid, uid)
+            # the sandbox's root (no capabilities) reads settings.json before dropping to uid
+            os.chmod(self.rundir, 0o711)
+            os.chmod(self.rundir / "settings.json", 0o644)
+        self._log_file = open(self.rundir.parent / f"{self.rundir.name}.log", "wb")
+        kw["stdout"] = kw["stderr"] = self._log_file
+        if self.sandbox.enabled:
+            kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # bwrap sets the kernel's own
+        else:  # --unsafe-no-sandbox: the same environment, with a home of its own
+            env = self.sandbox.kernel_env(workdir)
+            env.update(HOME=str(self.rundir / "home"), MPLCONFIGDIR=str(self.rundir / "home" / ".matplotlib"))
+            kw["env"] = env
+        kw["cwd"] = str(workdir)
+        self.kernel_cmd_used = kernel_cmd
+        return kernel_cmd, kw
+
+    async def _async_interrupt_kernel(self) -> None:
+        """Interrupts go over the control channel: a signal would reach bwrap, not the kernel."""
+        if not self.has_kernel:
+            raise RuntimeError("Cannot interrupt kernel. No kernel is running!")
+        msg = self.session.msg("interrupt_request", content={})
+        self._connect_control_socket()
+        self.session.send(self._control_socket, msg)
+
+    def launcher_pid(self) -> int | None:
+        return getattr(self.provisioner, "pid", None)
+
+    def kernel_log(self, limit: int = 4000) -> str:
+        if self.rundir is None:
+            return ""
+        path = self.rundir.parent / f"{self.rundir.name}.log"
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return ""
+        return data[-limit:].decode(errors="replace")
+
+    def audit_events(self) -> list[dict]:
+        if self.rundir is None:
+            return []
+        events = []
+        try:
+            with open(self.rundir / "audit.jsonl", errors="replace") as fh:
+                for line in fh:
+                    try:
+                        events.append(json.loads(line))
+                    except ValueError:
+                        continue
+        except OSError:
+            pass
+        return events
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        try:
+            await super()._async_cleanup_resources(restart=restart)
+        finally:
+            if self._log_file is not None:
+                self._log_file.close()
+                self._log_file = None
+
+    def remove_rundir(self) -> None:
+        if self.rundir is not None:
+            shutil.rmtree(self.rundir, ignore_errors=True)
+            try:
+                os.unlink(self.rundir.parent / f"{self.rundir.name}.log")
+            except OSError:
+                pass
+
+    def kill_everything(self) -> None:
+        """Kill the sandbox and whatever runs in it (bwrap's pid namespace dies with it)."""
+        pid = self.launcher_pid()
+        if pid is None:
+            return
+        procs = descendants(pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        kill_processes(procs)
+        process = getattr(self.provisioner, "process", None)
+        if process is not None:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                pass

@@ -1,0 +1,200 @@
+"""Bad submissions for `course autograde`, generated from the 02_moons example submissions.
+
+Each kind is a function of the complete (or mistakes) notebook that returns the files of a
+submission folder, and the test cells it must lose compared with the complete one (None: every
+autograded cell scores zero). Nothing here is committed as a file: the corpus is made in a
+temporary course folder by the tests.
+"""
+from __future__ import annotations
+
+import copy
+
+import nbformat
+
+from course.build import apply_change
+
+ASSIGNMENT = "02_moons"
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+KINDS = ["endless_loop", "ignores_interrupt", "memory_bomb", "fork_bomb", "os_exit", "killed_kernel", "sys_exit",
+         "quit_kernel", "import_error", "deleted_test_cells", "edited_test_cell", "renamed_notebook", "not_json",
+         "empty_file", "huge_output", "big_file", "reads_hidden_tests", "reads_gradebook", "writes_outside",
+         "network", "monkeypatch_numpy", "monkeypatch_helpers", "prints_test_source", "shadows_modules"]
+
+
+def _cell(nb, grade_id):
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return cell
+    raise KeyError(grade_id)
+
+
+def _prepend(nb, grade_id, code):
+    cell = _cell(nb, grade_id)
+    cell.source = code.rstrip("\n") + "\n" + cell.source
+
+
+def _in_function(nb, grade_id, function, code):
+    """Put `code` as the first statements of `function`'s body in the solution cell."""
+    cell = _cell(nb, grade_id)
+    head = f"def {function}("
+    start = cell.source.index(head)
+    colon = cell.source.index(":\n", start) + 2
+    body = "".join(f"    {line}\n" for line in code.strip("\n").splitlines())
+    # after the docstring, if any
+    rest = cell.source[colon:]
+    stripped = rest.lstrip()
+    if stripped.startswith('"""'):
+        end = rest.index('"""', rest.index('"""') + 3) + 3
+        newline = rest.index("\n", end) + 1
+        cell.source = cell.source[:colon] + rest[:newline] + body + rest[newline:]
+    else:
+        cell.source = cell.source[:colon] + body + rest
+
+
+def _nb_file(nb):
+    return {NOTEBOOK: nbformat.writes(nb)}
+
+
+def _probe(root_path: str, tries: dict[str, str]) -> str:
+    """Code that tries each action and writes what happened to probe.json in its own folder."""
+    lines = ["import json as _json, os as _os", "_probe = {}"]
+    for name, code in tries.items():
+        lines += [
+            "try:",
+            *[f"    {line}" for line in code.strip().splitlines()],
+            f"    _probe[{name!r}] = 'SUCCEEDED'",
+            "except BaseException as _e:",
+            f"    _probe[{name!r}] = type(_e).__name__ + ': ' + str(_e)[:200]",
+        ]
+    lines += ["with open('probe.json', 'w') as _fh:", "    _json.dump(_probe, _fh)"]
+    return "\n".join(lines).replace("ROOT", root_path)
+
+
+def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> dict[str, tuple[dict, object]]:
+    """{student: (files, lost)}; `lost` is the set of test cells lost vs. complete, or None (all).
+
+    Most kinds start from the complete submission, to show they keep the points of everything
+    else; the probes of the sandbox start from the untouched one (quicker: nothing to train).
+    """
+    out = {}
+
+    def variant(name, lost, change, base=complete):
+        nb = copy.deepcopy(base)
+        files = change(nb)
+        out[name] = (files if files is not None else _nb_file(nb), lost)
+
+    variant("endless_loop", {"test_add_bias"},
+            lambda nb: _prepend(nb, "add_bias", "while True:\n    pass"))
+    variant("ignores_interrupt", {"test_sigmoid"},
+            lambda nb: _prepend(nb, "sigmoid", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                               "while True:\n    pass"))
+    variant("memory_bomb", {"test_log_loss"},
+            lambda nb: _prepend(nb, "log_loss", "def _hog():\n    chunks = []\n    while True:\n"
+                                                "        chunks.append(bytearray(10**8))\n_hog()"))
+    variant("fork_bomb", {"test_sigmoid_der"},
+            lambda nb: _prepend(nb, "sigmoid_der", "import os\nwhile True:\n    os.fork()"))
+    variant("os_exit", {"test_log_loss_der"},
+            lambda nb: _in_function(nb, "log_loss_der", "log_loss_der", "import os\nos._exit(3)"))
+    variant("killed_kernel", {"test_feed_forward"},
+            lambda nb: _prepend(nb, "feed_forward", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
+    variant("sys_exit", {"test_mlp"},
+            lambda nb: _prepend(nb, "mlp", "import sys\nsys.exit('I give up')"))
+    variant("quit_kernel", {"test_log_loss"},
+            lambda nb: _prepend(nb, "log_loss", "exit()"))
+    def import_error(nb):
+        # the notebook's imports cell (the first code cell is the environment check)
+        cell = next(c for c in nb.cells if c.cell_type == "code" and "import numpy" in c.source)
+        cell.source = "import tensorflow_that_is_not_installed\n" + cell.source
+    variant("import_error", None, import_error)
+
+    def delete_tests(nb):
+        nb.cells = [c for c in nb.cells
+                    if c.metadata.get("nbgrader", {}).get("grade_id") not in ("test_sigmoid", "test_backprop")]
+    variant("deleted_test_cells", set(), delete_tests)
+
+    def mutate(nb, grade_id, name):
+        cell = _cell(nb, grade_id)
+        cell.source = apply_change(cell.source, wrong[grade_id][name], f"{grade_id}: {name}")
+
+    def edit_test(nb):
+        mutate(nb, "backprop", "bias row backpropagated")
+        _cell(nb, "test_backprop").source = "pass  # all good"
+    variant("edited_test_cell", {"test_backprop"}, edit_test)
+
+    def renamed(nb):
+        return {"02_moons (1).ipynb": nbformat.writes(nb)}
+    variant("renamed_notebook", set(), renamed)
+    variant("not_json", None, lambda nb: {NOTEBOOK: '{"cells": [ this is not json'})
+    variant("empty_file", None, lambda nb: {NOTEBOOK: ""})
+    variant("huge_output", set(),
+            lambda nb: _prepend(nb, "sigmoid", "for _ in range(1_000_000):\n    print('x' * 99)"))
+    variant("big_file", set(), lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
+        "with open('big.bin', 'wb') as fh:\n    fh.write(b'0' * (300 << 20))")))
+    variant("reads_hidden_tests", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
+        "relative": "open('../../../source/02_moons/02_moons.ipynb').read()",
+        "absolute": "open('ROOT/source/02_moons/02_moons.ipynb').read()",
+        "solutions": "open('ROOT/solutions/02_moons/02_moons.ipynb').read()",
+        "listdir": "assert 'source' in _os.listdir('ROOT'), _os.listdir('ROOT')",
+    }))), base=untouched)
+    variant("reads_gradebook", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
+        "relative": "open('../../../gradebook.db', 'rb').read()",
+        "sqlite": "import sqlite3\nsqlite3.connect('file:ROOT/gradebook.db?mode=ro', uri=True)"
+                  ".execute('select * from grade').fetchall()",
+        "other_student": "open('../../../submitted/complete/02_moons/02_moons.ipynb').read()",
+        "home": "open(_os.path.expanduser('~root/.bashrc')).read()",
+    }))), base=untouched)
+    variant("writes_outside", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
+        "gradebook": "open('ROOT/gradebook.db', 'w').write('pwned')",
+        "relative": "open('../../../pwned.txt', 'w').write('pwned')",
+        "other_student": "open('../complete/pwned.txt', 'w').write('pwned')",
+        "tmp": "open('/tmp/pwned.txt', 'w').write('pwned')",
+    }))), base=untouched)
+    variant("network", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(_probe(root, {
+        "loopback": f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=5).sendall(b'pwned')",
+        "internet": "import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=5)",
+        "dns": "import socket\nsocket.getaddrinfo('pypi.org', 443)",
+    }))), base=untouched)
+
+    def patch_numpy(nb):
+        mutate(nb, "sigmoid", "sign flipped")
+        cell = _cell(nb, "sigmoid")
+        cell.source = cell.source + (
+            "\n\nnp.allclose = lambda *a, **k: True\nnp.all = lambda *a, **k: True\n"
+            "np.isclose = lambda *a, **k: True\n")
+    variant("monkeypatch_numpy", {"test_sigmoid"}, patch_numpy)
+
+    def patch_helpers(nb):
+        mutate(nb, "log_loss", "missing minus")
+        cell = _cell(nb, "log_loss")
+        _in_function(nb, "log_loss", "log_loss",
+                     "import numpy as _np, course.grading as _g\n"
+                     "_np.all = _np.allclose = lambda *a, **k: True\n"
+                     "_g.expect_close = _g.expect = lambda *a, **k: None")
+    variant("monkeypatch_helpers", {"test_log_loss"}, patch_helpers)
+
+    variant("prints_test_source", set(),
+            lambda nb: _in_function(nb, "add_bias", "add_bias",
+                                    "print(get_ipython().user_ns['_ih'][-1])"))
+
+    def shadow(nb):
+        files = _nb_file(nb)
+        files["numpy.py"] = "raise ImportError('the student numpy')\n"
+        files["course/__init__.py"] = ""
+        files["course/grading.py"] = (
+            "def _ok(*a, **k):\n    return None\n"
+            "def call(fn, *a, what=None, **k):\n    return fn(*a, **k)\n"
+            "expect = expect_close = expect_equal = expect_shape = expect_gradient = _ok\n"
+            "def use_trusted(*a, **k):\n    pass\n")
+        return files
+    variant("shadows_modules", "mistakes", shadow, base=mistakes)
+    return out
+
+
+def write(folder, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+__all__ = ["ASSIGNMENT", "KINDS", "NOTEBOOK", "corpus", "write"]

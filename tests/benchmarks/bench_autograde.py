@@ -1,0 +1,197 @@
+"""Benchmark: `course autograde` against stock sequential nbgrader, and against plain execution.
+
+    .venv/bin/python tests/benchmarks/bench_autograde.py --n 20            # every finished assignment
+    .venv/bin/python tests/benchmarks/bench_autograde.py --n 20 --assignments 02_moons
+
+For each finished assignment (a source notebook and example submissions), N submissions are
+generated from the examples: complete, blank (the release notebook), buggy (the `mistakes`
+example), mixed (the complete one with about half of its answers left blank). The same
+submissions are then graded, each in a fresh scratch course folder:
+
+    floor    nbclient executes each notebook (hidden tests put back, as graded), one after another
+    stock    `nbgrader autograde` + `nbgrader generate_feedback` + `nbgrader export`, sequential
+    course   `course autograde --workers W` (sandbox, limits, feedback, export, report)
+
+and it prints the wall times and the ratios the issue targets: stock / course >= 1.7, and
+course / (floor / W) <= 1.3. Not part of the test suite (it takes minutes); the machine's load
+average is printed with the figures, since other work on the machine skews them.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from course.assignments import notebook_name  # noqa: E402
+from course.build import available_assignments, kernel_env, solution_cells, source_notebook  # noqa: E402
+
+KINDS = ("complete", "blank", "buggy", "mixed")
+
+
+def finished_assignments() -> list[str]:
+    return [a for a in available_assignments(ROOT)
+            if all((ROOT / "tests" / "submissions" / s / a / notebook_name(a)).is_file()
+                   for s in ("complete", "untouched", "mistakes"))]
+
+
+def submissions(assignment: str, n: int, seed: int = 0) -> dict[str, nbformat.NotebookNode]:
+    examples = ROOT / "tests" / "submissions"
+    read = lambda s: nbformat.read(examples / s / assignment / notebook_name(assignment), as_version=4)  # noqa: E731
+    complete, blank, buggy = read("complete"), read("untouched"), read("mistakes")
+    blank_answers = solution_cells(blank)
+    rng = random.Random(seed)
+    out = {}
+    for i in range(n):
+        kind = KINDS[i % len(KINDS)]
+        if kind == "complete":
+            nb = copy.deepcopy(complete)
+        elif kind == "blank":
+            nb = copy.deepcopy(blank)
+        elif kind == "buggy":
+            nb = copy.deepcopy(buggy)
+        else:
+            nb = copy.deepcopy(complete)
+            for grade_id, cell in solution_cells(nb).items():
+                if rng.random() < 0.5 and grade_id in blank_answers:
+                    cell.source = blank_answers[grade_id].source
+        out[f"{kind}{i:03d}"] = nb
+    return out
+
+
+def scratch_course(assignments: list[str]) -> Path:
+    root = Path(tempfile.mkdtemp(prefix="bench-"))
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    shutil.copytree(ROOT / "course", root / "course", ignore=ignore)
+    for assignment in assignments:
+        for folder in ("source", "release"):
+            shutil.copytree(ROOT / folder / assignment, root / folder / assignment, ignore=ignore)
+    return root
+
+
+def submit_all(root: Path, subs: dict[str, dict[str, nbformat.NotebookNode]]) -> None:
+    for assignment, notebooks in subs.items():
+        for student, nb in notebooks.items():
+            folder = root / "submitted" / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, folder / notebook_name(assignment))
+
+
+def run(cmd: list[str], root: Path) -> float:
+    env = kernel_env(root)
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr)[-3000:]
+        print(f"  ! {' '.join(cmd[2:])} exited {result.returncode}:\n{tail}", file=sys.stderr)
+    return seconds
+
+
+def register(root: Path, assignments: list[str]) -> None:
+    """Record the assignments in the scratch gradebook, untimed (both methods need it)."""
+    for assignment in assignments:
+        run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"], root)
+
+
+def with_hidden_tests(nb, source) -> nbformat.NotebookNode:
+    """The notebook as the autograder runs it: test cells from the source notebook."""
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+             if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in tests:
+            cell.source = tests[grade_id]
+    return nb
+
+
+def floor(root: Path, subs: dict[str, dict[str, nbformat.NotebookNode]], timeout: int) -> float:
+    from nbclient import NotebookClient
+
+    env = kernel_env(root)
+    start = time.perf_counter()
+    for assignment, notebooks in subs.items():
+        source = nbformat.read(source_notebook(ROOT, assignment), as_version=4)
+        for student, nb in notebooks.items():
+            folder = root / "floor" / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            client = NotebookClient(with_hidden_tests(nb, source), timeout=timeout, kernel_name="python3",
+                                    allow_errors=True, resources={"metadata": {"path": str(folder)}})
+            client.execute(env=env, cwd=str(folder))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=20, help="submissions per assignment (default 20)")
+    parser.add_argument("--assignments", nargs="*", help="default: every finished assignment")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--timeout", type=int, default=300, help="cell timeout for every method")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["floor", "stock", "course"])
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    assignments = args.assignments or finished_assignments()
+    subs = {a: submissions(a, args.n) for a in assignments}
+    total = sum(len(v) for v in subs.values())
+    print(f"{total} submissions ({args.n} per assignment: {', '.join(KINDS)}) of {', '.join(assignments)}; "
+          f"{os.cpu_count()} cores, {args.workers} workers; load average {os.getloadavg()[0]:.1f}", flush=True)
+    figures: dict[str, float] = {}
+    timeout = [f"--Execute.timeout={args.timeout}"]
+
+    if "floor" not in args.skip:
+        root = scratch_course(assignments)
+        figures["floor"] = floor(root, subs, args.timeout)
+        print(f"floor  (nbclient, sequential):         {figures['floor']:8.1f} s", flush=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+    if "stock" not in args.skip:
+        root = scratch_course(assignments)
+        register(root, assignments)
+        submit_all(root, subs)
+        nbgrader = [sys.executable, "-m", "nbgrader"]
+        autograde = sum(run(nbgrader + ["autograde", a] + timeout, root) for a in assignments)
+        rest = sum(run(nbgrader + ["generate_feedback", a], root) for a in assignments)
+        rest += run(nbgrader + ["export", "--to", "grades.csv"], root)
+        figures["stock_autograde"] = autograde
+        figures["stock"] = autograde + rest
+        print(f"stock  (nbgrader autograde):           {autograde:8.1f} s", flush=True)
+        print(f"stock  (+ generate_feedback, export):  {figures['stock']:8.1f} s", flush=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+    if "course" not in args.skip:
+        root = scratch_course(assignments)
+        register(root, assignments)
+        submit_all(root, subs)
+        figures["course"] = run([sys.executable, "-m", "course", "autograde", *assignments,
+                                 "--workers", str(args.workers),
+                                 "--set", f"CourseAutograde.cell_timeout={args.timeout}"], root)
+        print(f"course (course autograde, {args.workers} workers):  {figures['course']:8.1f} s", flush=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+    print(f"load average now {os.getloadavg()[0]:.1f}")
+    if "stock" in figures and "course" in figures:
+        print(f"stock / course:                  {figures['stock'] / figures['course']:5.2f}x  (target >= 1.7; "
+              f"autograde alone {figures['stock_autograde'] / figures['course']:.2f}x)")
+    if "floor" in figures and "course" in figures:
+        print(f"course / (floor / {args.workers} workers):    {figures['course'] / (figures['floor'] / args.workers):5.2f}x"
+              "  (target <= 1.3)")
+    if args.json:
+        args.json.write_text(json.dumps(dict(figures, n=args.n, assignments=assignments, workers=args.workers)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""The adversarial corpus: bad submissions graded next to good ones in ONE `course autograde` run.
+
+Every kind of bad submission (tests/autograde_corpus.py: endless loops, memory and fork bombs,
+dying kernels, exits, import errors, deleted and edited test cells, a renamed notebook, files that
+are not notebooks, 100 MB of output, a 300 MB file, reading the hidden tests or the gradebook,
+writing outside its folder, network connections, monkeypatched numpy and grading helpers,
+printing the test cell's source, files that shadow numpy and the grading helpers) is generated
+from the 02_moons example submissions into a scratch course, and graded with the example
+submissions `complete`, `untouched` and `mistakes` by one run with two workers (which also
+grades every other assignment's `complete` example, to show the sandbox breaks none). Then: the
+run finished; the good submissions have exactly their grades; each bad one has the points it
+earned and no more, with a reason a student can read in its feedback; the tamper report names
+the tamperers and nobody else; no feedback shows a hidden test; a second run grades nothing.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograde_corpus import ASSIGNMENT, KINDS, NOTEBOOK, corpus, write
+from autograde_support import ROOT, Listener, grades, make_course
+from course.autograde import runner
+from course.assignments import notebook_name
+from course.build import available_assignments, load_mutations, source_notebook
+
+GOOD = ("complete", "untouched", "mistakes")
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+
+# What a student reads in the feedback of each kind (a phrase of the autograder's notes or of
+# the failed cell's error).
+REASONS = {
+    "endless_loop": "ran longer than its time limit",
+    "ignores_interrupt": "did not stop when interrupted",
+    "memory_bomb": "ran out of memory",
+    "fork_bomb": "process",
+    "os_exit": "The kernel died while running this cell (exit code 3)",
+    "killed_kernel": "The kernel died while running this cell (killed by signal 9)",
+    "sys_exit": "I give up",
+    "quit_kernel": "exit() stops the notebook",
+    "import_error": "No module named",
+    "deleted_test_cells": "was missing from your notebook; it was put back and graded",
+    "edited_test_cell": "this read-only cell was changed in your notebook; the original was graded",
+    "renamed_notebook": "was named",
+    "not_json": "is not a valid notebook",
+    "empty_file": "the file is empty",
+    "huge_output": "output truncated",
+    "big_file": "File too large",
+}
+TAMPER = {
+    "reads_hidden_tests": {"reads files outside its folder"},
+    "reads_gradebook": {"reads files outside its folder"},
+    "writes_outside": {"writes files outside its folder"},
+    "network": {"opens network connections"},
+    "monkeypatch_numpy": {"monkeypatches a module the tests use"},
+    "monkeypatch_helpers": {"monkeypatches a module the tests use"},
+    "edited_test_cell": {"changed a locked test cell (nbgrader checksum)"},
+    "deleted_test_cells": {"deleted a locked test cell"},
+    "prints_test_source": {"reads the notebook's own code or the caller's frames (test code)"},
+    "fork_bomb": {"starts processes"},
+    "shadows_modules": {"ships files named like installed modules"},
+}
+
+
+def graded_cells(nb) -> dict[str, float]:
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+
+
+# The other assignments' answer keys, graded in the same run: the sandbox must not break any.
+OTHERS = [a for a in available_assignments(ROOT) if a != ASSIGNMENT
+          and (ROOT / "tests" / "submissions" / "complete" / a / notebook_name(a)).is_file()]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = make_course(tmp_path_factory.mktemp("corpus"), [ASSIGNMENT] + OTHERS)
+    examples = ROOT / "tests" / "submissions"
+    for other in OTHERS:
+        shutil.copytree(examples / "complete" / other, root / "submitted" / "complete" / other)
+    complete, untouched, mistakes = (nbformat.read(examples / s / ASSIGNMENT / NOTEBOOK, as_version=4) for s in GOOD)
+    mutations = load_mutations(ROOT, ASSIGNMENT)
+    server = Listener()
+    kinds = corpus(complete, untouched, mistakes, mutations.WRONG, str(root), server.port)
+    for student in GOOD:
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / NOTEBOOK).write_text((examples / student / ASSIGNMENT / NOTEBOOK).read_text())
+    for student, (files, _) in kinds.items():
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        write(folder, files)
+    log: list[str] = []
+    try:
+        result = runner.run(root, [ASSIGNMENT] + OTHERS, workers=2, log=log.append, overrides={
+            "CourseAutograde": {"cell_timeout": 45, "notebook_timeout": 900, "interrupt_grace": 8}})
+    finally:
+        server.close()
+    autograded_cells = graded_cells(nbformat.read(source_notebook(ROOT, ASSIGNMENT), as_version=4))
+    return {
+        "root": root, "result": result, "log": "\n".join(log), "kinds": kinds, "server": server,
+        "grades": grades("sqlite:///" + str(root / "gradebook.db"), ASSIGNMENT),
+        "tests": autograded_cells, "mutations": mutations,
+        "report": json.loads((root / "reports" / ASSIGNMENT / "report.json").read_text()),
+    }
+
+
+def feedback(run, student) -> str:
+    return (run["root"] / "feedback" / student / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
+
+
+def expected_scores(run, lost) -> dict[str, float]:
+    tests = run["tests"]
+    if lost is None:
+        return {t: 0 for t in tests}
+    if lost == "mistakes":
+        tests_of = getattr(run["mutations"], "TESTS", {})
+        lost = {t for exercise, _ in run["mutations"].MISTAKES for t in tests_of.get(exercise, [f"test_{exercise}"])}
+    return {t: (0 if t in lost else points) for t, points in tests.items()}
+
+
+def scores(run, student) -> dict[str, float]:
+    cells = run["grades"][student]
+    return {t: cells[t][0] for t in run["tests"]}
+
+
+def test_the_run_finishes_with_every_submission_graded(run):
+    outcomes = {o.student: o for o in run["result"].outcomes if o.assignment == ASSIGNMENT}
+    assert set(outcomes) == set(GOOD) | set(run["kinds"]), run["log"]
+    assert len(run["result"].outcomes) == len(outcomes) + len(OTHERS)
+    assert not run["result"].failed, [(o.student, o.message) for o in run["result"].failed]
+    assert set(run["grades"]) == set(outcomes)
+    assert "Graded" in run["log"]
+
+
+@pytest.mark.parametrize("student", GOOD)
+def test_good_submissions_keep_exactly_their_grades(run, student):
+    lost = {"complete": set(), "untouched": None, "mistakes": "mistakes"}[student]
+    assert scores(run, student) == expected_scores(run, lost)
+    manual = {c: v[0] for c, v in run["grades"][student].items() if c not in run["tests"]}
+    # free-text answers wait for a grader; unanswered ones get 0 (nbgrader's "No response")
+    assert manual and set(manual.values()) == ({0.0} if student == "untouched" else {None}), manual
+
+
+@pytest.mark.parametrize("student", KINDS)
+def test_a_bad_submission_gets_what_it_earned_and_no_more(run, student):
+    _, lost = run["kinds"][student]
+    assert scores(run, student) == expected_scores(run, lost)
+    autograded = {c: v for c, v in run["grades"][student].items() if c in run["tests"]}
+    assert not any(needs for _, _, needs in autograded.values()), "no autograded cell waits for a manual grade"
+
+
+@pytest.mark.parametrize("assignment", OTHERS)
+def test_every_answer_key_gets_full_marks_in_the_sandbox(run, assignment):
+    source = nbformat.read(source_notebook(ROOT, assignment), as_version=4)
+    cells = grades("sqlite:///" + str(run["root"] / "gradebook.db"), assignment)["complete"]
+    lost = {t: cells[t] for t, points in graded_cells(source).items() if cells[t][0] != points}
+    assert not lost, f"{assignment}: the complete example lost points when sandboxed: {lost}"
+
+
+def test_the_corpus_has_at_least_15_kinds(run):
+    assert list(run["kinds"]) == KINDS and len(KINDS) >= 15
+
+
+@pytest.mark.parametrize("student", sorted(REASONS))
+def test_the_student_reads_why(run, student):
+    text = html.unescape(feedback(run, student))
+    assert REASONS[student] in text, f"{student}: no {REASONS[student]!r} in the feedback"
+
+
+def test_limits_are_reasons_in_the_report_not_crashes(run):
+    limits = {(n["student"], n["limit"]) for n in run["report"]["notes"]}
+    for student, limit in [("endless_loop", "time"), ("ignores_interrupt", "time"), ("memory_bomb", "memory"),
+                           ("fork_bomb", "processes"), ("huge_output", "output"), ("big_file", "file size"),
+                           ("os_exit", "kernel died"), ("killed_kernel", "kernel died")]:
+        assert (student, limit) in limits, (student, limit)
+    size = (run["root"] / "autograded" / "huge_output" / ASSIGNMENT / NOTEBOOK).stat().st_size
+    assert size < 5 * 2**20, f"the autograded notebook keeps {size} bytes of a 100 MB output"
+
+
+def test_stock_nbgrader_bugs_are_fixed(run):
+    rows = {(r["student"]): r for r in run["report"]["notes"]}
+    # a dying kernel no longer drops the submission: grades are recorded, the rest graded
+    assert scores(run, "os_exit")["test_backprop"] == run["tests"]["test_backprop"]
+    assert "os_exit" in rows
+    # a deleted test cell is restored from the gradebook and graded, not left for a manual grade
+    deleted = run["grades"]["deleted_test_cells"]
+    assert deleted["test_sigmoid"][:1] == (run["tests"]["test_sigmoid"],) and deleted["test_sigmoid"][2] is False
+    assert deleted["test_backprop"][:1] == (run["tests"]["test_backprop"],)
+
+
+def test_the_sandbox_kept_the_course_and_the_network_away(run):
+    root = run["root"]
+    probes = {s: json.loads((root / "autograded" / s / ASSIGNMENT / "probe.json").read_text())
+              for s in ("reads_hidden_tests", "reads_gradebook", "writes_outside", "network")}
+    private_tmp = probes["writes_outside"].pop("tmp")  # the sandbox's own /tmp: fine, and gone after
+    assert private_tmp == "SUCCEEDED"
+    for student, probe in probes.items():
+        assert probe and "SUCCEEDED" not in probe.values(), (student, probe)
+    assert probes["reads_hidden_tests"]["absolute"].startswith("FileNotFoundError")
+    assert (root / "source" / ASSIGNMENT / NOTEBOOK).exists() and (root / "gradebook.db").exists()
+    assert run["server"].connections == 0
+    assert not (root / "pwned.txt").exists() and not (root / "autograded" / "complete" / "pwned.txt").exists()
+    assert not Path("/tmp/pwned.txt").exists() or Path("/tmp/pwned.txt").read_text() != "pwned"
+    with sqlite3.connect(root / "gradebook.db") as db:
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+def test_the_tamper_report_names_the_tamperers_and_nobody_else(run):
+    found: dict[str, set] = {}
+    for finding in run["report"]["tamper"]:
+        found.setdefault(finding["student"], set()).add(finding["kind"])
+    for student, kinds in TAMPER.items():
+        assert kinds <= found.get(student, set()), (student, found.get(student))
+    for student in GOOD:
+        assert student not in found, (student, found.get(student))
+    markdown = (run["root"] / "reports" / ASSIGNMENT / "report.md").read_text()
+    assert "## Tamper report" in markdown and "reads_gradebook" in markdown
+
+
+def test_no_feedback_shows_a_hidden_test(run):
+    source = nbformat.read(source_notebook(ROOT, ASSIGNMENT), as_version=4)
+    hidden = {line.strip() for c in source.cells for region in HIDDEN.findall(c.source)
+              for line in region.splitlines() if len(line.strip()) >= 24 and not line.strip().startswith("#")}
+    assert hidden
+    for student in run["grades"]:
+        text = html.unescape(feedback(run, student))
+        assert "BEGIN HIDDEN TESTS" not in text, student
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"{student}'s feedback shows hidden test code: {leaked[:2]}"
+    assert "[hidden test code removed]" in html.unescape(feedback(run, "prints_test_source"))
+
+
+def test_report_export_and_histogram(run):
+    root, report = run["root"], run["report"]
+    by_exercise = {e["exercise"]: e for e in report["exercises"]}
+    assert set(run["tests"]) <= set(by_exercise)
+    sigmoid = by_exercise["test_sigmoid"]
+    assert 0 < sigmoid["mean"] < 1 and 0 < sigmoid["share_zero"] < 1
+    assert sigmoid["common_failure"] and sigmoid["common_failure_count"] >= 2
+    csv = (root / "reports" / "grades.csv").read_text().splitlines()
+    assert csv[0].startswith("assignment,duedate,timestamp,student_id")
+    assert sum(line.startswith(ASSIGNMENT + ",") for line in csv) == len(run["grades"])
+    png = (root / "reports" / ASSIGNMENT / "totals.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_a_second_run_grades_nothing_twice(run):
+    root = run["root"]
+    log: list[str] = []
+    again = runner.run(root, [ASSIGNMENT], workers=2, log=log.append)
+    assert again.outcomes == [] and len(again.skipped) == len(run["grades"]), "\n".join(log)
+    with sqlite3.connect(root / "gradebook.db") as db:
+        attempts = db.execute("select max(attempt) from course_autograde_journal").fetchone()[0]
+    assert attempts == 1
+    assert grades("sqlite:///" + str(root / "gradebook.db"), ASSIGNMENT) == run["grades"]
