@@ -37,9 +37,13 @@ def loss_curve(losses: Sequence[float], ax=None, title: str = "Training loss",
 
 def decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray,
                       ax=None, title: str = "Decision boundary", resolution: int = 200,
-                      margin: float = 0.5):
-    """Filled contours of `predict` (probability of class 1 for an (m, 2) array) over the data,
-    the 0.5 contour as the boundary, and the data on top."""
+                      margin: float = 0.5, label: str = "predicted probability of class 1"):
+    """Filled contours of `predict` (a score in [0, 1] for each row of an (m, 2) array) over the
+    data, the 0.5 contour as the boundary, and the data on top.
+
+    `label` names what the colour shows: a probability for a sigmoid with log loss, a plain
+    output for a network trained with squared loss (01, 03).
+    """
     ax = _axes(ax, figsize=(6, 4.5))
     x1 = np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, resolution)
     x2 = np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution)
@@ -47,7 +51,7 @@ def decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray
     Z = np.asarray(predict(np.column_stack([grid1.ravel(), grid2.ravel()]))).reshape(grid1.shape)
     filled = ax.contourf(grid1, grid2, Z, levels=np.linspace(0, 1, 11), alpha=0.7, cmap="coolwarm")
     ax.contour(grid1, grid2, Z, levels=[0.5], colors="k", linewidths=1.5)
-    ax.figure.colorbar(filled, ax=ax, label="predicted probability of class 1")
+    ax.figure.colorbar(filled, ax=ax, label=label)
     scatter_classes(X, y, ax=ax, title=title)
     return ax
 
