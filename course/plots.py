@@ -25,11 +25,21 @@ def scatter_classes(X: np.ndarray, y: np.ndarray, ax=None, title: str = "Data",
 
 
 def loss_curve(losses: Sequence[float], ax=None, title: str = "Training loss",
-               xlabel: str = "epoch", ylabel: str = "loss", label: str | None = None):
-    """A loss (or any metric) per training step."""
+               xlabel: str = "epoch", ylabel: str = "loss", label: str | None = None,
+               log: bool = False, start: int = 0):
+    """A loss (or any metric) per training step, steps counted from `start`.
+
+    The step axis has whole-number ticks (there is no epoch 2.5). `log=True` puts the values on
+    a log scale, which keeps a curve readable when its first points are far above the rest.
+    """
+    from matplotlib.ticker import MaxNLocator
+
     ax = _axes(ax)
-    ax.plot(np.arange(len(losses)), losses, label=label)
+    ax.plot(start + np.arange(len(losses)), losses, label=label)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if log:
+        ax.set_yscale("log")
     if label:
         ax.legend()
     return ax
