@@ -10,10 +10,15 @@ the last 2,000:
 - "04": the answer key's own code, executed from solutions/04_layers/04_layers.ipynb (the cells
   that define its layers, `create_model`, `he_initialize_weights` and `train`, found by their
   nbgrader grade_ids and the names they define), called as the notebook calls it;
-- "plain": one function of vectorized numpy, the floor: per batch the same forward pass, loss
-  and accuracy recorded as `train` records them, gradients and update.
+- "plain": one function of vectorized numpy doing the same work per batch: the forward pass,
+  the loss and accuracy recorded as `train` records them, the backward pass through every layer
+  (down to the gradient with respect to the input, which 04's layers return because a layer
+  cannot know it comes first), the update;
+- "floor": the same loop without that last gradient, which training does not use: a plain
+  loop's least work. Printed for comparison (the first layer's input gradient is a third of the
+  matrix products).
 
-The runs alternate (04, plain, 04, plain, ...) so that a busy machine slows both alike, and the
+The runs alternate (04, plain, floor, 04, ...) so that a busy machine slows them alike, and the
 fastest of each counts. BLAS gets one thread, as in the students' kernels (check_environment).
 The last line reads `ratio R accuracy A baseline_accuracy B`, with R = 04's time / plain's time.
 Targets: R <= 1.2, |A - B| <= 0.005.
@@ -123,8 +128,9 @@ def run_04(lib: dict, X, Y):
     return seconds, model, losses, accuracies
 
 
-def train_plain(params: list[np.ndarray], X, Y):
-    """The same mini-batch SGD, written out: one hidden ReLU layer, softmax cross-entropy."""
+def train_plain(params: list[np.ndarray], X, Y, input_grad: bool = True):
+    """The same mini-batch SGD, written out: one hidden ReLU layer, softmax cross-entropy.
+    `input_grad`: also compute the gradient with respect to the input, as 04's layers do."""
     W1, b1, W2, b2 = (p.copy() for p in params)
     losses, accuracies = [], []
     for _ in range(EPOCHS):
@@ -149,16 +155,18 @@ def train_plain(params: list[np.ndarray], X, Y):
             b2 -= LR * g2.sum(axis=0, keepdims=True)
             W1 -= LR * (xb.T @ g1)
             b1 -= LR * g1.sum(axis=0, keepdims=True)
+            if input_grad:
+                g0 = g1 @ W1.T  # noqa: F841 (what 04's first LinearLayer.backward returns)
             n_batches += 1
         losses.append(loss / n_batches)
         accuracies.append(acc / n_batches)
     return [W1, b1, W2, b2], losses, accuracies
 
 
-def run_plain(params, X, Y):
+def run_plain(params, X, Y, input_grad: bool = True):
     np.random.seed(1)
     start = time.perf_counter()
-    trained, losses, accuracies = train_plain(params, X, Y)
+    trained, losses, accuracies = train_plain(params, X, Y, input_grad)
     return time.perf_counter() - start, trained, losses, accuracies
 
 
@@ -181,7 +189,7 @@ def main(argv=None) -> int:
     X, Y, X_test, Y_test = mnist_split()
     params = weights_of(build_04(lib), lib)
     labels = np.argmax(Y_test, axis=1)
-    times = {"04": [], "plain": []}
+    times = {"04": [], "plain": [], "floor": []}
     print(f"{len(X)} training and {len(X_test)} test digits, network {SIZES}, {EPOCHS} epochs, "
           f"batches of {BATCH}, lr {LR}, BLAS threads {args.blas_threads}")
     for round_ in range(args.repeat):
@@ -189,12 +197,17 @@ def main(argv=None) -> int:
         times["04"].append(seconds)
         seconds, trained, losses_plain, acc_plain = run_plain(params, X, Y)
         times["plain"].append(seconds)
-        print(f"round {round_ + 1}: 04 {times['04'][-1]:.2f} s, plain {times['plain'][-1]:.2f} s")
+        seconds, floor_trained, _, _ = run_plain(params, X, Y, input_grad=False)
+        times["floor"].append(seconds)
+        print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()))
     accuracy = float(np.mean(np.argmax(model(X_test), axis=1) == labels))
     baseline = float(np.mean(plain_predict(trained, X_test) == labels))
     print(f"final training loss: 04 {losses_04[-1]:.4f}, plain {losses_plain[-1]:.4f}; "
           f"training accuracy of the last epoch: 04 {acc_04[-1]:.4f}, plain {acc_plain[-1]:.4f}")
-    print(f"fastest: 04 {min(times['04']):.2f} s, plain {min(times['plain']):.2f} s")
+    assert all(np.array_equal(a, b) for a, b in zip(trained, floor_trained)), "floor trained differently"
+    print("fastest: " + ", ".join(f"{k} {min(v):.2f} s" for k, v in times.items()))
+    print(f"04 / floor: {min(times['04']) / min(times['floor']):.3f}, "
+          f"plain / floor: {min(times['plain']) / min(times['floor']):.3f}")
     ratio = min(times["04"]) / min(times["plain"])
     print(f"ratio {ratio:.3f} accuracy {accuracy:.4f} baseline_accuracy {baseline:.4f}")
     return 0
