@@ -60,9 +60,7 @@ def kernel_env(root: Path, downloads: bool = False) -> dict[str, str]:
     # with threadpoolctl in kernels started elsewhere.
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     # Building, validating, grading and tests never download (course.mnist.download_blocked).
-    if downloads:
-        env.pop("COURSE_NO_DOWNLOAD", None)
-    else:
+    if not downloads:
         env["COURSE_NO_DOWNLOAD"] = "1"
     # nbgrader runs `alembic` and kernels run `python` by name: this interpreter's tools come first.
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])

@@ -265,3 +265,52 @@ def test_the_published_checksums_are_those_of_the_real_files():
         pytest.skip("no real MNIST files on this machine")
     for name in names:
         assert hashlib.md5((folder / name).read_bytes()).hexdigest() == mnist.FILES[name]
+
+
+# --- the kernels the course starts ---------------------------------------------------------------
+
+def test_the_course_kernels_are_told_not_to_download(tmp_path, monkeypatch):
+    from course.autograde.sandbox import Limits, Sandbox
+    from course.build import kernel_env
+    from course.lab import server_env
+
+    monkeypatch.delenv("COURSE_NO_DOWNLOAD", raising=False)
+    assert kernel_env(ROOT)["COURSE_NO_DOWNLOAD"] == "1", "build, validate, autograde and tests"
+    assert "COURSE_NO_DOWNLOAD" not in kernel_env(ROOT, downloads=True)
+    assert "COURSE_NO_DOWNLOAD" not in server_env(ROOT, "student"), "a student's own lab may download"
+    limits = Limits(memory=1 << 30, processes=8, file_size=1 << 20, cell_timeout=10, notebook_timeout=60,
+                    interrupt_grace=1, output_bytes=1000, notebook_output_bytes=1000, kernel_restarts=1)
+    sandboxed = Sandbox(root=ROOT, limits=limits).kernel_env(tmp_path)
+    assert sandboxed["COURSE_NO_DOWNLOAD"] == "1" and sandboxed["NBGRADER_EXECUTION"]
+
+
+def test_a_kernel_started_as_the_course_starts_them_never_downloads(digits, server, tmp_path):
+    """A real kernel with kernel_env's environment, and none of the other signals (no CI, no
+    pytest variable): the loopback mirror must see no request."""
+    from jupyter_client import KernelManager
+
+    from course.build import kernel_env
+
+    _, checksums, _, _ = digits
+    env = kernel_env(ROOT)
+    for name in ["NBGRADER_EXECUTION", "CI", "PYTEST_CURRENT_TEST", mnist.ENV_VAR]:
+        env.pop(name, None)
+    env.update({"XDG_CACHE_HOME": str(tmp_path), mnist.MIRRORS_ENV_VAR: server("good")})
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(tmp_path), env=env, extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        out = []
+        reply = kc.execute_interactive(
+            f"from course.mnist import load_mnist\nprint(load_mnist(checksums={checksums!r}))",
+            timeout=120, output_hook=lambda m: out.append(m["content"].get("text", "")))
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert server.requests == []
+    assert seen("".join(out)) == [
+        f"MNIST is not on this machine (not downloaded because COURSE_NO_DOWNLOAD is set), so this "
+        f"notebook uses scikit-learn's 8x8 digits; {mnist.HOW_TO_GET}.", "None"]
