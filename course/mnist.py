@@ -22,6 +22,7 @@ import http.client
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -210,22 +211,23 @@ def download(folder: str | os.PathLike | None = None, mirrors=None,
     folder.mkdir(parents=True, exist_ok=True)
     down: dict[str, str] = {}  # mirror -> why it cannot be reached
     used: list[str] = []
+    mirrors = _mirrors(mirrors)
     for name, md5 in checksums.items():
         target = folder / name
         if target.is_file():
             continue
         problems = []
-        for mirror in _mirrors(mirrors):
+        for mirror in mirrors:
             if mirror in down:
-                problems.append(f"{mirror}: {down[mirror]}")
+                problems.append(f"{mirror}: unreachable ({down[mirror]})")
                 continue
             try:
                 _fetch(mirror + name, target, md5, progress)
                 used += [mirror] if mirror not in used else []
                 break
             except _MirrorDown as error:
-                down[mirror] = f"unreachable ({error})"
-                problems.append(f"{mirror}: {down[mirror]}")
+                down[mirror] = str(error)
+                problems.append(f"{mirror}: unreachable ({error})")
             except urllib.error.HTTPError as error:
                 problems.append(f"{mirror + name}: HTTP {error.code} {error.reason}")
             except ValueError as error:
@@ -233,8 +235,10 @@ def download(folder: str | os.PathLike | None = None, mirrors=None,
             except (OSError, http.client.HTTPException) as error:  # a connection cut mid-file, a full disk
                 problems.append(f"{mirror + name}: {type(error).__name__}: {error}")
         else:
-            if problems and len(down) == len(problems):
-                raise RuntimeError("no connection to any MNIST mirror")
+            if mirrors and all(m in down for m in mirrors):
+                host = urllib.parse.urlsplit(mirrors[0]).netloc
+                raise RuntimeError(f"no connection to any of the {len(mirrors)} MNIST mirrors "
+                                   f"({host}: {down[mirrors[0]]})")
             raise RuntimeError(f"{name} could not be downloaded: " + "; ".join(problems))
     return used
 
