@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT
-from course.build import apply_change, load_mutations, student_answer
+from course.instructor.build import apply_change, load_mutations, student_answer
 
 
 def exercise_tests(mutations, exercise: str) -> set[str]:
