@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course.build import kernel_env  # noqa: E402
+from course.instructor.build import kernel_env  # noqa: E402
 
 BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -62,3 +62,13 @@ def test_check_environment_can_leave_blas_alone(capsys):
         check_environment(blas_threads=None)
         assert "BLAS" not in capsys.readouterr().out
         assert {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == {2}
+
+
+def test_the_students_validate_gives_blas_one_thread_and_no_download(monkeypatch):
+    from course.validate import kernel_env as validate_env
+
+    for name in BLAS_VARS:
+        monkeypatch.setenv(name, "8")
+    env = validate_env(ROOT)
+    assert {name: env[name] for name in BLAS_VARS} == dict.fromkeys(BLAS_VARS, "1")
+    assert env["COURSE_NO_DOWNLOAD"] == "1"

@@ -272,9 +272,9 @@ def test_the_published_checksums_are_those_of_the_real_files():
 # --- the kernels the course starts ---------------------------------------------------------------
 
 def test_the_course_kernels_are_told_not_to_download(tmp_path, monkeypatch):
-    from course.autograde.sandbox import Limits, Sandbox
-    from course.build import kernel_env
-    from course.lab import server_env
+    from course.instructor.autograde.sandbox import Limits, Sandbox
+    from course.instructor.build import kernel_env
+    from course.instructor.lab import server_env
 
     monkeypatch.delenv("COURSE_NO_DOWNLOAD", raising=False)
     assert kernel_env(ROOT)["COURSE_NO_DOWNLOAD"] == "1", "build, validate, autograde and tests"
@@ -291,7 +291,7 @@ def test_a_kernel_started_as_the_course_starts_them_never_downloads(digits, serv
     pytest variable): the loopback mirror must see no request."""
     from jupyter_client import KernelManager
 
-    from course.build import kernel_env
+    from course.instructor.build import kernel_env
 
     _, checksums, _, _ = digits
     env = kernel_env(ROOT)

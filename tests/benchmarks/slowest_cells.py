@@ -33,7 +33,7 @@ from jupyter_client import KernelManager
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from course.build import available_assignments, kernel_env  # noqa: E402
+from course.instructor.build import available_assignments, kernel_env  # noqa: E402
 
 DEFAULT_MNIST = "/work/shared/data/mnist"
 TARGET_QUIET, TARGET_HOG = 15.0, 30.0
