@@ -177,7 +177,7 @@ def _fetch(url: str, target: Path, md5: str, progress: bool) -> None:
     wrong content, _MirrorDown when the mirror is unreachable, OSError for the rest."""
     from tqdm import tqdm  # the text bar, not the widget: it reads the same in any frontend
 
-    part = target.with_name(target.name + ".part")
+    part = target.with_name(f"{target.name}.{os.getpid()}.part")  # two kernels may download at once
     digest = hashlib.md5(usedforsecurity=False)
     try:
         try:
