@@ -27,6 +27,7 @@ def test_cells_are_timed_failures_reported_and_slow_ones_flagged(tmp_path, capsy
     cells = slowest_cells.run_notebook(path, env, timeout=60)
     assert [(c.index, c.label) for c in cells] == [(1, "x = 1"), (2, "nap"), (3, "import os")]
     assert cells[1].seconds >= 1.5, "the nap is timed"
+    assert all(c.cpu is not None and 0 <= c.cpu for c in cells) and cells[1].cpu < 1.0, "sleeping costs no CPU"
     assert cells[0].error is None and cells[2].error.startswith("ZeroDivisionError"), cells
     assert not slowest_cells.report("toy", cells, target=1.0, top=2)
     out = capsys.readouterr().out
