@@ -306,6 +306,10 @@ RIGHT = {
     },
 }
 
+# Wrong answers only a hidden test catches (issue 15): none. Every WRONG above fails the visible
+# part of its exercise's test cell, whose checks differ from the hidden ones only in their inputs.
+HIDDEN_ONLY = {}
+
 MISTAKES = [
     ("train_loop", "forgot sig_prime at the output"),
     ("NN_backward", "forgot fn_prime"),
