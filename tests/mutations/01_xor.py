@@ -306,6 +306,10 @@ RIGHT = {
     },
 }
 
+# Mutations only a hidden test catches (none: every WRONG answer above fails the visible part of
+# its exercise's test cell, measured with the release version of the cell).
+HIDDEN_ONLY: dict[str, dict[str, str]] = {}
+
 TESTS = {
     "mdl": ["test_ridge"],
     "yhat_ridge": ["test_ridge"],
