@@ -142,6 +142,11 @@ WRONG = {
     },
 }
 
+# Wrong answers that only a hidden test catches (each still counts as missed): none. Every
+# exercise's visible check tests values on several rows and outputs and, for each derivative and
+# backward pass, compares with a numerical gradient.
+HIDDEN_ONLY: dict[str, dict[str, str]] = {}
+
 RIGHT = {
     "dLdP_of": {
         "P - y": ("-(y - P)", "P - y"),
