@@ -201,9 +201,9 @@ def _hint(got: np.ndarray, expected: np.ndarray) -> str:
     if got.size == 0 or not np.all(np.isfinite(got)) or not np.all(np.isfinite(expected)):
         return ""
     if np.any(expected != 0) and np.allclose(got, -expected, rtol=1e-6, atol=1e-12):
-        return " (every value has the opposite sign: a sign error?)"
+        return " (the opposite sign: a sign error?)" if got.size == 1 else " (every value has the opposite sign: a sign error?)"
     nonzero = np.abs(expected) > 1e-12
-    if np.any(nonzero) and np.allclose(got[~nonzero], 0, atol=1e-12):
+    if np.count_nonzero(nonzero) >= 2 and np.allclose(got[~nonzero], 0, atol=1e-12):
         ratios = got[nonzero] / expected[nonzero]
         if np.allclose(ratios, ratios.flat[0], rtol=1e-6) and not np.isclose(ratios.flat[0], 1):
             return f" (every value is {_number(ratios.flat[0])} times the expected one: a constant factor?)"
