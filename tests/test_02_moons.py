@@ -84,7 +84,7 @@ def test_the_source_is_named_once_and_nothing_refers_to_an_unnamed_document():
 
 def run_graded(key, exercise: str, change) -> str:
     """The graded test cell's failure message with `change` swapped into `exercise`."""
-    from course.build import apply_change, load_mutations, student_answer
+    from course.instructor.build import apply_change, load_mutations, student_answer
 
     original = student_answer(key.cells[exercise].source)
     try:
@@ -97,7 +97,7 @@ def run_graded(key, exercise: str, change) -> str:
 
 
 def test_messages_say_what_went_wrong(answer_keys):
-    from course.build import load_mutations
+    from course.instructor.build import load_mutations
 
     key = answer_keys(ASSIGNMENT)
     wrong = load_mutations(ROOT, ASSIGNMENT).WRONG

@@ -26,9 +26,9 @@ import pytest
 
 from autograde_corpus import ASSIGNMENT, KINDS, NOTEBOOK, corpus, write
 from autograde_support import ROOT, Listener, grades, make_course
-from course.autograde import runner
-from course.assignments import notebook_name
-from course.build import available_assignments, load_mutations, source_notebook
+from course.instructor.autograde import runner
+from course.instructor.assignments import notebook_name
+from course.instructor.build import available_assignments, load_mutations, source_notebook
 
 GOOD = ("complete", "untouched", "mistakes")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)

@@ -18,13 +18,11 @@ by hand; a stale table fails the test, which rewrites it.
 """
 from __future__ import annotations
 
-import re
-
 import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT
-from course.build import apply_change, load_mutations, student_answer
+from course.instructor.build import apply_change, load_mutations, student_answer
 from notebook_kernel import code_cells, grade_id, is_test_cell
 
 VISIBLE_CATCH_RATE = 0.90
@@ -124,7 +122,7 @@ def test_no_test_depends_on_another_exercise(answer_keys, assignment):
 
 def release_tests(assignment: str) -> dict[str, str]:
     """The test cells as students have them: visible checks only."""
-    from course.build import notebook_name
+    from course.instructor.build import notebook_name
 
     nb = nbformat.read(ROOT / "release" / assignment / notebook_name(assignment), as_version=4)
     return {grade_id(c): c.source for c in code_cells(nb) if is_test_cell(c)}
@@ -205,7 +203,7 @@ def test_visible_checks_catch_most_wrong_answers(answer_keys, assignment):
 def test_mistakes_example_fails_validate_in_each_mistaken_exercise(assignment):
     """What grading will take off, Validate shows first: the `mistakes` example fails Validate
     in the test cells of each exercise it got wrong."""
-    from course.build import notebook_name
+    from course.instructor.build import notebook_name
     from course.validate import validate
 
     mutations = load_mutations(ROOT, assignment)
