@@ -59,7 +59,7 @@ def scratch_course(path: Path) -> Path:
     return path
 
 
-def start_lab(root: Path, role: str, scratch: Path) -> course_lab.Lab:
+def start_lab(root: Path, role: str, scratch: Path, **kwargs) -> course_lab.Lab:
     """`course lab --<role>` on `root`, isolated from the user's Jupyter folders."""
     home = scratch / "jupyter-home"
     settings = home / "user-settings"
@@ -72,7 +72,7 @@ def start_lab(root: Path, role: str, scratch: Path) -> course_lab.Lab:
     return course_lab.start(
         root, role, log_path=scratch / f"jupyterlab-{role}.log", env=env,
         extra_args=[f"--LabApp.user_settings_dir={settings}",
-                    f"--LabApp.workspaces_dir={home / 'workspaces'}"])
+                    f"--LabApp.workspaces_dir={home / 'workspaces'}"], log=lambda *_: None, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -120,13 +120,21 @@ def shoot(request):
     return save
 
 
+@pytest.fixture(scope="session")
+def kit_venvs(tmp_path_factory) -> Path:
+    """Where the kit's virtual environment is kept: COURSE_KIT_VENVS, or one per test session."""
+    return Path(os.environ.get("COURSE_KIT_VENVS") or tmp_path_factory.mktemp("kit-venvs"))
+
+
 @pytest.fixture(scope="module")
-def student_lab(tmp_path_factory):
-    """`course lab --student` on a scratch copy of the course."""
+def student_lab(tmp_path_factory, kit_venvs):
+    """`course lab --student` on a scratch copy of the course: its kit, built into
+    scratch/preview/kit, served from a virtual environment made from the kit alone."""
     scratch = tmp_path_factory.mktemp("student")
     root = scratch_course(scratch / "course")
     course_lab.release_to_exchange(root, ["02_moons"], log=lambda *_: None)
-    lab = start_lab(root, "student", scratch)
+    lab = start_lab(root, "student", scratch, preview=scratch / "preview", venvs=kit_venvs)
+    lab.course_root = root
     yield lab
     lab.stop()
 
