@@ -37,8 +37,12 @@ def kit(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def kit_python(kit, tmp_path_factory) -> Path:
-    """A fresh virtual environment from the kit alone (one per test session)."""
-    return kit_mod.venv(kit, tmp_path_factory.mktemp("kit-venvs"), log=lambda *_: None)
+    """A fresh virtual environment from the kit alone, one per test session (COURSE_KIT_VENVS
+    names a folder of kept ones instead, for quick reruns while working on the kit)."""
+    import os
+
+    kept = os.environ.get("COURSE_KIT_VENVS")
+    return kit_mod.venv(kit, Path(kept) if kept else tmp_path_factory.mktemp("kit-venvs"), log=lambda *_: None)
 
 
 def cell_lines(nb) -> set[str]:
@@ -78,7 +82,9 @@ def test_the_kit_holds_no_line_of_a_solution_or_a_hidden_test(kit):
     assert sum(map(len, secrets.values())) > 100, "the check would be empty: are the regions found?"
     leaks = []
     for name, text in kit_texts(kit).items():
+        # whole lines, as code or commented out (`# ...`, `>>> ...`)
         lines = {line.strip() for line in text.splitlines()}
+        lines |= {line.lstrip("#>. ").strip() for line in lines}
         for assignment, secret in secrets.items():
             leaks += [f"{name}: {line}  (from source/{assignment})" for line in secret & lines]
     assert not leaks, "\n".join(leaks[:20])
@@ -168,14 +174,42 @@ def run_notebook(kit_python: Path, notebook: Path, answers: dict[str, str]) -> l
     return json.loads(done.stdout.splitlines()[-1])
 
 
+def exercise_names(assignment: str) -> set[str]:
+    """Names the exercises (source/'s solution cells) define: until a student writes them, a
+    later cell using one fails with a NameError, as expected as the NotImplementedError."""
+    import ast
+
+    names = set()
+    for cell in nbformat.read(source_notebook(ROOT, assignment), 4).cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            for statement in ast.parse(cell.source).body:  # what the cell itself defines
+                if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
+                    names.add(statement.name)
+                elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
+                    targets = getattr(statement, "targets", None) or [
+                        getattr(statement, "target", None)] + [i.optional_vars for i in getattr(statement, "items", [])]
+                    for target in filter(None, targets):
+                        names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def expected_while_untouched(error: dict, exercises: set[str]) -> bool:
+    if error["ename"] == "NotImplementedError":
+        return True
+    if error["ename"] == "AssertionError" and error["test"]:
+        return True  # a visible test of an exercise not done yet
+    missing = re.fullmatch(r"name '(\w+)' is not defined", error["evalue"])
+    return error["ename"] == "NameError" and bool(missing) and missing.group(1) in exercises
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_a_kit_notebook_runs_in_the_kit_environment_untouched_and_answered(kit, kit_python, assignment):
     notebook = kit / assignment / notebook_name(assignment)
     errors = run_notebook(kit_python, notebook, {})
-    unexpected = [e for e in errors if not (e["ename"] == "NotImplementedError"
-                                            or (e["ename"] == "AssertionError" and e["test"]))]
-    assert not unexpected, f"untouched {assignment}: only NotImplementedError and failing test cells expected:\n" \
-        + "\n".join(map(str, unexpected))
+    exercises = exercise_names(assignment)
+    unexpected = [e for e in errors if not expected_while_untouched(e, exercises)]
+    assert not unexpected, (f"untouched {assignment}: only NotImplementedError, failing visible tests and "
+                            "NameErrors for what an exercise defines expected:\n" + "\n".join(map(str, unexpected)))
     assert any(e["ename"] == "NotImplementedError" for e in errors), "the exercises are still to do"
 
     answered = notebook.with_name("answered.ipynb")

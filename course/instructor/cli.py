@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=None, help="default: a free port")
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: loopback)")
     args = parser.parse_args(argv)
+    if args.command == "validate" and build_mod.find_course_root() is None:
+        return validate_mod.main(args.notebooks)  # a notebook anywhere, as a student validates it
     root = build_mod.course_root()
     assignments = getattr(args, "assignments", None) or None
 

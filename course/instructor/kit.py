@@ -8,7 +8,8 @@ From the current release/ it builds a folder OUT (and OUT.zip):
                          settings: nbgrader's Validate and Assignments, no formgrader, IPC kernels
     nbgrader_config.py   what Validate reads (course id, IPC transport for its kernel)
     course/              the student package: what notebooks import, and `python -m course validate`
-    jupyter-config/      the Jupyter settings pyproject.toml installs into the environment
+    jupyter-config/      the Jupyter settings pyproject.toml installs into the environment's
+                         etc/jupyter/ (server extensions, JupyterLab plugins, IPC kernels)
     <assignment>/        the release notebooks
 
 Never in it: source/, solutions/, tests/, a gradebook, a mutation catalogue, an instructor module.
@@ -45,9 +46,16 @@ SERVER_CONFIG = {
         "nbgrader.server_extensions.formgrader": False,
         "nbgrader.server_extensions.course_list": False,
     }},
-    # IPC sockets instead of TCP on loopback: no "Kernel is running over TCP without encryption".
-    "KernelManager": {"transport": "ipc"},
 }
+# A server setting (jupyter_server_config.d only enables extensions): kernels talk over IPC
+# sockets instead of TCP on loopback, so no "Kernel is running over TCP without encryption".
+SERVER_CONFIG_PY = '''"""The course kit's Jupyter server settings (installed by the kit's pyproject.toml)."""
+import os
+
+c = get_config()  # noqa: F821 (injected by traitlets)
+if os.name == "posix":
+    c.KernelManager.transport = "ipc"
+'''
 PAGE_CONFIG = {"disabledExtensions": {
     "@jupyter/nbgrader:assignment-list": False,
     "@jupyter/nbgrader:validate-assignment": False,
@@ -135,7 +143,7 @@ packages = ["course"]
 [tool.setuptools.data-files]
 "etc/jupyter/jupyter_server_config.d" = ["jupyter-config/jupyter_server_config.d/nn_course.json"]
 "etc/jupyter/labconfig" = ["jupyter-config/labconfig/page_config.json"]
-"etc/jupyter" = ["jupyter-config/nbgrader_config.py"]
+"etc/jupyter" = ["jupyter-config/nbgrader_config.py", "jupyter-config/jupyter_server_config.py"]
 '''
 
 
@@ -168,6 +176,7 @@ def build(root: Path, out: Path, zip_it: bool = True, log=print) -> Path:
     (config / "jupyter_server_config.d" / "nn_course.json").write_text(json.dumps(SERVER_CONFIG, indent=2) + "\n")
     (config / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG, indent=2) + "\n")
     (config / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
+    (config / "jupyter_server_config.py").write_text(SERVER_CONFIG_PY)
     if zip_it:
         archive = out.with_name(out.name + ".zip")
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -188,7 +197,7 @@ def base_python() -> str:
 
 
 def requirements_key(kit: Path) -> str:
-    text = (kit / "requirements.txt").read_text() + (kit / "pyproject.toml").read_text()
+    text = (kit / "requirements.txt").read_text()  # the kit's own package is reinstalled every time
     return hashlib.sha256((text + base_python()).encode()).hexdigest()[:16]
 
 
