@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT
+from kit_support import kit_venvs_dir
 from course.instructor import kit as kit_mod
 from course.instructor.assignments import notebook_name
 from course.instructor.build import source_notebook
@@ -37,12 +38,8 @@ def kit(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def kit_python(kit, tmp_path_factory) -> Path:
-    """A fresh virtual environment from the kit alone, one per test session (COURSE_KIT_VENVS
-    names a folder of kept ones instead, for quick reruns while working on the kit)."""
-    import os
-
-    kept = os.environ.get("COURSE_KIT_VENVS")
-    return kit_mod.venv(kit, Path(kept) if kept else tmp_path_factory.mktemp("kit-venvs"), log=lambda *_: None)
+    """A fresh virtual environment from the kit alone, one per test session (kit_support)."""
+    return kit_mod.venv(kit, kit_venvs_dir(tmp_path_factory), log=lambda *_: None)
 
 
 def cell_lines(nb) -> set[str]:
@@ -156,7 +153,7 @@ for cell in nb.cells:
     for out in cell.get("outputs", []):
         if out.output_type == "error":
             errors.append({"id": meta.get("grade_id"), "test": bool(meta.get("grade")) and not meta.get("solution"),
-                           "ename": out.ename, "evalue": out.evalue[:300]})
+                           "ename": out.ename, "evalue": out.evalue[:300], "cell": cell.source[:300]})
 print(json.dumps(errors))
 '''
 
@@ -177,29 +174,46 @@ def run_notebook(kit_python: Path, notebook: Path, answers: dict[str, str]) -> l
 def exercise_names(assignment: str) -> set[str]:
     """Names the exercises (source/'s solution cells) define: until a student writes them, a
     later cell using one fails with a NameError, as expected as the NotImplementedError."""
-    import ast
-
     names = set()
     for cell in nbformat.read(source_notebook(ROOT, assignment), 4).cells:
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            for statement in ast.parse(cell.source).body:  # what the cell itself defines
-                if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
-                    names.add(statement.name)
-                elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
-                    targets = getattr(statement, "targets", None) or [
-                        getattr(statement, "target", None)] + [i.optional_vars for i in getattr(statement, "items", [])]
-                    for target in filter(None, targets):
-                        names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            names |= defined_by(cell.source)
     return names
 
 
-def expected_while_untouched(error: dict, exercises: set[str]) -> bool:
-    if error["ename"] == "NotImplementedError":
-        return True
-    if error["ename"] == "AssertionError" and error["test"]:
-        return True  # a visible test of an exercise not done yet
-    missing = re.fullmatch(r"name '(\w+)' is not defined", error["evalue"])
-    return error["ename"] == "NameError" and bool(missing) and missing.group(1) in exercises
+def defined_by(source: str) -> set[str]:
+    """The names a cell defines at its top level."""
+    import ast
+
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return set()
+    names = set()
+    for statement in body:
+        if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
+            targets = getattr(statement, "targets", None) or [
+                getattr(statement, "target", None)] + [i.optional_vars for i in getattr(statement, "items", [])]
+            for target in filter(None, targets):
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def unexpected_while_untouched(errors: list[dict], exercises: set[str]) -> list[dict]:
+    """Errors an untouched notebook should not show: anything but a NotImplementedError, a
+    failing visible test, or a NameError for what an unfinished exercise (or a cell that
+    failed before, because of one) would have defined."""
+    unfinished, unexpected = set(exercises), []
+    for error in errors:
+        missing = re.fullmatch(r"name '(\w+)' is not defined", error["evalue"])
+        if error["ename"] == "NotImplementedError" or error["test"] or (
+                error["ename"] == "NameError" and missing and missing.group(1) in unfinished):
+            unfinished |= defined_by(error["cell"])
+        else:
+            unexpected.append(error)
+    return unexpected
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -207,7 +221,7 @@ def test_a_kit_notebook_runs_in_the_kit_environment_untouched_and_answered(kit, 
     notebook = kit / assignment / notebook_name(assignment)
     errors = run_notebook(kit_python, notebook, {})
     exercises = exercise_names(assignment)
-    unexpected = [e for e in errors if not expected_while_untouched(e, exercises)]
+    unexpected = unexpected_while_untouched(errors, exercises)
     assert not unexpected, (f"untouched {assignment}: only NotImplementedError, failing visible tests and "
                             "NameErrors for what an exercise defines expected:\n" + "\n".join(map(str, unexpected)))
     assert any(e["ename"] == "NotImplementedError" for e in errors), "the exercises are still to do"

@@ -18,6 +18,7 @@ and the tests.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -201,6 +202,15 @@ def requirements_key(kit: Path) -> str:
     return hashlib.sha256((text + base_python()).encode()).hexdigest()[:16]
 
 
+def package_key(kit: Path) -> str:
+    """The kit's own package (sources, pyproject, Jupyter settings), to know when to reinstall it."""
+    digest = hashlib.sha256()
+    for path in sorted([*(kit / "course").rglob("*.py"), kit / "pyproject.toml", *(kit / "jupyter-config").rglob("*")]):
+        if path.is_file():
+            digest.update(str(path.relative_to(kit)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def clean_env(extra: dict[str, str] | None = None, drop_paths_into: Path | None = None) -> dict[str, str]:
     """This process's environment without anything that points Python or Jupyter elsewhere
     (an activated venv, PYTHONPATH, JUPYTER_* folders) or into `drop_paths_into`."""
@@ -237,17 +247,23 @@ def venv(kit: Path, cache: Path, log=print) -> Path:
         if done.returncode:
             raise SystemExit(f"{' '.join(command)} failed in {kit}:\n{(done.stdout + done.stderr)[-4000:]}")
 
-    if not (target / ".complete").is_file():
-        if target.exists():
-            shutil.rmtree(target)
-        cache.mkdir(parents=True, exist_ok=True)
-        log(f"Making a virtual environment from the kit alone: {target} (a few minutes, once)")
-        quietly([base_python(), "-m", "venv", str(target)])
-        quietly(pip + ["-r", "requirements.txt"])
-        (target / ".complete").write_text(requirements_key(kit) + "\n")
-    else:
-        # the same requirements: only the course package, rebuilt from this kit
-        quietly(pip + ["--no-deps", "--force-reinstall", "."])
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / f"{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test workers: one makes it, the others wait
+        if not (target / ".complete").is_file():
+            if target.exists():
+                shutil.rmtree(target)
+            log(f"Making a virtual environment from the kit alone: {target} (a few minutes, once)")
+            quietly([base_python(), "-m", "venv", str(target)])
+            quietly(pip + ["-r", "requirements.txt"])
+            (target / ".complete").write_text(requirements_key(kit) + "\n")
+            (target / ".package").write_text(package_key(kit))
+        else:
+            installed = target / ".package"
+            if not installed.is_file() or installed.read_text() != package_key(kit):
+                # the same requirements, another course package: reinstall only that, from this kit
+                quietly(pip + ["--no-deps", "--force-reinstall", "."])
+                installed.write_text(package_key(kit))
     # pip leaves build/ and *.egg-info in the folder it built from: the kit stays as it was
     for leftover in [kit / "build", *kit.glob("*.egg-info")]:
         shutil.rmtree(leftover, ignore_errors=True)

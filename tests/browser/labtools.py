@@ -134,8 +134,10 @@ def shoot(request):
 
 @pytest.fixture(scope="session")
 def kit_venvs(tmp_path_factory) -> Path:
-    """Where the kit's virtual environment is kept: COURSE_KIT_VENVS, or one per test session."""
-    return Path(os.environ.get("COURSE_KIT_VENVS") or tmp_path_factory.mktemp("kit-venvs"))
+    """Where the kit's virtual environment is kept: one per test session (kit_support)."""
+    from kit_support import kit_venvs_dir
+
+    return kit_venvs_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

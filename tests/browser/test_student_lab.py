@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import urllib.request
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -165,7 +166,10 @@ def test_the_student_preview_is_the_kit_alone(page, student_lab, shoot, tmp_path
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nbformat.write(nb, probe)
     try:
-        notebook = open_notebook(page, student_lab, f"{ASSIGNMENT}/probe.ipynb")
+        # a workspace of its own: the earlier tests' notebooks stay closed
+        page.goto(student_lab.url(f"lab/workspaces/kit-probe/tree/{ASSIGNMENT}/probe.ipynb"))
+        page.locator("#jp-main-statusbar", has_text=re.compile(r"ipykernel\) \| Idle")).wait_for(timeout=120_000)
+        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
         cell = code_cell(notebook, "import course, json")
         run_cell(cell)
         shoot(page, "student-kit-probe")
