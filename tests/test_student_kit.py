@@ -147,14 +147,16 @@ for cell in nb.cells:
         cell.source = answers[grade_id]
 NotebookClient(nb, timeout=600, allow_errors=True, kernel_name="python3",
                resources={"metadata": {"path": sys.argv[3]}}).execute()
-errors = []
+cells = []
 for cell in nb.cells:
+    if cell.cell_type != "code":
+        continue
     meta = cell.metadata.get("nbgrader", {})
-    for out in cell.get("outputs", []):
-        if out.output_type == "error":
-            errors.append({"id": meta.get("grade_id"), "test": bool(meta.get("grade")) and not meta.get("solution"),
-                           "ename": out.ename, "evalue": out.evalue[:300], "cell": cell.source[:300]})
-print(json.dumps(errors))
+    errors = [{"ename": out.ename, "evalue": out.evalue[:300]} for out in cell.get("outputs", [])
+              if out.output_type == "error"]
+    cells.append({"id": meta.get("grade_id"), "test": bool(meta.get("grade")) and not meta.get("solution"),
+                  "source": cell.source, "errors": errors})
+print(json.dumps(cells))
 '''
 
 
@@ -165,6 +167,7 @@ def answers_of(assignment: str) -> dict[str, str]:
 
 
 def run_notebook(kit_python: Path, notebook: Path, answers: dict[str, str]) -> list[dict]:
+    """Run the notebook top to bottom in the kit's environment: its code cells with their errors."""
     done = run(kit_python, ["-c", RUNNER, str(notebook), json.dumps(answers), str(notebook.parent)],
                cwd=notebook.parent)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -181,47 +184,60 @@ def exercise_names(assignment: str) -> set[str]:
     return names
 
 
-def defined_by(source: str) -> set[str]:
-    """The names a cell defines at its top level."""
+def _names(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell defines at its top level, including inside if/try/for/with; names it reads)."""
     import ast
 
     try:
-        body = ast.parse(source).body
+        tree = ast.parse(source)
     except SyntaxError:
-        return set()
-    names = set()
-    for statement in body:
-        if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
-            names.add(statement.name)
-        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
-            targets = getattr(statement, "targets", None) or [
-                getattr(statement, "target", None)] + [i.optional_vars for i in getattr(statement, "items", [])]
-            for target in filter(None, targets):
-                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-    return names
+        return set(), set()
+    defined, read = set(), {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(child.name)
+            elif isinstance(child, ast.Lambda):
+                continue
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                defined.add(child.id)
+            elif isinstance(child, (ast.Import, ast.ImportFrom)):
+                defined.update((a.asname or a.name).split(".")[0] for a in child.names)
+            else:
+                visit(child)
+
+    visit(tree)
+    return defined, read
 
 
-def unexpected_while_untouched(errors: list[dict], exercises: set[str]) -> list[dict]:
-    """Errors an untouched notebook should not show: anything but a NotImplementedError, a
-    failing visible test, or a NameError for what an unfinished exercise (or a cell that
-    failed before, because of one) would have defined."""
+def defined_by(source: str) -> set[str]:
+    return _names(source)[0]
+
+
+def unexpected_while_untouched(cells: list[dict], exercises: set[str]) -> list[dict]:
+    """Errors an untouched notebook should not show. Expected: a NotImplementedError, a failing
+    visible test, and any error of a cell that reads what an unfinished exercise, or a cell
+    downstream of one, would have defined or changed (`X = add_bias(X)` not done yet leaves X
+    without its bias column)."""
     unfinished, unexpected = set(exercises), []
-    for error in errors:
-        missing = re.fullmatch(r"name '(\w+)' is not defined", error["evalue"])
-        if error["ename"] == "NotImplementedError" or error["test"] or (
-                error["ename"] == "NameError" and missing and missing.group(1) in unfinished):
-            unfinished |= defined_by(error["cell"])
-        else:
-            unexpected.append(error)
+    for cell in cells:
+        defined, read = _names(cell["source"])
+        downstream = bool(read & unfinished)
+        for error in cell["errors"]:
+            if not (error["ename"] == "NotImplementedError" or cell["test"] or downstream):
+                unexpected.append({"id": cell["id"], **error, "cell": cell["source"][:300]})
+        if downstream or cell["errors"]:
+            unfinished |= defined
     return unexpected
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_a_kit_notebook_runs_in_the_kit_environment_untouched_and_answered(kit, kit_python, assignment):
     notebook = kit / assignment / notebook_name(assignment)
-    errors = run_notebook(kit_python, notebook, {})
-    exercises = exercise_names(assignment)
-    unexpected = unexpected_while_untouched(errors, exercises)
+    cells = run_notebook(kit_python, notebook, {})
+    errors = [e for c in cells for e in c["errors"]]
+    unexpected = unexpected_while_untouched(cells, exercise_names(assignment))
     assert not unexpected, (f"untouched {assignment}: only NotImplementedError, failing visible tests and "
                             "NameErrors for what an exercise defines expected:\n" + "\n".join(map(str, unexpected)))
     assert any(e["ename"] == "NotImplementedError" for e in errors), "the exercises are still to do"
@@ -236,7 +252,7 @@ def test_a_kit_notebook_runs_in_the_kit_environment_untouched_and_answered(kit, 
             cell.source = answers[grade_id]
     nbformat.write(nb, answered)
     try:
-        errors = run_notebook(kit_python, answered, {})
+        errors = [{"id": c["id"], **e} for c in run_notebook(kit_python, answered, {}) for e in c["errors"]]
         assert not errors, f"{assignment} with the complete answers:\n" + "\n".join(map(str, errors))
         validated = run(kit_python, ["-m", "course", "validate", answered.name], cwd=answered.parent)
         assert validated.returncode == 0 and "passed" in validated.stdout, validated.stdout + validated.stderr
