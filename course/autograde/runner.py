@@ -91,7 +91,7 @@ def db_url_of(cfg: Config, root: Path) -> str:
 
 
 def make_sandbox(root: Path, settings: CourseAutograde, enabled: bool, shared_dir: Path | None):
-    from .sandbox import Limits, Sandbox
+    from .sandbox import UID_SLOTS, Limits, Sandbox
 
     limits = Limits(
         memory=settings.bytes("memory_limit"), processes=settings.max_processes,
@@ -99,9 +99,11 @@ def make_sandbox(root: Path, settings: CourseAutograde, enabled: bool, shared_di
         notebook_timeout=settings.notebook_timeout, interrupt_grace=settings.interrupt_grace,
         output_bytes=settings.bytes("max_output_bytes"),
         notebook_output_bytes=settings.bytes("max_notebook_output_bytes"),
-        kernel_restarts=settings.max_kernel_restarts, kill_leftovers=settings.kill_leftover_processes)
-    # as root, each worker's kernels run as a uid of their own (only inside the sandbox)
-    uid = settings.uid_base + os.getpid() if os.geteuid() == 0 and enabled else None
+        kernel_restarts=settings.max_kernel_restarts, kill_leftovers=settings.kill_leftover_processes,
+        written_bytes=settings.bytes("max_written_bytes"))
+    # as root, each worker's kernels run as uids of their own (only inside the sandbox): a block
+    # of UID_SLOTS per worker, a fresh one for each kernel start
+    uid = settings.uid_base + UID_SLOTS * os.getpid() if os.geteuid() == 0 and enabled else None
     return Sandbox(root=root, limits=limits, enabled=enabled, read_only=[Path(p) for p in settings.read_only_paths],
                    env=dict(settings.env), guarded_modules=list(settings.guarded_modules), uid=uid,
                    shared_dir=shared_dir)
