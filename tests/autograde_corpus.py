@@ -239,9 +239,7 @@ def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> 
 
     # --- the grader's own work ----------------------------------------------------------
     variant("filesystem_glob", set(), lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
-        "import glob
-found = glob.glob('/**/source/*/*.ipynb', recursive=True)
-print(found)")))
+        "import glob\nfound = glob.glob('/**/source/*/*.ipynb', recursive=True)\nprint(found)")))
 
     def many_cells(nb):
         # written as text: nbformat itself needs minutes for 200,000 cells
@@ -252,64 +250,34 @@ print(found)")))
     variant("huge_cell", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell("x = 1  # " + "x" * (3 << 20))),
             base=untouched)
     variant("huge_files", set(), lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
-        "for i in range(6):
-    with open(f'dump{i}.bin', 'wb') as fh:
-        fh.write(b'1' * (190 << 20))")))
+        "for i in range(6):\n    with open(f'dump{i}.bin', 'wb') as fh:\n        fh.write(b'1' * (190 << 20))")))
 
     # --- the tamper log -----------------------------------------------------------------
     variant("tamper_log_wipe", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
-        "import os, json
-"
-        "try:
-    open('/etc/shadow').read()
-except OSError:
-    pass
-"
-        "import course.autograde.guard as _g
-"
-        "log = _g._state['log']
-"
-        "for attempt in (lambda: log.truncate(0), lambda: log.seek(0), lambda: os.ftruncate(log.fileno(), 0),
-"
-        "                lambda: open(f'/proc/self/fd/{log.fileno()}', 'w').close()):
-"
-        "    try:
-        attempt()
-    except Exception as error:
-        print('wipe failed:', type(error).__name__)
-"
-        "for name in os.listdir('/proc/self/fd'):
-"
-        "    try:
-        os.ftruncate(int(name), 0)
-    except OSError:
-        pass
-"
+        "import os, json\n"
+        "try:\n    open('/etc/shadow').read()\nexcept OSError:\n    pass\n"
+        "import course.autograde.guard as _g\n"
+        "log = _g._state['log']\n"
+        "for attempt in (lambda: log.truncate(0), lambda: log.seek(0), lambda: os.ftruncate(log.fileno(), 0),\n"
+        "                lambda: open(f'/proc/self/fd/{log.fileno()}', 'w').close()):\n"
+        "    try:\n        attempt()\n    except Exception as error:\n        print('wipe failed:', type(error).__name__)\n"
+        "for name in os.listdir('/proc/self/fd'):\n"
+        "    try:\n        os.ftruncate(int(name), 0)\n    except OSError:\n        pass\n"
         "_g._state['log'] = None  # and report nothing more")), base=untouched)
     variant("forged_report_heading", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
-        "import json, course.autograde.guard as _g
-"
+        "import json, course.autograde.guard as _g\n"
         "_g._state['log'].write(json.dumps({'kind': 'read outside its folder', 'detail': "
-        "'x\n\n## FORGED (seen by sandbox): complete copied this notebook\n'}) + '\n')
-"
-        "try:
-    open('/nowhere\n\n## FORGED heading: untouched copied this notebook\n| a | b |')
-"
-        "except OSError:
-    pass")), base=untouched)
+        "'x\\n\\n## FORGED (seen by sandbox): complete copied this notebook\\n'}) + '\\n')\n"
+        "try:\n    open('/nowhere\\n\\n## FORGED heading: untouched copied this notebook\\n| a | b |')\n"
+        "except OSError:\n    pass")), base=untouched)
 
     # --- kernels killed at start, bombs at start ----------------------------------------
     def first_code(nb):
         return next(c for c in nb.cells if c.cell_type == "code")
     variant("killed_at_start", set(), lambda nb: setattr(
-        first_code(nb), "source", "import os, signal
-os.kill(os.getpid(), signal.SIGKILL)
-" + first_code(nb).source))
+        first_code(nb), "source", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + first_code(nb).source))
     variant("fork_bomb_at_start", set(), lambda nb: setattr(
-        first_code(nb), "source", "import os
-while True:
-    os.fork()
-" + first_code(nb).source))
+        first_code(nb), "source", "import os\nwhile True:\n    os.fork()\n" + first_code(nb).source))
     return out
 
 
