@@ -294,13 +294,15 @@ def test_the_tamper_report_tells_grader_from_kernel_and_cannot_be_rewritten(run)
     assert ("fork_bomb", "hit a limit: processes", "grader") in seen  # the watchdog
     assert ("monkeypatch_numpy", "monkeypatches a module the tests use", "kernel") in seen  # the guard
     forged = [f for f in findings if "FORGED" in f["detail"]]
-    assert forged and {(f["student"], f["seen"]) for f in forged} == {("forged_report_heading", "kernel")}
+    # the kernel's forged event and its file name are the kernel's own report; the grader quotes the code
+    assert {(f["student"], f["seen"], f["how"]) for f in forged} == {
+        ("forged_report_heading", "kernel", "kernel's audit"), ("forged_report_heading", "grader", "code")}
     markdown = (run["root"] / "reports" / ASSIGNMENT / "report.md").read_text()
     lines = markdown.splitlines()
-    assert not [line for line in lines if "FORGED" in line and not line.startswith("|")]
-    assert all("\\#\\# FORGED" in line for line in lines if "FORGED" in line)
+    assert not [line for line in lines if "FORGED" in line and not line.startswith("|")], "a forged heading"
+    assert all("FORGED" not in line.replace("\\#\\# FORGED", "") for line in lines), "unescaped"
     for line in lines:
-        if "FORGED" in line and not line.startswith("| forged"):
+        if "(seen by sandbox)" in line:
             assert line.startswith("| kernel (self-reported) |"), line
     # grouped: one summary row per student, one row per kind in each student's section;
     # students with findings the grader saw come first
