@@ -246,6 +246,8 @@ class SandboxedExecute(Execute):
         """A fresh kernel with the state of the cells run so far; False when we give up."""
         self._restarts += 1
         self._stop()
+        if not any(c.cell_type == "code" and c.source.strip() for c in self.nb.cells[next_index:]):
+            return True  # nothing left to run: no fresh kernel, no replay
         limits = self.sandbox.limits
         if self._restarts > limits.kernel_restarts:
             self._given_up = (f"The kernel died {self._restarts} times (the limit is {limits.kernel_restarts}); "
