@@ -22,7 +22,7 @@ KINDS = ["endless_loop", "ignores_interrupt", "memory_bomb", "fork_bomb", "os_ex
          # metadata forgeries, giant notebooks, files, a forgeable tamper log (issue 14)
          "duplicate_grade_id", "forged_points", "test_id_as_solution", "flipped_tests", "invalid_output",
          "filesystem_glob", "many_cells", "huge_cell", "huge_files", "tamper_log_wipe", "forged_report_heading",
-         "killed_at_start", "fork_bomb_at_start"]
+         "killed_at_start", "fork_bomb_at_start", "odd_folders"]
 MANY_CELLS = 200_000
 
 
@@ -234,6 +234,8 @@ def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> 
     def invalid_output(nb):
         cell = next(c for c in nb.cells if c.cell_type == "code")
         cell.outputs = [nbformat.NotebookNode(output_type="display_data", data={"text/plain": 12345}, metadata={})]
+        # and one the kernel displays while graded
+        nb.cells.append(nbformat.v4.new_code_cell("display({'text/plain': 12345}, raw=True)"))
         return {NOTEBOOK: __import__("json").dumps(nb)}  # nbformat.writes would refuse it
     variant("invalid_output", set(), invalid_output)
 
@@ -278,6 +280,15 @@ def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> 
         first_code(nb), "source", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + first_code(nb).source))
     variant("fork_bomb_at_start", set(), lambda nb: setattr(
         first_code(nb), "source", "import os\nwhile True:\n    os.fork()\n" + first_code(nb).source))
+
+    def odd_folders(nb):
+        # folders named like a notebook or like the feedback page
+        files = _nb_file(nb)
+        files["other.ipynb/inside.txt"] = "a folder, not a notebook"
+        files["02_moons.html/inside.txt"] = "would take the feedback page's place"
+        files["data/notes.txt"] = "a file of the student's own"
+        return files
+    variant("odd_folders", set(), odd_folders)
     return out
 
 

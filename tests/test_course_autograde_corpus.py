@@ -57,13 +57,15 @@ REASONS = {
     "forged_points": "claims to be a graded cell (`bonus`, 1000 points) that this assignment does not have",
     "test_id_as_solution": "is a copy of the cell `test_add_bias`",
     "flipped_tests": "this read-only cell was changed in your notebook; the original was graded",
-    "invalid_output": "are not valid notebook outputs (nbformat's schema); they were dropped",
+    "invalid_output": ("saved in your notebook are not valid notebook outputs (nbformat's schema); they were dropped",
+                       "This cell displayed 1 output(s) that are not valid notebook outputs"),
     "filesystem_glob": "ran longer than its time limit",
     "many_cells": "it has 200,000 cells, more than the limit of 2,000 per notebook",
     "huge_cell": "more than the limit of 1.0 MiB per cell",
     "huge_files": "of files into its folder; at most 500.0 MiB are kept, so these were deleted",
     "killed_at_start": "The kernel died while running this cell (killed by signal 9)",
     "fork_bomb_at_start": "process",
+    "odd_folders": "'other.ipynb' is a folder, not a notebook",
 }
 # Refused before nbgrader sees them: zero points and this reason in the run's line and the report.
 UNGRADABLE = {
@@ -200,7 +202,8 @@ def test_the_corpus_has_at_least_15_kinds(run):
 @pytest.mark.parametrize("student", sorted(REASONS))
 def test_the_student_reads_why(run, student):
     text = html.unescape(feedback(run, student))
-    assert REASONS[student] in text, f"{student}: no {REASONS[student]!r} in the feedback"
+    for reason in (REASONS[student],) if isinstance(REASONS[student], str) else REASONS[student]:
+        assert reason in text, f"{student}: no {reason!r} in the feedback"
 
 
 def test_limits_are_reasons_in_the_report_not_crashes(run):
@@ -281,6 +284,8 @@ def test_feedback_holds_the_html_and_the_submitted_files_only(run):
     kept = sum(p.stat().st_size for p in (root / "autograded" / "huge_files" / ASSIGNMENT).glob("dump*.bin"))
     assert 0 < kept <= 500 * 2**20, kept
     assert not (root / "feedback" / "reads_hidden_tests" / ASSIGNMENT / "probe.json").exists()
+    odd = root / "feedback" / "odd_folders" / ASSIGNMENT
+    assert (odd / "02_moons.html").is_file() and (odd / "data" / "notes.txt").is_file()
 
 
 def test_the_tamper_report_tells_grader_from_kernel_and_cannot_be_rewritten(run):

@@ -142,10 +142,15 @@ class CourseFeedback(GenerateFeedback):
         dest = self._format_dest(assignment_id, student_id)
         if not os.path.isdir(source):
             return
+        # nothing may take the place of a feedback page
+        pages = {os.path.splitext(os.path.basename(n))[0] + self.exporter.file_extension for n in self.notebooks}
         for filename in find_all_files(source, self.coursedir.ignore + ["*.ipynb"]):
             if os.path.islink(filename) or not os.path.isfile(filename):
                 continue
-            path = os.path.join(dest, os.path.relpath(filename, source))
+            relative = os.path.relpath(filename, source)
+            if relative.split(os.sep)[0] in pages or relative.split(os.sep)[0].endswith(".ipynb"):
+                continue
+            path = os.path.join(dest, relative)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             if os.path.lexists(path):
                 os.remove(path)

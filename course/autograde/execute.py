@@ -151,6 +151,30 @@ class SandboxedExecute(Execute):
         return max(1, int(min(self.sandbox.limits.cell_timeout, self._remaining()) + 0.999))
 
     def preprocess_cell(self, cell, resources, index):
+        cell, resources = self._run_cell(cell, resources, index)
+        if cell.cell_type == "code" and cell.get("outputs"):
+            self._drop_invalid_outputs(cell, index)
+        return cell, resources
+
+    def _drop_invalid_outputs(self, cell, index: int) -> None:
+        """An output nbformat's schema rejects (`display({'text/plain': 12345}, raw=True)`) would
+        make nbgrader fail writing the notebook: drop it, and say so."""
+        from nbformat.v4.nbbase import validate
+
+        kept = []
+        for output in cell.outputs:
+            try:
+                validate(output, "output")
+            except Exception:
+                continue
+            kept.append(output)
+        if len(kept) < len(cell.outputs):
+            dropped = len(cell.outputs) - len(kept)
+            cell.outputs = kept
+            self.note(index, "output", f"This cell displayed {dropped} output(s) that are not valid notebook "
+                      "outputs (nbformat's schema); they were dropped.")
+
+    def _run_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
         limits = self.sandbox.limits

@@ -230,6 +230,10 @@ def stage(root: Path, job: Job, submitted_dir: str = "submitted", limits=None,
         return None
 
     expected_names = [f"{name}.ipynb" for name in job.notebooks]
+    for path in dst.glob("*.ipynb"):
+        if path.is_dir():  # nbgrader would take a folder named like a notebook for one
+            shutil.rmtree(path)
+            notes.append(f"'{path.name}' is a folder, not a notebook; it was left out.")
     present = {p.name for p in dst.glob("*.ipynb")}
     extra = sorted(present - set(expected_names))
     ok = []
