@@ -258,7 +258,7 @@ def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> 
     variant("tamper_log_wipe", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
         "import os, json\n"
         "try:\n    open('/etc/shadow').read()\nexcept OSError:\n    pass\n"
-        "import course.autograde.guard as _g\n"
+        "import sys\n_g = next(m for n, m in list(sys.modules.items()) if n.endswith('autograde.guard'))\n"
         "log = _g._state['log']\n"
         "for attempt in (lambda: log.truncate(0), lambda: log.seek(0), lambda: os.ftruncate(log.fileno(), 0),\n"
         "                lambda: open(f'/proc/self/fd/{log.fileno()}', 'w').close()):\n"
@@ -267,7 +267,7 @@ def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> 
         "    try:\n        os.ftruncate(int(name), 0)\n    except OSError:\n        pass\n"
         "_g._state['log'] = None  # and report nothing more")), base=untouched)
     variant("forged_report_heading", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
-        "import json, course.autograde.guard as _g\n"
+        "import json, sys\n_g = next(m for n, m in list(sys.modules.items()) if n.endswith('autograde.guard'))\n"
         "_g._state['log'].write(json.dumps({'kind': 'read outside its folder', 'detail': "
         "'x\\n\\n## FORGED (seen by sandbox): complete copied this notebook\\n'}) + '\\n')\n"
         "try:\n    open('/nowhere\\n\\n## FORGED heading: untouched copied this notebook\\n| a | b |')\n"
