@@ -5,7 +5,7 @@
     solutions/<assignment>/    answer keys without hidden tests, generated (`course build`)
     submitted/, autograded/, feedback/, gradebook.db   nbgrader's working folders (not committed)
 
-The five assignments are listed in `course/assignments.py`; `course build` registers them in
+The five assignments are listed in `course/instructor/assignments.py`; `course build` registers them in
 the gradebook.
 """
 import os
@@ -52,11 +52,11 @@ c.GenerateSolution.preprocessors = [
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "course.nbgrader_ext.ShortenTracebacks",
+    "course.instructor.nbgrader_ext.ShortenTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-# `course autograde` (course/autograde/): nbgrader's autograde with one bubblewrap sandbox per
+# `course autograde` (course/instructor/autograde/): nbgrader's autograde with one bubblewrap sandbox per
 # submission and these limits per notebook; a limit hit is a reason in the student's feedback
 # and in the report, never a crash. Override one for a run: --set CourseAutograde.cell_timeout=60
 c.CourseAutograde.workers = 0                        # parallel workers; 0: one per core

@@ -11,7 +11,7 @@ import copy
 
 import nbformat
 
-from course.build import apply_change
+from course.instructor.build import apply_change
 
 ASSIGNMENT = "02_moons"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from course.build import available_assignments, source_notebook  # noqa: E402
+from course.instructor.build import available_assignments, source_notebook  # noqa: E402
 from notebook_kernel import (  # noqa: E402
     Dependencies, NotebookKernel, code_cells, grade_id, is_test_cell, trusted_names,
 )

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client import KernelManager
 
-from course.build import kernel_env
+from course.instructor.build import kernel_env
 
 
 @dataclass

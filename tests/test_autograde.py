@@ -14,9 +14,9 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT
-from course import demo
-from course.assignments import notebook_name
-from course.build import load_mutations, nbgrader, source_notebook
+from course.instructor import demo
+from course.instructor.assignments import notebook_name
+from course.instructor.build import load_mutations, nbgrader, source_notebook
 from course.validate import validate
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -129,7 +129,7 @@ def test_a_warning_would_cost_points_but_a_correct_sigmoid_never_does(answer_key
 def test_source_can_change_after_the_demo_graded_it(graded):
     """nbgrader refuses to record changed cells while submissions exist; the demo forgets its
     example students' grades first, and `course build` never touches gradebook.db."""
-    from course.build import generate_release_only
+    from course.instructor.build import generate_release_only
 
     root, _ = graded
     path = source_notebook(root, "02_moons")

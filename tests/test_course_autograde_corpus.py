@@ -26,9 +26,9 @@ import pytest
 
 from autograde_corpus import ASSIGNMENT, KINDS, NOTEBOOK, corpus, write
 from autograde_support import ROOT, Listener, grades, make_course
-from course.autograde import runner
-from course.assignments import notebook_name
-from course.build import available_assignments, load_mutations, source_notebook
+from course.instructor.autograde import runner
+from course.instructor.assignments import notebook_name
+from course.instructor.build import available_assignments, load_mutations, source_notebook
 
 GOOD = ("complete", "untouched", "mistakes")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -201,9 +201,10 @@ def test_the_corpus_has_at_least_15_kinds(run):
 
 @pytest.mark.parametrize("student", sorted(REASONS))
 def test_the_student_reads_why(run, student):
-    text = html.unescape(feedback(run, student))
+    # the notes are markdown in the feedback: `code` becomes <code>code</code>
+    text = html.unescape(re.sub(r"<[^>]+>", "", feedback(run, student)))
     for reason in (REASONS[student],) if isinstance(REASONS[student], str) else REASONS[student]:
-        assert reason in text, f"{student}: no {reason!r} in the feedback"
+        assert reason.replace("`", "") in text, f"{student}: no {reason!r} in the feedback"
 
 
 def test_limits_are_reasons_in_the_report_not_crashes(run):
@@ -292,8 +293,9 @@ def test_the_tamper_report_tells_grader_from_kernel_and_cannot_be_rewritten(run)
     findings = run["report"]["tamper"]
     seen = {(f["student"], f["kind"], f["seen"]) for f in findings}
     # what the kernel reported before it tried to wipe its log is still there, labelled as its own report
-    shadow = [f for f in findings if f["student"] == "tamper_log_wipe" and "/etc/shadow" in f["detail"]]
-    assert shadow and {f["seen"] for f in shadow} == {"kernel"}, shadow
+    shadow = {(f["seen"], f["detail"]) for f in findings if f["student"] == "tamper_log_wipe"}
+    assert ("kernel", "/etc/shadow") in shadow, shadow  # the audit hook's event, before the wipe
+    assert ("grader", "open('/etc/shadow')") in shadow, shadow  # the grader read it in the code
     assert ("flipped_tests", "changed a locked test cell (nbgrader checksum)", "grader") in seen
     assert ("fork_bomb", "starts processes", "grader") in seen  # its code, read by the grader
     assert ("fork_bomb", "hit a limit: processes", "grader") in seen  # the watchdog

@@ -22,7 +22,7 @@ import pytest
 
 from autograde_support import (TINY, env_for, grades, make_course, postgres_server, submit, tiny_assignment,
                                tiny_submission, wait_for)
-from course.autograde import journal, runner
+from course.instructor.autograde import journal, runner
 
 NB = f"{TINY}.ipynb"
 DIES = {"square": "def square(x):\n    import os\n    os._exit(1)"}

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from autograde_support import TINY, Listener, make_course, submit, tiny_assignment, tiny_submission
-from course.autograde import runner, sandbox
-from course.autograde.config import CourseAutograde
-from course.autograde.runner import Refused
+from course.instructor.autograde import runner, sandbox
+from course.instructor.autograde.config import CourseAutograde
+from course.instructor.autograde.runner import Refused
 
 SECRET = "THE-HIDDEN-TESTS-42"
 

@@ -8,13 +8,25 @@ judge it, and the original cell is restored:
 - a wrong implementation must fail exactly its exercise's test cells (it loses those points and
   only those);
 - another correct implementation must fail none.
+
+What Validate can see: for each assignment, the share of WRONG implementations that already fail
+the *release* version of their exercise's test cell (visible checks only, hidden tests removed),
+with the answer key everywhere else. At least 90% per assignment; a mistake that only a hidden
+test catches is listed in the catalogue's HIDDEN_ONLY with a reason and still counts as missed.
+The rates are written into the README (between the `grading-validity-rates` markers), never typed
+by hand; a stale table fails the test, which rewrites it.
 """
 from __future__ import annotations
 
+import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT
-from course.build import apply_change, load_mutations, student_answer
+from course.instructor.build import apply_change, load_mutations, student_answer
+from notebook_kernel import code_cells, grade_id, is_test_cell
+
+VISIBLE_CATCH_RATE = 0.90
+RATES_BEGIN, RATES_END = "<!-- grading-validity-rates:begin -->", "<!-- grading-validity-rates:end -->"
 
 
 def exercise_tests(mutations, exercise: str) -> set[str]:
@@ -106,3 +118,102 @@ def test_no_test_depends_on_another_exercise(answer_keys, assignment):
                 for test in key.tests}
     problems = {test: others for test, others in problems.items() if others}
     assert not problems, f"test cells depending on other exercises' answers: {problems}"
+
+
+def release_tests(assignment: str) -> dict[str, str]:
+    """The test cells as students have them: visible checks only."""
+    from course.instructor.build import notebook_name
+
+    nb = nbformat.read(ROOT / "release" / assignment / notebook_name(assignment), as_version=4)
+    return {grade_id(c): c.source for c in code_cells(nb) if is_test_cell(c)}
+
+
+def visible_failures(key, mutations, exercise: str, change, visible: dict[str, str]) -> dict[str, str]:
+    """Swap `change` in, run the release version of the exercise's test cells, restore."""
+    original = student_answer(key.cells[exercise].source)
+    rerun = [student_answer(key.cells[g].source) for g in getattr(mutations, "RERUN", {}).get(exercise, [])]
+    try:
+        for source in [apply_change(original, change, exercise), *rerun]:
+            key.kernel.run(source)
+        results = {test: key.kernel.run(visible[test]) for test in sorted(exercise_tests(mutations, exercise))}
+        return {test: r.why() for test, r in results.items() if not r.passed}
+    finally:
+        for source in [original, *rerun]:
+            restored = key.kernel.run(source)
+            assert restored.error is None, f"could not restore {exercise}: {restored.error}"
+
+
+def write_rates(assignment: str, row: str) -> bool:
+    """Put this assignment's row into the README's rates table; True when it changed."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    assert RATES_BEGIN in text and RATES_END in text, f"README.md needs the {RATES_BEGIN} ... {RATES_END} block"
+    head, rest = text.split(RATES_BEGIN, 1)
+    block, tail = rest.split(RATES_END, 1)
+    rows = {line.split("|")[1].strip().strip("`"): line for line in block.strip().splitlines()
+            if line.startswith("| `")}
+    rows[assignment] = row
+    new_block = "\n".join([
+        "",
+        "| assignment | WRONG caught by visible checks | hidden only | RIGHT versions |",
+        "|---|---|---|---|",
+        *(rows[a] for a in sorted(rows)),
+        "",
+    ])
+    if new_block == block:
+        return False
+    readme.write_text(head + RATES_BEGIN + new_block + RATES_END + tail)
+    return True
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_visible_checks_catch_most_wrong_answers(answer_keys, assignment):
+    """Validate warns a student: >= 90% of the realistic mistakes fail a visible check."""
+    key = answer_keys(assignment)
+    mutations = load_mutations(ROOT, assignment)
+    visible = release_tests(assignment)
+    hidden_only = getattr(mutations, "HIDDEN_ONLY", {})
+    caught, missed = [], []
+    for exercise, variants in mutations.WRONG.items():
+        for name, change in variants.items():
+            failures = visible_failures(key, mutations, exercise, change, visible)
+            (caught if failures else missed).append((exercise, name))
+    wrongly_listed = [(e, n) for e, n in caught if n in hidden_only.get(e, {})]
+    assert not wrongly_listed, f"in HIDDEN_ONLY but a visible check catches them: {wrongly_listed}"
+    unexplained = [(e, n) for e, n in missed if n not in hidden_only.get(e, {})]
+    for exercise, reasons in hidden_only.items():
+        for name, reason in reasons.items():
+            assert name in mutations.WRONG.get(exercise, {}), f"HIDDEN_ONLY names no WRONG variant: {exercise}:{name}"
+            assert reason.strip(), f"HIDDEN_ONLY {exercise}:{name} needs a one-line reason"
+    total = len(caught) + len(missed)
+    rate = len(caught) / total
+    rights = sum(len(v) for v in getattr(mutations, "RIGHT", {}).values())
+    changed = write_rates(assignment, f"| `{assignment}` | {len(caught)}/{total} ({rate:.0%}) "
+                                      f"| {len(missed)} | {rights} |")
+    assert not unexplained, (
+        f"{len(unexplained)} wrong answers pass the visible checks and are not in HIDDEN_ONLY "
+        f"(add a visible check, or list them with a reason): {unexplained}")
+    assert rate >= VISIBLE_CATCH_RATE, (
+        f"visible checks catch {len(caught)}/{total} = {rate:.0%} of the wrong answers "
+        f"(need {VISIBLE_CATCH_RATE:.0%}); missed: {missed}")
+    assert not changed, "README.md's grading-validity rates were stale; this run rewrote them: commit README.md"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_mistakes_example_fails_validate_in_each_mistaken_exercise(assignment):
+    """What grading will take off, Validate shows first: the `mistakes` example fails Validate
+    in the test cells of each exercise it got wrong."""
+    from course.instructor.build import notebook_name
+    from course.validate import validate
+
+    mutations = load_mutations(ROOT, assignment)
+    notebook = ROOT / "tests" / "submissions" / "mistakes" / assignment / notebook_name(assignment)
+    failed = validate(ROOT, notebook).get("failed", [])
+    visible = release_tests(assignment)
+    failing_tests = {test for test, source in visible.items()
+                     if any(f["source"] == source.strip() for f in failed)}
+    for exercise, name in mutations.MISTAKES:
+        expected = exercise_tests(mutations, exercise)
+        assert expected & failing_tests, (
+            f"the mistakes example has {name!r} in {exercise}, yet Validate passes its test cells "
+            f"{sorted(expected)}: a student would see 'Success!' and lose those points at grading")

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT
-from course.assignments import notebook_name
-from course.build import EXAMPLE_STUDENTS, example_submission, is_fresh, nbgrader, source_notebook
+from course.instructor.assignments import notebook_name
+from course.instructor.build import EXAMPLE_STUDENTS, example_submission, is_fresh, nbgrader, source_notebook
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
@@ -52,7 +52,7 @@ def generated_release(tmp_path_factory):
 
 
 def test_the_five_assignments_are_registered():
-    from course.assignments import ASSIGNMENTS as ALL
+    from course.instructor.assignments import ASSIGNMENTS as ALL
     assert ALL == ["01_xor", "02_moons", "03_learn_you_a_neural_net", "04_layers",
                    "05_deep_learning_from_scratch"]
     assert "02_moons" in ASSIGNMENTS

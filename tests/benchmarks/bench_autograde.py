@@ -36,8 +36,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from course.assignments import notebook_name  # noqa: E402
-from course.build import available_assignments, kernel_env, solution_cells, source_notebook  # noqa: E402
+from course.instructor.assignments import notebook_name  # noqa: E402
+from course.instructor.build import available_assignments, kernel_env, solution_cells, source_notebook  # noqa: E402
 
 KINDS = ("complete", "blank", "buggy", "mixed")
 

@@ -1,5 +1,5 @@
 """Fixtures and page helpers for the browser tests: Debian's Chromium driven by Playwright, and
-JupyterLab servers started by `course.lab.start` (what `course lab` runs) on scratch copies of the
+JupyterLab servers started by `course.instructor.lab.start` (what `course lab` runs) on scratch copies of the
 course. The test modules import the fixtures from here (a second conftest.py would shadow
 tests/conftest.py, which the other tests import as `conftest`).
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from course import lab as course_lab
+from course.instructor import lab as course_lab
 
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -134,7 +134,7 @@ def student_lab(tmp_path_factory):
 @pytest.fixture(scope="module")
 def instructor_lab(tmp_path_factory):
     """`course lab --instructor` on a scratch copy where the demo has graded the examples."""
-    from course import demo
+    from course.instructor import demo
 
     scratch = tmp_path_factory.mktemp("instructor")
     root = scratch_course(scratch / "course")

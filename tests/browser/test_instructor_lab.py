@@ -8,7 +8,7 @@ import time
 from nbgrader.api import Gradebook
 from playwright.sync_api import expect
 
-from course.demo import db_url
+from course.instructor.demo import db_url
 from labtools import browser_context, instructor_lab, page, shoot  # noqa: F401 (fixtures)
 
 ASSIGNMENT = NOTEBOOK = "02_moons"

@@ -1,9 +1,9 @@
-"""The grading kernel's entry point, run inside the sandbox: `python -P -s -m course.autograde.kernel SETTINGS -- ARGS`.
+"""The grading kernel's entry point, run inside the sandbox: `python -P -s -m course.instructor.autograde.kernel SETTINGS -- ARGS`.
 
 Before any student code runs it sets the notebook's limits (address space, processes, file
 size), drops to the kernel's own uid when started as root, prepares a private home in the
 sandbox's /tmp, installs the audit hook that records attempts to reach outside the submission
-(`course.autograde.guard`), then starts ipykernel with ARGS. The module guard (restoring numpy,
+(`course.instructor.autograde.guard`), then starts ipykernel with ARGS. The module guard (restoring numpy,
 builtins and the grading helpers before each cell) is installed once the shell exists.
 """
 from __future__ import annotations
@@ -65,14 +65,14 @@ def main() -> None:
     drop_privileges(settings.get("uid"))
     prepare_home(settings)
 
-    from course.autograde import guard
+    from course.instructor.autograde import guard
 
     guard.install_audit(settings)
     sys.argv = [sys.argv[0]] + kernel_args
     from ipykernel.kernelapp import IPKernelApp
 
     IPKernelApp.launch_instance(
-        exec_lines=["__import__('course.autograde.guard').autograde.guard.install_module_guard()"],
+        exec_lines=["__import__('course.instructor.autograde.guard').instructor.autograde.guard.install_module_guard()"],
     )
 
 

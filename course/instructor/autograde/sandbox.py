@@ -9,7 +9,7 @@ sockets in a per-kernel runtime folder, the one other folder bind-mounted into t
 When the grader runs as root, the kernel drops to a uid of its own (uid_base + the worker's pid),
 so the process limit (RLIMIT_NPROC) counts that kernel's processes only; as an ordinary user,
 bubblewrap's user namespace does the same. Limits are set inside the sandbox by
-`course.autograde.kernel` before the kernel starts.
+`course.instructor.autograde.kernel` before the kernel starts.
 """
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ class Sandbox:
         return None if self.uid is None else self.uid + start % UID_SLOTS
 
     def kernel_settings(self, workdir: Path, rundir: Path, uid: int | None = None, audit_fd: int | None = None) -> dict:
-        """What `course.autograde.kernel` applies inside the sandbox before the kernel starts."""
+        """What `course.instructor.autograde.kernel` applies inside the sandbox before the kernel starts."""
         allowed = [str(p) for p in python_paths(self.root)] + SYSTEM_DIRS + ETC_FILES + [
             "/proc", "/dev", "/sys", "/tmp", str(self.root / "course")]
         allowed += [str(p) for p in self.read_only]
@@ -195,7 +195,7 @@ class Sandbox:
         (rundir / "settings.json").write_text(settings)
         # -P: the kernel's folder is not put in front of sys.path (a student's numpy.py or
         # course/ must not shadow the real ones); -s: no user site-packages.
-        entry = [sys.executable, "-P", "-s", "-m", "course.autograde.kernel", str(rundir / "settings.json"), "--"]
+        entry = [sys.executable, "-P", "-s", "-m", "course.instructor.autograde.kernel", str(rundir / "settings.json"), "--"]
         prefix = self.bwrap_args(workdir, rundir) if self.enabled else []
         return prefix + entry + kernel_args
 
@@ -252,7 +252,7 @@ def kernel_process(launcher_pid: int):
         try:
             cmdline = proc.cmdline()
             # bwrap's own command line names the module too: the kernel is the Python process
-            if "course.autograde.kernel" in cmdline and os.path.basename(cmdline[0]) != BWRAP:
+            if "course.instructor.autograde.kernel" in cmdline and os.path.basename(cmdline[0]) != BWRAP:
                 return proc
         except psutil.Error:
             continue

@@ -17,8 +17,8 @@ from pathlib import Path
 from . import build as build_mod
 from . import demo as demo_mod
 from . import lab as lab_mod
-from . import validate as validate_mod
 from .assignments import ASSIGNMENTS
+from .. import validate as validate_mod
 
 
 def _timed(label: str, fn, *args, **kwargs):
@@ -100,12 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         return 1 if result.failed else 0
     elif args.command == "validate":
-        failed = 0
-        for notebook in args.notebooks:
-            result = validate_mod.validate(root, notebook.resolve())
-            print(f"{notebook}: {validate_mod.summary(result)}")
-            failed += bool(result)
-        return 1 if failed else 0
+        return validate_mod.main(args.notebooks, root, env=build_mod.kernel_env(root))
     elif args.command == "lab":
         return lab_mod.run(root, args.role, port=args.port, ip=args.ip)
     return 0

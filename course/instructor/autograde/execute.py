@@ -50,7 +50,7 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
 class SandboxedExecute(Execute):
     """Execute each notebook in its own sandboxed kernel, within the course's limits."""
 
-    sandbox = Any(None, allow_none=True, help="course.autograde.sandbox.Sandbox").tag(config=True)
+    sandbox = Any(None, allow_none=True, help="course.instructor.autograde.sandbox.Sandbox").tag(config=True)
 
     # ------------------------------------------------------------------ kernel lifecycle
     def create_kernel_manager(self):
