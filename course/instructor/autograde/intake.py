@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import nbformat
@@ -197,6 +198,12 @@ def _valid_notebook(content: dict) -> tuple[NotebookNode, int]:
         except Exception as error:
             raise Unreadable(f"it is not a valid notebook: {str(error).splitlines()[0][:200]}") from None
         content = json.loads(nbformat.writes(nb, validate=False))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # missing cell ids: added here, as nbformat would
+            _, content = validator.normalize(content, strip_invalid_metadata=True)
+    except Exception as error:
+        raise Unreadable(f"it is not a valid notebook: {str(error).splitlines()[0][:200]}") from None
     dropped = 0
     for _ in range(3):
         bad_outputs: dict[int, set[int]] = {}
