@@ -519,9 +519,10 @@ def clear_uid(uid: int, wait: float = 10.0) -> int:
     deadline = time.monotonic() + wait
     while True:
         left = []
-        for proc in psutil.process_iter(["uids"]):
+        for proc in psutil.process_iter(["uids", "status"]):
             try:
-                if proc.info["uids"] and proc.info["uids"].real == uid:
+                # a zombie runs nothing; its reaper (not us) removes it
+                if proc.info["uids"] and proc.info["uids"].real == uid and proc.info["status"] != psutil.STATUS_ZOMBIE:
                     left.append(proc)
             except psutil.Error:
                 continue
