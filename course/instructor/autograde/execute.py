@@ -151,9 +151,13 @@ class SandboxedExecute(Execute):
         return max(1, int(min(self.sandbox.limits.cell_timeout, self._remaining()) + 0.999))
 
     def preprocess_cell(self, cell, resources, index):
+        self._invalid_outputs = 0
         cell, resources = self._run_cell(cell, resources, index)
         if cell.cell_type == "code" and cell.get("outputs"):
             self._drop_invalid_outputs(cell, index)
+        if self._invalid_outputs:
+            self.note(index, "output", f"This cell displayed {self._invalid_outputs} output(s) that are not valid "
+                      "notebook outputs (nbformat's schema); they were dropped.")
         return cell, resources
 
     def _drop_invalid_outputs(self, cell, index: int) -> None:
@@ -431,7 +435,15 @@ class SandboxedExecute(Execute):
         self._notebook_output += size
         if kind == "stream" and content.get("name") == "stderr":
             self._kept_stderr = True
-        return super().output(outs, msg, display_id, cell_index)
+        try:
+            return super().output(outs, msg, display_id, cell_index)
+        except Exception as error:  # nbformat refuses the output (its schema): drop it, say so
+            from nbformat import ValidationError
+
+            if not isinstance(error, ValidationError):
+                raise
+            self._invalid_outputs = getattr(self, "_invalid_outputs", 0) + 1
+            return None
 
     # ------------------------------------------------------------------ audit
     def _collect_audit(self, index: int | None) -> None:
