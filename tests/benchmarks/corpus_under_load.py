@@ -46,7 +46,7 @@ def main() -> int:
     try:
         for round_ in range(1, args.n + 1):
             started = time.monotonic()
-            command = [sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider", "-q", "-x",
+            command = [sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider", "-q",
                        "tests/test_course_autograde_corpus.py"] + (["-k", args.k] if args.k else [])
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
             seconds = time.monotonic() - started
