@@ -23,6 +23,7 @@ import ctypes
 import fcntl
 import html
 import json
+import logging
 import os
 import shutil
 import signal
@@ -374,12 +375,12 @@ def save_job_log(root: Path, job: Job, text: str) -> Path:
     return path
 
 
-class _Captured(__import__("logging").Handler):
+class _Captured(logging.Handler):
     """nbgrader's own log lines of one job (it logs a converter's traceback, then raises a
     NbGraderException that only says "see the above traceback")."""
 
     def __init__(self):
-        super().__init__(level=__import__("logging").WARNING)
+        super().__init__(level=logging.WARNING)
         self.lines: list[str] = []
 
     def emit(self, record):
