@@ -151,9 +151,10 @@ def test_the_student_preview_is_the_kit_alone(page, student_lab, shoot, tmp_path
     path in its environment leads into the course folder."""
     kit = student_lab.folder
     assert (kit / "requirements.txt").is_file() and not (kit / "source").exists()
-    page.goto(student_lab.url("lab/tree"))
+    # a fresh workspace: the earlier tests' workspace would reopen the file browser in 02_moons/
+    page.goto(student_lab.url("lab/workspaces/kit-files?reset"))
     listing = page.locator(".jp-DirListing-content .jp-DirListing-itemName")
-    expect(listing.filter(has_text="02_moons")).to_have_count(1)
+    expect(listing.filter(has_text=re.compile(r"^\s*requirements\.txt\s*$"))).to_have_count(1, timeout=60_000)
     shoot(page, "student-kit-file-browser")
     shown = {name.strip() for name in listing.all_inner_texts()}
     expected = {p.name for p in kit.iterdir() if not p.name.startswith(".")}
