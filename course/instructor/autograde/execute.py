@@ -282,7 +282,8 @@ class SandboxedExecute(Execute):
         limits = self.sandbox.limits
         while True:
             await asyncio.sleep(0.5)
-            pid = self.km.launcher_pid() if self.km else None
+            km = self._watched_km()
+            pid = km.launcher_pid() if km else None
             if pid is None:
                 continue
             procs = descendants(pid)
@@ -312,8 +313,11 @@ class SandboxedExecute(Execute):
                                          "(the limit); its kernel was stopped and restarted.")
             else:
                 continue
-            self.km.kill_everything()
+            km.kill_everything()
             return
+
+    def _watched_km(self):
+        return self.km
 
     # ------------------------------------------------------------------ output cap
     def output(self, outs, msg, display_id, cell_index):
