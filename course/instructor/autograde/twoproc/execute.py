@@ -77,7 +77,7 @@ class TwoProcessExecute(SandboxedExecute):
         self._socket = str(self._channel_dir / "s")
         uid = self.sandbox.uid
         for folder in (self._channel_dir, self._grader_dir):
-            os.chmod(folder, 0o777 if uid is None else 0o700)
+            os.chmod(folder, 0o755 if uid is not None else 0o700)
             if uid is not None:
                 chown_tree(folder, uid, uid)
         self._student_sandbox = dataclasses.replace(

@@ -117,29 +117,37 @@ def _namespace() -> dict:
 
 class _Server:
     def __init__(self):
-        self.saved: dict[str, Any] = {}
+        self.saved: dict[str, list] = {}  # name -> the values it had before each bind, oldest first
 
     def bind(self, names: dict) -> None:
         ns = _namespace()
         for name, value in names.items():
             if not isinstance(name, str):
                 raise TypeError("a name must be a string")
-            if name not in self.saved:
-                self.saved[name] = ns.get(name, _MISSING)
+            self.saved.setdefault(name, []).append(ns.get(name, _MISSING))
+            ns[name] = value
+
+    def _put_back(self, ns: dict, name: str, value: Any) -> None:
+        if value is _MISSING:
+            ns.pop(name, None)
+        else:
             ns[name] = value
 
     def unbind(self, names: list) -> None:
+        """Undo the latest bind of each name (`replaced` inside `use_trusted` nests)."""
         ns = _namespace()
         for name in names:
-            if name in self.saved:
-                value = self.saved.pop(name)
-                if value is _MISSING:
-                    ns.pop(name, None)
-                else:
-                    ns[name] = value
+            stack = self.saved.get(name)
+            if stack:
+                self._put_back(ns, name, stack.pop())
+                if not stack:
+                    del self.saved[name]
 
     def restore(self) -> None:
-        self.unbind(list(self.saved))
+        ns = _namespace()
+        for name, stack in self.saved.items():
+            self._put_back(ns, name, stack[0])
+        self.saved.clear()
 
     def __call__(self, method: str, args: tuple) -> Any:
         handler = getattr(self, "op_" + method, None) if method.isidentifier() else None
