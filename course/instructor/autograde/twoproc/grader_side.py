@@ -56,10 +56,10 @@ def _peer() -> Peer:
 def _ask(method: str, *args: Any) -> Any:
     """A request to the student's kernel; a failed trusted call-back fails the test here."""
     peer = _peer()
-    outer = not getattr(peer, "_depth", 0)
+    outer = not getattr(peer, "_ask_depth", 0)
     if outer:
         peer.callback_failures = []
-    peer._depth = getattr(peer, "_depth", 0) + 1
+    peer._ask_depth = getattr(peer, "_ask_depth", 0) + 1
     try:
         result = peer.request(method, *args)
     except ChannelTimeout:
@@ -72,7 +72,7 @@ def _ask(method: str, *args: Any) -> Any:
         raise AssertionError("Your notebook's kernel stopped while the test ran (did your code exit, crash "
                              "or run out of memory?).") from None
     finally:
-        peer._depth -= 1
+        peer._ask_depth -= 1
     if outer:
         for failure in peer.callback_failures:
             if isinstance(failure, AssertionError):
