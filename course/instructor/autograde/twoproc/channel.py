@@ -42,7 +42,6 @@ import numpy as np
 MAX_FRAME = 512 * 1024 * 1024
 MAX_HEADER = 64 * 1024 * 1024
 MAX_DEPTH = 64
-SPIN = 0.001  # seconds a side polls for an answer before it sleeps
 # requests that may run the other side's code that draws random numbers (see Peer.request)
 SYNC_METHODS = frozenset({"call", "callmethod", "next", "iter", "getitem", "getattr", "setattr"})
 _DTYPE = re.compile(r"[<>|=]?[biufc][0-9]{1,2}")

@@ -192,8 +192,7 @@ class TwoProcessExecute(SandboxedExecute):
         serve_id = self.kc.execute(SERVE.format(path=self._socket), silent=True, store_history=False,
                                    allow_stdin=False)
         t_serve = time.monotonic()
-        problem = self._grader_run(BEGIN.format(names=names_read(cell.source), timeout=max(1, timeout - 2)),
-                                   timeout=60)
+        problem = self._begin(BEGIN.format(names=names_read(cell.source), timeout=max(1, timeout - 2)), serve_id)
         if problem is not None:
             cell.outputs = [error_output("NotGraded", "Your notebook's kernel could not take part in this "
                                          "test: " + problem)]
@@ -225,6 +224,36 @@ class TwoProcessExecute(SandboxedExecute):
         self._after_cell(cell, index, time.monotonic() - started)
         return cell, resources
 
+    def _begin(self, code: str, serve_id: str) -> str | None:
+        """Run `begin` in the grader's kernel; stop waiting if the student's kernel does not serve.
+
+        A notebook whose hooks turn every cell into `pass` never connects: its `serve` returns at
+        once, and the grader's kernel is interrupted instead of waiting for a connection.
+        """
+        self._serve_done = False
+        begin_id = self._gkc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                msg = run_sync(self._gkc.get_shell_msg)(timeout=0.05)
+            except Exception:
+                msg = None
+            if msg is not None and msg.get("parent_header", {}).get("msg_id") == begin_id:
+                content = msg.get("content", {})
+                if content.get("status") == "ok":
+                    return None
+                if self._serve_done:
+                    return "it did not start serving the test (do your notebook's hooks change the cells it runs?)"
+                return f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
+            if not self._serve_done and self._student_reply(serve_id, 0.01):
+                self._serve_done = True
+                try:
+                    run_sync(self._gkm.interrupt_kernel)()
+                except Exception:
+                    pass
+        self._restart_grader()
+        return "the grader's kernel did not answer"
+
     def _grader_run(self, code: str, timeout: float) -> str | None:
         """Run bookkeeping code silently in the grader's kernel; None, or what went wrong."""
         try:
@@ -243,6 +272,8 @@ class TwoProcessExecute(SandboxedExecute):
 
     def _finish_student(self, cell, index: int, serve_id: str) -> None:
         """Wait for the student's kernel to leave `serve`; stop it if it does not."""
+        if self._serve_done:
+            return
         if self._student_reply(serve_id, 5.0):
             return
         if run_sync(self.km.is_alive)():
@@ -262,13 +293,14 @@ class TwoProcessExecute(SandboxedExecute):
 
     def _student_reply(self, msg_id: str, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             if not run_sync(self.km.is_alive)():
                 return False
             try:
-                msg = run_sync(self.kc.get_shell_msg)(timeout=0.2)
+                msg = run_sync(self.kc.get_shell_msg)(timeout=max(0.01, min(0.2, deadline - time.monotonic())))
             except Exception:
-                continue
-            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                msg = None
+            if msg is not None and msg.get("parent_header", {}).get("msg_id") == msg_id:
                 return True
-        return False
+            if time.monotonic() >= deadline:
+                return False
