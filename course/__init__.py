@@ -1,7 +1,7 @@
 """Neural Networks from Scratch: the course's own code.
 
 - `course.datasets`  data sets the notebooks load (moons, XOR, the talk's eight rows)
-- `course.mnist`     MNIST from local files, never downloaded
+- `course.mnist`     MNIST from local files, its cache, or one download (never while graded)
 - `course.plots`     the pictures: data, decision boundaries, loss curves, network diagrams
 - `course.diagrams`  05's network with the current step highlighted
 - `course.grading`   checks used by the notebooks' test cells

@@ -46,11 +46,14 @@ def one_hot(labels, n_classes: int = 10) -> np.ndarray:
     return np.eye(n_classes)[labels]
 
 
-def get_mnist_X_Y(mnist=None):
+def get_mnist_X_Y(mnist=None, max_images: int | None = 10_000, seed: int = 0):
     """Images and one-hot labels for a ten-digit classifier: X (n, pixels) in [0, 1], Y (n, 10).
 
     `mnist` is what `course.mnist.load_mnist()` returned: ``(X, y)``, or None when MNIST is not on
     this machine, in which case scikit-learn's 8x8 digits (1,797 images of 64 pixels) stand in.
+    More than `max_images` digits (the full 70,000 after a download) are cut down to a random
+    `max_images` of them, drawn with `seed`, so that 05's training cells take seconds, not
+    minutes; ``max_images=None`` keeps them all.
     """
     if mnist is None:
         from sklearn.datasets import load_digits
@@ -60,4 +63,13 @@ def get_mnist_X_Y(mnist=None):
               f"of {digits.data.shape[1]} pixels.")
         return digits.data / 16.0, one_hot(digits.target)
     X, y = mnist
-    return np.asarray(X, dtype=np.float64), one_hot(y)
+    X, y = np.asarray(X), np.asarray(y)
+    if max_images is not None and len(X) > max_images:
+        keep = np.sort(np.random.default_rng(seed).choice(len(X), size=max_images, replace=False))
+        print(f"Keeping a random {max_images:,} of the {len(X):,} MNIST digits, so that training "
+              f"takes seconds (get_mnist_X_Y(mnist, max_images=None) keeps them all).")
+        X, y = X[keep], y[keep]
+    X = np.asarray(X, dtype=np.float64)
+    if X.max(initial=0.0) > 1.0:  # pixels as 0..255 bytes: scale them to [0, 1] like the 8x8 digits
+        X = X / 255.0
+    return X, one_hot(y)

@@ -35,11 +35,11 @@ STEPS: dict[str, tuple[str, set[str], str]] = {
     "L": (FORWARD, {"p", "L"}, "Step 5: L = ½(y − P)²"),
     "dLdP": (BACKWARD, {"L", "p"}, "Backpropagation step 1: ∂L/∂P = −(y − P)"),
     "dPdC": (BACKWARD, {"p", "c"}, "Backpropagation step 2: ∂P/∂C = σ(C)(1 − σ(C))"),
-    "dCdW": (BACKWARD, {"c", "W"}, "Backpropagation step 3: ∂C/∂W = Bᵀ"),
+    "dCdW": (BACKWARD, {"c", "W", "b"}, "Backpropagation step 3: ∂C/∂W = Bᵀ"),
     "dLdW": (BACKWARD, {"L", "p", "c", "W"}, "∂L/∂W = Bᵀ · (∂L/∂P * ∂P/∂C)"),
     "dCdB": (BACKWARD, {"c", "W", "b"}, "Backpropagation step 4: ∂C/∂B = Wᵀ"),
     "dBdA": (BACKWARD, {"b", "a"}, "Backpropagation step 5: ∂B/∂A = σ(A)(1 − σ(A))"),
-    "dAdV": (BACKWARD, {"a", "V"}, "Backpropagation step 6: ∂A/∂V = Xᵀ"),
+    "dAdV": (BACKWARD, {"a", "V", "x"}, "Backpropagation step 6: ∂A/∂V = Xᵀ"),
     "dLdV": (BACKWARD, {"L", "p", "c", "W", "b", "a", "V"}, "∂L/∂V: the chain from L back to V"),
 }
 
@@ -82,19 +82,28 @@ def draw_network(step: str | None = None, ax=None, title: str | None = None):
     if ax is None:
         _, ax = plt.subplots(figsize=(8.5, 4.4))
 
-    # Weights V: every input to every hidden neuron.
+    # Weights V: every input to every hidden neuron; W: every hidden neuron to the output. A
+    # highlighted connection gets an arrowhead in the direction things flow in this step: towards
+    # the output on the forward pass, back towards the inputs on the backward pass.
+    def connect(start, end, part):
+        if part not in parts:
+            ax.plot(*zip(start, end), color=IDLE, linewidth=0.8, zorder=1)
+        elif direction == "backward":
+            _arrow(ax, end, start, color, width=1.6)
+        else:
+            _arrow(ax, start, end, color, width=1.6)
+
     for yi in _INPUT_Y:
         for yh in _HIDDEN_Y:
-            ax.plot([_INPUT_X + 0.3, _HIDDEN_X - _R], [yi, yh], color=c("V"),
-                    linewidth=1.6 if "V" in parts else 0.8, zorder=1)
-    # Weights W: every hidden neuron to the output.
+            connect((_INPUT_X + 0.3, yi), (_HIDDEN_X - _R, yh), "V")
     for yh in _HIDDEN_Y:
-        ax.plot([_HIDDEN_X + _R, _OUTPUT_X - _R], [yh, 0.0], color=c("W"),
-                linewidth=1.6 if "W" in parts else 0.8, zorder=1)
-    ax.text((_INPUT_X + _HIDDEN_X) / 2, 3.1, "weights V (3 × 4)", ha="center", fontsize=10,
-            color=c("V") if "V" in parts else "#555555")
-    ax.text((_HIDDEN_X + _OUTPUT_X) / 2, 3.1, "weights W (4 × 1)", ha="center", fontsize=10,
-            color=c("W") if "W" in parts else "#555555")
+        connect((_HIDDEN_X + _R, yh), (_OUTPUT_X - _R, 0.0), "W")
+    # Each label sits over its own weights: V between the inputs and the hidden layer, W between
+    # the hidden layer and the output.
+    ax.text((_INPUT_X + _HIDDEN_X) / 2 - 0.3, 2.95, "weights V (3 × 4)", ha="center", fontsize=10,
+            color=color if "V" in parts else "#555555")
+    ax.text(_HIDDEN_X + _R + 1.0, 1.45, "weights W\n(4 × 1)", ha="left", va="bottom", fontsize=10,
+            color=color if "W" in parts else "#555555")
 
     for i, yi in enumerate(_INPUT_Y, start=1):
         active = "x" in parts
@@ -114,9 +123,12 @@ def draw_network(step: str | None = None, ax=None, title: str | None = None):
     ax.text(_LOSS_X, 0.0, "L", ha="center", va="center", fontsize=12, zorder=5)
     ax.text(_LOSS_X, -0.75, "target y", ha="center", va="center", fontsize=9, color="#555555")
     _arrow(ax, (_LOSS_X, -0.6), (_LOSS_X, -0.42), "#777777", style="-|>")
+    # p feeds the loss; on the backward pass the loss's gradient flows from L back to p.
     link = "L" in parts and "p" in parts
-    _arrow(ax, (_OUTPUT_X + _R, 0.0), (_LOSS_X - 0.5, 0.0), color if link else IDLE,
-           width=1.6 if link else 0.8)
+    start, end = (_OUTPUT_X + _R, 0.0), (_LOSS_X - 0.5, 0.0)
+    if direction == "backward":
+        start, end = end, start
+    _arrow(ax, start, end, color if link else IDLE, width=1.6 if link else 0.8)
 
     ax.text(_INPUT_X, -2.75, "inputs X", ha="center", fontsize=10, color="#555555")
     ax.text(_HIDDEN_X, -3.35, "hidden layer\nA = XV,  B = σ(A)", ha="center", va="center",

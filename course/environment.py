@@ -4,7 +4,9 @@
     check_environment()
 
 prints one line when everything is there, and otherwise stops with what is missing and, in plain
-words, how to fix it. (The notebook cell itself explains a missing `course` package, since it
+words, how to fix it. It also limits numpy's linear-algebra library (BLAS) to one thread: the
+course's matrices are small, and on a busy machine BLAS threads spend their time waiting for each
+other (05's framework took 192 s per training run with the default threads, 5.6 s with one). (The notebook cell itself explains a missing `course` package, since it
 cannot import this function then.)
 """
 from __future__ import annotations
@@ -24,6 +26,9 @@ FIX = ("To fix it: in a terminal, in the course folder, run `bash .ci/setup` (it
        "after the install (menu Kernel > Restart Kernel).")
 
 
+BLAS_THREADS = 1
+
+
 class EnvironmentProblem(RuntimeError):
     """Something the course needs is missing from the notebook's kernel."""
 
@@ -35,16 +40,33 @@ def _version(distribution: str) -> str:
         return "?"
 
 
-def check_environment(*extra: str, min_python: tuple[int, int] = MIN_PYTHON) -> None:
-    """Check the kernel's Python version and that numpy, matplotlib, scikit-learn and the
-    `extra` modules a notebook needs import; print a one-line summary, or raise
-    EnvironmentProblem saying what is missing and how to fix it."""
+def limit_blas_threads(threads: int = BLAS_THREADS) -> str:
+    """Limit every BLAS library loaded in this process (numpy's, scipy's) to `threads` threads,
+    with threadpoolctl; return what was done, for the notebook's first line."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    threadpool_limits(limits=threads, user_api="blas")  # not used as a context: for the session
+    libraries = sorted({info.get("internal_api", "?") for info in threadpool_info()
+                        if info.get("user_api") == "blas"})
+    plural = "" if threads == 1 else "s"
+    return (f"BLAS ({', '.join(libraries) or 'none loaded'}) limited to {threads} thread{plural}, "
+            "the fastest for the course's small matrices")
+
+
+def check_environment(*extra: str, min_python: tuple[int, int] = MIN_PYTHON,
+                      blas_threads: int | None = BLAS_THREADS) -> None:
+    """Check the kernel's Python version and that numpy, matplotlib, scikit-learn, threadpoolctl
+    and the `extra` modules a notebook needs import; limit BLAS to `blas_threads` threads (None:
+    leave it alone); print a one-line summary, or raise EnvironmentProblem saying what is
+    missing and how to fix it."""
     problems = []
     found = [f"Python {sys.version.split()[0]}"]
     if sys.version_info[:2] < tuple(min_python):
         problems.append(f"This course needs Python {'.'.join(map(str, min_python))} or newer; this "
                         f"notebook runs Python {sys.version.split()[0]} ({sys.executable}).")
     packages = dict(CORE_PACKAGES)
+    if blas_threads is not None:
+        packages["threadpoolctl"] = "threadpoolctl"
     packages.update({name: name for name in extra if name not in packages})
     for module, distribution in packages.items():
         try:
@@ -59,4 +81,5 @@ def check_environment(*extra: str, min_python: tuple[int, int] = MIN_PYTHON) -> 
                                            + [f"- {p}" for p in problems] + ["", FIX]))
     from . import __version__
 
-    print(f"Environment OK: {', '.join(found)}, course {__version__}")
+    blas = f"; {limit_blas_threads(blas_threads)}" if blas_threads is not None else ""
+    print(f"Environment OK: {', '.join(found)}, course {__version__}{blas}")

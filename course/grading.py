@@ -22,6 +22,7 @@ __all__ = [
     "expect_equal",
     "expect_gradient",
     "expect_shape",
+    "fmt",
     "numerical_gradient",
     "quiet",
     "rel_error",
@@ -43,15 +44,55 @@ def quiet() -> Iterator[None]:
             yield
 
 
-def _short(value: Any, limit: int = 300) -> str:
-    """A compact, one-screen repr of a value for a failure message."""
-    if isinstance(value, np.ndarray):
-        with np.printoptions(precision=4, suppress=True, threshold=20, edgeitems=3):
-            text = f"array of shape {value.shape}: {np.array2string(value, separator=', ')}"
-    else:
-        text = repr(value)
-    text = " ".join(text.split())
+def _number(value: Any) -> str:
+    """A number as a student reads it: ``6.93147``, ``-2``, ``1e-08``, ``True``, never ``np.float64(...)``."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (complex, np.complexfloating)):
+        return str(complex(value))
+    return f"{float(value):.6g}"
+
+
+def fmt(value: Any, limit: int = 300) -> str:
+    """Readable, one-line text of a value for a failure message.
+
+    Numbers to six significant digits (``6.93147``), arrays as their shape and array text
+    (``array of shape (2, 1): [[0.5], [0.25]]``), lists and tuples item by item, so numpy 2's
+    ``np.float64(6.931471805599453)`` never reaches a student. Long texts are cut at ``limit``.
+    """
+    text = " ".join(_fmt(value).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _fmt(value: Any, depth: int = 0) -> str:
+    if isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
+        return _number(value)
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0 and value.dtype.kind in "biufc":
+            return _number(value.item())
+        if value.dtype.kind in "biufc":
+            with np.printoptions(precision=6, threshold=20, edgeitems=3):
+                body = np.array2string(value, separator=", ")
+        else:
+            body = np.array2string(value, separator=", ", threshold=20, edgeitems=3,
+                                   formatter={"all": lambda item: _fmt(item, depth + 1)})
+        return f"array of shape {value.shape}: {body}"
+    if isinstance(value, (list, tuple)) and depth < 3:
+        items = [_fmt(item, depth + 1) for item in value[:20]] + (["..."] if len(value) > 20 else [])
+        if isinstance(value, tuple):
+            return "(" + ", ".join(items) + ("," if len(value) == 1 else "") + ")"
+        return "[" + ", ".join(items) + "]"
+    if isinstance(value, dict) and depth < 3:
+        return "{" + ", ".join(f"{key!r}: {_fmt(item, depth + 1)}" for key, item in list(value.items())[:20]) + "}"
+    try:
+        return repr(value)
+    except Exception:  # a student's object whose __repr__ is broken
+        return f"<{type(value).__name__}>"
+
+
+_short = fmt  # the name test cells and other modules used before fmt was public
 
 
 def expect(condition: Any, message: str) -> None:
@@ -60,14 +101,65 @@ def expect(condition: Any, message: str) -> None:
         raise AssertionError(message)
 
 
+def _arrays_in(value: Any, path: str, depth: int = 0) -> list:
+    """Every numpy array in ``value`` (itself, or items of lists, tuples and dicts), with where it sits."""
+    if isinstance(value, np.ndarray):
+        return [(path, value)]
+    found = []
+    if depth < 2 and isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found += _arrays_in(item, f"{path}[{index}]", depth + 1)
+    elif depth < 2 and isinstance(value, dict):
+        for key, item in value.items():
+            found += _arrays_in(item, f"{path}[{key!r}]", depth + 1)
+    return found
+
+
+def _snapshot(value: Any, path: str) -> list:
+    """What ``call`` compares after the call: each array's copy, and each list's items and length."""
+    taken = [(where, array, np.array(array, copy=True)) for where, array in _arrays_in(value, path)]
+    containers = []
+    if isinstance(value, (list, dict)):
+        containers.append((path, value, list(value.items()) if isinstance(value, dict) else list(value)))
+    return [taken, containers]
+
+
+def _place(where: str) -> str:
+    """'argument 1[1]' -> 'argument 1 (the array at [1])'."""
+    if "[" not in where:
+        return where
+    base, rest = where.split("[", 1)
+    return f"{base} (the array at [{rest})"
+
+
+def _changed_inputs(snapshots: list) -> list[str]:
+    changed = []
+    for taken, containers in snapshots:
+        for where, value, items in containers:
+            now = list(value.items()) if isinstance(value, dict) else list(value)
+            if len(now) != len(items) or any(
+                (a[0] != b[0] or a[1] is not b[1]) if isinstance(value, dict) else a is not b
+                for a, b in zip(now, items)
+            ):
+                changed.append(f"{_place(where)} (its items were replaced, added or removed)")
+        for where, array, original in taken:
+            if not (array.shape == original.shape and np.array_equal(array, original, equal_nan=True)):
+                changed.append(_place(where))
+    return changed
+
+
 def call(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> Any:
-    """Call the student's ``fn`` on copies of ``args``, quietly, and check it mutated nothing.
+    """Call the student's ``fn`` quietly, and check it changed none of its inputs.
 
     A ``NotImplementedError`` or any other exception becomes an ``AssertionError`` whose message
     names the call, so the student reads "sigmoid(...) raised ..." rather than a bare traceback.
+    Arrays passed in, also inside a list or tuple (``[wH, wO]``), must come back unchanged: a
+    function that updates them in place (``w -= ...``) fails with a message that says so, before
+    any value is checked.
     """
     name = what or f"{getattr(fn, '__name__', 'your function')}(...)"
-    originals = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+    snapshots = [_snapshot(arg, f"argument {position + 1}") for position, arg in enumerate(args)]
+    snapshots += [_snapshot(arg, f"argument {key}=") for key, arg in kwargs.items()]
     try:
         with quiet():
             result = fn(*args, **kwargs)
@@ -77,14 +169,13 @@ def call(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> An
         raise
     except Exception as error:  # the student's bug, reported as a failed check
         raise AssertionError(f"{name} raised {type(error).__name__}: {error}") from None
-    for position, (arg, original) in enumerate(zip(args, originals)):
-        if original is not None and not (
-            arg.shape == original.shape and np.array_equal(arg, original, equal_nan=True)
-        ):
-            raise AssertionError(
-                f"{name} changed its argument number {position + 1} in place; "
-                "compute a new array instead of modifying the input."
-            )
+    changed = _changed_inputs(snapshots)
+    if changed:
+        raise AssertionError(
+            f"{name} modified its input in place: {', '.join(changed)} changed during the call. "
+            "Leave the inputs as they were and return new arrays: for example `w_new = w - step` "
+            "instead of `w -= step`, or work on a copy (`X = X.copy()`) before changing it."
+        )
     return result
 
 
@@ -94,7 +185,7 @@ def expect_shape(actual: Any, shape: tuple, what: str) -> None:
     expect(
         got == tuple(shape),
         f"{what}: expected an array of shape {tuple(shape)}, got "
-        + (f"shape {got}" if got is not None else f"{type(actual).__name__} {_short(actual)}"),
+        + (f"shape {got}" if got is not None else f"{type(actual).__name__} {fmt(actual)}"),
     )
 
 
@@ -102,7 +193,31 @@ def _as_array(value: Any, what: str) -> np.ndarray:
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise AssertionError(f"{what}: expected numbers, got {_short(value)}") from None
+        raise AssertionError(f"{what}: expected numbers, got {fmt(value)}") from None
+
+
+def _hint(got: np.ndarray, expected: np.ndarray) -> str:
+    """What a mismatch between two same-shaped arrays suggests, or ''."""
+    if got.size == 0 or not np.all(np.isfinite(got)) or not np.all(np.isfinite(expected)):
+        return ""
+    if np.any(expected != 0) and np.allclose(got, -expected, rtol=1e-6, atol=1e-12):
+        return " (the opposite sign: a sign error?)" if got.size == 1 else " (every value has the opposite sign: a sign error?)"
+    nonzero = np.abs(expected) > 1e-12
+    if np.count_nonzero(nonzero) >= 2 and np.allclose(got[~nonzero], 0, atol=1e-12):
+        ratios = got[nonzero] / expected[nonzero]
+        if np.allclose(ratios, ratios.flat[0], rtol=1e-6) and not np.isclose(ratios.flat[0], 1):
+            return f" (every value is {_number(ratios.flat[0])} times the expected one: a constant factor?)"
+    if got.ndim == 2 and expected.ndim == 2 and np.allclose(got, expected[::-1], rtol=1e-6, atol=1e-12):
+        return " (the rows come in reverse order)"
+    return ""
+
+
+def _shape_hint(got: np.ndarray, expected: np.ndarray) -> str:
+    if got.ndim >= 2 and got.shape == expected.shape[::-1]:
+        return " (transposed?)"
+    if got.size == 1 and expected.size > 1:
+        return " (one number where one value per entry was expected: a sum or mean too many?)"
+    return ""
 
 
 def expect_close(
@@ -121,15 +236,16 @@ def expect_close(
         got, expected = got.reshape(-1), expected.reshape(-1)
     expect(
         got.shape == expected.shape,
-        f"{what}: expected shape {expected.shape}, got shape {got.shape} ({_short(got)})",
+        f"{what}: expected shape {expected.shape}, got shape {got.shape}{_shape_hint(got, expected)} "
+        f"({fmt(got)})",
     )
     expect(
         not np.isnan(got).any() or np.isnan(expected).any(),
-        f"{what}: got NaN in {_short(got)}; expected {_short(expected)}",
+        f"{what}: got NaN in {fmt(got)}; expected {fmt(expected)}",
     )
     expect(
         np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True),
-        f"{what}: expected {_short(expected)}, got {_short(got)}",
+        f"{what}: expected {fmt(expected)}, got {fmt(got)}{_hint(got, expected)}",
     )
 
 
@@ -139,7 +255,7 @@ def expect_equal(actual: Any, expected: Any, what: str) -> None:
         ok = np.shape(actual) == np.shape(expected) and np.array_equal(actual, expected)
     else:
         ok = actual == expected
-    expect(ok, f"{what}: expected {_short(expected)}, got {_short(actual)}")
+    expect(ok, f"{what}: expected {fmt(expected)}, got {fmt(actual)}")
 
 
 def rel_error(a: Any, b: Any) -> float:
@@ -189,7 +305,7 @@ def expect_gradient(
     expect(
         error < tol,
         f"{what}: does not match the numerical gradient (relative error {error:.2e}, "
-        f"tolerance {tol:.0e}).\n  numerical: {_short(numeric)}\n  yours:     {_short(got)}",
+        f"tolerance {tol:.0e}).\n  numerical: {fmt(numeric)}\n  yours:     {fmt(got)}",
     )
 
 
@@ -246,12 +362,23 @@ def use_trusted(namespace: dict, **names: Any) -> None:
     shell.events.register("post_run_cell", restore)
 
 
+def _copied(value: Any) -> Any:
+    """A copy of ``value``'s arrays, also inside lists and tuples (``[wH, wO]``)."""
+    if isinstance(value, np.ndarray):
+        return np.array(value, copy=True)
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_copied(item) for item in value)
+    return value
+
+
 def call_on_copies(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> Any:
-    """Like `call`, but hands `fn` fresh copies of its array arguments, so a function that may
-    update its inputs in place (the talk's ``W -= dLdW``) is graded on what it returns."""
+    """Like `call`, but hands `fn` fresh copies of its array arguments (also of the arrays in a
+    list or tuple argument), so a function that may update its inputs in place (the talk's
+    ``W -= dLdW``, a training loop that writes ``weights[0] = ...``) is graded on what it returns."""
     def on_copies(*inner: Any, **inner_kwargs: Any) -> Any:
-        return fn(*[np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in inner],
-                  **inner_kwargs)
+        return fn(*[_copied(a) for a in inner], **{k: _copied(v) for k, v in inner_kwargs.items()})
 
     return call(on_copies, *args, what=what or f"{getattr(fn, '__name__', 'your function')}(...)", **kwargs)
 

@@ -68,15 +68,17 @@ def decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray
 
 def draw_network(layer_sizes: Sequence[int], ax=None, title: str = "A neural network",
                  bias: bool = False, backward: bool = False,
-                 layer_names: Sequence[str] | None = None):
+                 layer_names: Sequence[str] | None = None, head: Sequence[str] = ()):
     """A fully connected network as circles and lines, input on the left.
 
     layer_sizes: units per layer, e.g. [2, 4, 1]. bias: draw the "+1" node that feeds every
     layer after the input. backward: draw the weights as arrows pointing back to the input, the
-    way gradients flow in backpropagation.
+    way gradients flow in backpropagation. head: operations after the last layer, drawn as boxes
+    in that order, e.g. ("softmax", "loss $L$"); with backward=True the arrows start at the last
+    box, where backpropagation starts.
     """
     gap = 1.6  # horizontal distance between layers
-    ax = _axes(ax, figsize=(1.6 * len(layer_sizes) + 1.5, 3.8))
+    ax = _axes(ax, figsize=(1.6 * (len(layer_sizes) + len(head)) + 1.5, 3.8))
     names = list(layer_names or ["input"] + ["hidden"] * (len(layer_sizes) - 2) + ["output"])
     top = (max(layer_sizes) - 1) / 2
     bottom = -top - (1.0 if bias else 0.0)
@@ -102,7 +104,19 @@ def draw_network(layer_sizes: Sequence[int], ax=None, title: str = "A neural net
         for (x, y) in layer:
             ax.add_patch(plt.Circle((x, y), 0.17, facecolor=colour, edgecolor="k", zorder=2))
         ax.text(i * gap, bottom - 0.45, f"{names[i]} ({len(layer)})", ha="center", va="top", fontsize=9)
-    ax.set_xlim(-0.6, (len(layer_sizes) - 1) * gap + 0.6)
+    last_x = (len(layer_sizes) - 1) * gap
+    boxes = [(last_x + (k + 1) * gap + 0.3, 0.0) for k in range(len(head))]
+    for k, ((x, y), name) in enumerate(zip(boxes, head)):
+        ax.text(x, y, name, ha="center", va="center", fontsize=9, zorder=3,
+                bbox=dict(boxstyle="round,pad=0.35", facecolor="thistle" if k == len(head) - 1
+                          else "lavender", alpha=0.9, edgecolor="k"))
+        sources = units[-1] if k == 0 else [boxes[k - 1]]
+        for (x0, y0) in sources:
+            start, end = ((x - 0.62, y), (x0 + (0.17 if k == 0 else 0.62), y0)) if backward \
+                else ((x0 + (0.17 if k == 0 else 0.62), y0), (x - 0.62, y))
+            ax.annotate("", xy=end, xytext=start,
+                        arrowprops=dict(arrowstyle="->", shrinkA=0, shrinkB=0, **edge))
+    ax.set_xlim(-0.6, last_x + len(head) * (gap + 0.3) + 0.6)
     ax.set_ylim(bottom - 1.0, top + 0.5)
     ax.set_aspect("equal")
     ax.set(title=title, xlabel="gradients flow right to left" if backward else "input to output",

@@ -51,13 +51,14 @@ def _checked(result, V, W):
 
 
 def train_and_display(learn: Callable, X, Y, epochs: int, n_hidden: int, batch_size: int | None = None,
-                      seed: int = 0, show: bool = True, ax=None):
+                      seed: int = 0, show: bool = True, ax=None, log: bool = False):
     """Train the two-layer network with the student's `learn` and show how the loss falls.
 
     Starts from `init_weights(seed=seed)`, then for each epoch hands `learn` the rows in
     mini-batches of `batch_size` (all rows at once by default; shuffled with the same seed
     otherwise). With `show`, prints the loss at eleven epochs, as the talk does, and plots the loss
-    curve. Returns the trained (V, W).
+    curve (whole-number epochs; `log=True` for a log axis, which keeps the curve readable when the
+    first epoch's loss is far above the rest). Returns the trained (V, W).
     """
     X = np.asarray(X, dtype=float)
     Y = np.asarray(Y, dtype=float)
@@ -80,7 +81,7 @@ def train_and_display(learn: Callable, X, Y, epochs: int, n_hidden: int, batch_s
         shown = sorted(set(np.linspace(0, epochs, 11).round().astype(int)))
         print(pd.DataFrame({"epoch": shown, "loss": [round(losses[e], 4) for e in shown]}).to_string(index=False))
         loss_curve(losses, ax=ax, title=f"Training loss ({n} rows, {n_hidden} hidden neurons)",
-                   ylabel="mean loss ½(y − p)² per row")
+                   ylabel="mean loss ½(y − p)² per row" + (" (log scale)" if log else ""), log=log)
     return V, W
 
 

@@ -38,8 +38,10 @@ def load_config(root: Path | None):
 
 def kernel_env(root: Path | None = None) -> dict[str, str]:
     """Environment for the validating kernel: this interpreter's tools first on PATH, the
-    package next to the config (a course folder's `course/`) importable, inline plots."""
+    package next to the config (a course folder's `course/`) importable, inline plots, one BLAS
+    thread (small matrices: more threads only wait for each other), no MNIST download."""
     env = dict(os.environ)
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", COURSE_NO_DOWNLOAD="1")
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     if root is not None and (Path(root) / "course" / "__init__.py").is_file():
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))

@@ -5,6 +5,9 @@ the answer key's `NN` and `EarlyStoppingNN` go through `sklearn.utils.estimator_
 in the kernel that ran the notebook. Every check passes except the few below, which assume a
 classifier that encodes arbitrary labels: `NN` learns 0/1 indicator columns, like the talk's `Y`,
 and predicts one column per output unit.
+
+The test cells themselves are checked for idioms that survive grading in two processes (issue 15):
+no hidden class subclasses a student's class, no `inspect`.
 """
 from __future__ import annotations
 
@@ -53,3 +56,39 @@ def test_answer_key_estimators_pass_scikit_learns_check_estimator(answer_keys):
         assert {"check_estimator_cloneable", "check_no_attributes_set_in_init", "check_estimators_unfitted",
                 "check_dont_overwrite_parameters", "check_fit_idempotent", "check_estimators_pickle",
                 "check_n_features_in_after_fitting", "check_fit2d_predict1d"} <= passed, sorted(passed)
+
+
+STUDENT_CLASSES = {"NN", "EarlyStoppingNN", "LayerKind"}
+
+
+def test_test_cells_use_idioms_that_can_cross_a_process_boundary():
+    """Grading is moving to two processes, student code in one and tests in the other: test cells
+    call the student's functions and read their objects' attributes. No class in a test cell may
+    subclass a student's class (under any alias), and no test cell may import `inspect`."""
+    import ast
+
+    import nbformat
+
+    from conftest import ROOT
+
+    nb = nbformat.read(ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    problems = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        tree = ast.parse(cell.source)
+        aliases = set(STUDENT_CLASSES)
+        for node in ast.walk(tree):  # _Student = EarlyStoppingNN makes _Student a student class too
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in STUDENT_CLASSES:
+                aliases |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
+                if bases & aliases:
+                    problems.append(f"{meta['grade_id']}: class {node.name} subclasses {sorted(bases & aliases)}")
+            if isinstance(node, ast.Import) and any(a.name == "inspect" for a in node.names):
+                problems.append(f"{meta['grade_id']}: imports inspect")
+            if isinstance(node, ast.ImportFrom) and node.module == "inspect":
+                problems.append(f"{meta['grade_id']}: imports from inspect")
+    assert not problems, problems

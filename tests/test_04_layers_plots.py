@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course.plots import function_and_derivative, image_grid  # noqa: E402
+from course.plots import draw_network, function_and_derivative, image_grid  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +49,29 @@ def test_image_grid_leaves_missing_tiles_blank():
     ax = image_grid(np.ones((2, 4)), (2, 2), n_rows=2, n_cols=2)
     mosaic = np.ma.filled(ax.images[0].get_array(), np.nan)
     assert np.isnan(mosaic).sum() > 0 and np.nansum(mosaic) == 2 * 4
+
+
+def _head_arrows(ax):
+    """(start, end) of the arrows that touch the boxes after the last layer (x beyond the units)."""
+    last_x = max(patch.center[0] for patch in ax.patches)
+    arrows = [a for a in ax.texts if type(a).__name__ == "Annotation"]
+    return [(a.xyann, a.xy) for a in arrows if max(a.xy[0], a.xyann[0]) > last_x + 0.1]
+
+
+@pytest.mark.parametrize("backward", [False, True])
+def test_draw_network_draws_the_softmax_and_the_loss_after_the_last_layer(backward):
+    ax = draw_network([3, 4, 2], title="net", backward=backward, head=["softmax", "loss $L$"])
+    assert ax.get_title() == "net" and ax.get_xlabel() and ax.get_ylabel()
+    boxes = {t.get_text(): t.get_position() for t in ax.texts if t.get_text() in ("softmax", "loss $L$")}
+    last_x = max(patch.center[0] for patch in ax.patches)
+    assert last_x < boxes["softmax"][0] < boxes["loss $L$"][0] < ax.get_xlim()[1]
+    arrows = _head_arrows(ax)
+    assert len(arrows) == 2 + 1  # one from each of the 2 output units, one from softmax to the loss
+    for start, end in arrows:  # forward points right (to the loss), backward left (from the loss)
+        assert (end[0] < start[0]) if backward else (end[0] > start[0])
+
+
+def test_draw_network_without_head_draws_what_it_drew_before():
+    ax = draw_network([2, 3, 1], title="plain")
+    assert _head_arrows(ax) == [] and not [t for t in ax.texts if "loss" in t.get_text()]
+    assert ax.get_xlim()[1] == pytest.approx(2 * 1.6 + 0.6)

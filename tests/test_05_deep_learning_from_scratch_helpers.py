@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from scipy.special import expit  # noqa: E402
 
 from course.datasets import generate_x_y, get_mnist_X_Y, one_hot  # noqa: E402
-from course.diagrams import STEPS, draw_network, draw_neuron  # noqa: E402
+from course.diagrams import BACKWARD, FORWARD, STEPS, draw_network, draw_neuron  # noqa: E402
 from course.grading import call_on_copies  # noqa: E402
 from course.notebook import add_to_class, array_print  # noqa: E402
 from course.two_layer import (accuracy_binary, accuracy_multiclass, init_weights, mean_loss,  # noqa: E402
@@ -152,4 +152,74 @@ def test_draw_network_rejects_an_unknown_step():
 
 def test_draw_neuron_has_a_title():
     assert draw_neuron().get_title()
+    plt.close("all")
+
+
+def test_get_mnist_X_Y_keeps_a_seeded_sample_of_a_large_set(capsys):
+    X = np.arange(12 * 4, dtype=float).reshape(12, 4) / 100
+    y = np.arange(12) % 10
+    X1, Y1 = get_mnist_X_Y((X, y), max_images=5)
+    assert "Keeping a random 5 of the 12" in capsys.readouterr().out
+    assert X1.shape == (5, 4) and Y1.shape == (5, 10)
+    rows = [int(round(r[0] * 100)) // 4 for r in X1]
+    assert rows == sorted(set(rows)) and np.array_equal(Y1.argmax(axis=1), y[rows])  # images keep their labels
+    X2, _ = get_mnist_X_Y((X, y), max_images=5)
+    assert np.array_equal(X1, X2)  # the same sample every run
+    X3, _ = get_mnist_X_Y((X, y), max_images=None)
+    assert X3.shape == (12, 4)
+    capsys.readouterr()
+    X4, _ = get_mnist_X_Y((X, y))  # at most 10,000 by default: this small set is kept whole
+    assert X4.shape == (12, 4) and "Keeping" not in capsys.readouterr().out
+
+
+def _arrows(ax, color):
+    from matplotlib.colors import same_color
+    from matplotlib.patches import FancyArrowPatch
+
+    return [p for p in ax.patches if isinstance(p, FancyArrowPatch) and same_color(p.get_edgecolor(), color)]
+
+
+@pytest.mark.parametrize("step", [s for s, (color, _, _) in STEPS.items() if color == BACKWARD])
+def test_backward_steps_point_backwards(step):
+    ax = draw_network(step)
+    arrows = _arrows(ax, BACKWARD)
+    assert arrows, f"{step}: no red arrow at all"
+    for arrow in arrows:
+        (x0, _), (x1, _) = arrow._posA_posB
+        assert x1 < x0, f"{step}: an arrow of the backward pass points forwards ({x0:.1f} -> {x1:.1f})"
+    plt.close("all")
+
+
+@pytest.mark.parametrize("step", [s for s, (color, _, _) in STEPS.items() if color == FORWARD])
+def test_forward_steps_point_forwards(step):
+    ax = draw_network(step)
+    for arrow in _arrows(ax, FORWARD):
+        (x0, _), (x1, _) = arrow._posA_posB
+        assert x1 > x0, f"{step}: an arrow of the forward pass points backwards"
+    plt.close("all")
+
+
+def test_weight_labels_sit_over_their_weights():
+    from course import diagrams
+
+    ax = draw_network()
+    where = {t.get_text().split(" (")[0].split("\n")[0]: t.get_position()[0] for t in ax.texts}
+    assert where["weights V"] < diagrams._HIDDEN_X - diagrams._R
+    assert diagrams._HIDDEN_X + diagrams._R <= where["weights W"] < diagrams._OUTPUT_X - diagrams._R
+    plt.close("all")
+
+
+def test_steps_that_equal_a_transpose_highlight_it():
+    assert "x" in STEPS["dAdV"][1]  # dA/dV = Xᵀ
+    assert "b" in STEPS["dCdW"][1]  # dC/dW = Bᵀ
+    assert "W" in STEPS["dCdB"][1]  # dC/dB = Wᵀ
+
+
+def test_train_and_display_log_axis_and_whole_epochs():
+    _, X, Y = generate_x_y()
+    train_and_display(lambda V, W, x, y: (V * 0.9, W * 0.9), X, Y, 5, 4, log=True)
+    ax = plt.gca()
+    assert ax.get_yscale() == "log" and "log" in ax.get_ylabel()
+    ticks = [t for t in ax.get_xticks() if 0 <= t <= 5]
+    assert ticks and all(float(t).is_integer() for t in ticks)
     plt.close("all")

@@ -48,7 +48,9 @@ def config_path(root: Path, role: str) -> list[str]:
 def server_env(root: Path, role: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The server's environment: kernels import the course package from `root`, and Jupyter
     reads the role's configuration before any other."""
-    env = kernel_env(root)  # no MPLBACKEND: kernels show their plots inline
+    # no MPLBACKEND: kernels show their plots inline; a person's kernels may fetch MNIST once
+    # (nbgrader's Validate button still does not: it sets NBGRADER_EXECUTION)
+    env = kernel_env(root, downloads=True)
     env.update(extra or {})
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         config_path(root, role) + [p for p in [env.get("JUPYTER_CONFIG_PATH")] if p])

@@ -45,7 +45,8 @@ WRONG = {
         "the weights for x3 = x1 OR x2": ("[1, 1, -2]", "[-1, -1, 2]"),
         "the corner counted once": ("[1, 1, -2]", "[1, 1, -1]"),
         "sign of x3 flipped": ("[1, 1, -2]", "[1, 1, 2]"),
-        "halved": ("[1, 1, -2]", "[0.5, 0.5, -1]"),
+        "halved: exactly 0.5 at the True corners, not above it": ("[1, 1, -2]", "[0.5, 0.5, -1]"),
+        "x3 left out": ("[1, 1, -2]", "[1, 1, 0]"),
     },
     "x3": {
         "x1 OR x2, as the document writes": ("x[:, 0] & x[:, 1]", "x[:, 0] | x[:, 1]"),
@@ -58,11 +59,6 @@ WRONG = {
         "rows instead of columns": ("np.column_stack([x, x3])", "np.vstack([x.T, x3])"),
         "the label instead of x3": ("np.column_stack([x, x3])", "np.column_stack([x, y])"),
         "x2 left out": ("np.column_stack([x, x3])", "np.column_stack([x[:, 0], x3, x3])"),
-    },
-    "guess": {
-        "further": ('"closer"', '"further"'),
-        "further away": ('"closer"', '"Further away"'),
-        "the same": ('"closer"', '"the same"'),
     },
     "dt": {
         "a stump (max_depth=1)": ("DecisionTreeRegressor().fit(x, y)", "DecisionTreeRegressor(max_depth=1).fit(x, y)"),
@@ -190,96 +186,129 @@ _INLINE_LEAKY = """        pre_relu = x @ first_lr
 RIGHT = {
     "mdl": {
         "float labels and a smaller penalty": ("Ridge().fit(x, y)", "Ridge(alpha=0.1).fit(x, y.astype(float))"),
+        "keywords, a named solver, integer labels": ("Ridge().fit(x, y)",
+                                                     "Ridge(alpha=1.0, solver='cholesky').fit(X=x, y=y.astype(int))"),
     },
     "yhat_ridge": {
         "rounded predictions": ("mdl.predict(x) > .5", "np.round(mdl.predict(x))"),
         "greater or equal": ("> .5", ">= 0.5"),
+        "a loop over the predictions": ("mdl.predict(x) > .5", "np.array([p > 0.5 for p in mdl.predict(x)])"),
     },
     "coefficients_guess": {
         "a numpy array of floats": ("[1, 1, -2]", "np.array([1.0, 1.0, -2.0])"),
         "a tuple": ("[1, 1, -2]", "(1, 1, -2)"),
+        # issue 15, case 5: every corner on the right side of 0.5, without predicting y exactly
+        "right side of 0.5 at every corner, not y exactly": ("[1, 1, -2]", "[1, 1, -3]"),
+        "a wider margin, as a dict's values": ("[1, 1, -2]", "list({'x1': 2, 'x2': 2, 'x3': -5}.values())"),
     },
     "x3": {
         "product": ("x[:, 0] & x[:, 1]", "x[:, 0] * x[:, 1]"),
         "logical_and, as a column": ("x[:, 0] & x[:, 1]", "np.logical_and(x[:, 0], x[:, 1]).reshape(-1, 1)"),
         "row minimum": ("x[:, 0] & x[:, 1]", "x.min(axis=1)"),
+        "a loop with Python's and": ("x[:, 0] & x[:, 1]", "np.array([int(x1 and x2) for x1, x2 in x])"),
     },
     "x_expanded": {
         "np.c_": ("np.column_stack([x, x3])", "np.c_[x, x3]"),
         "hstack with a reshaped x3": ("np.column_stack([x, x3])", "np.hstack([x, np.reshape(x3, (-1, 1))])"),
-    },
-    "guess": {
-        "capitalised": ('"closer"', '"Closer"'),
-        "a sentence": ('"closer"', '" closer to [1, 1, -2]"'),
+        "a loop over the rows": ("np.column_stack([x, x3])", "np.array([[x1, x2, f] for (x1, x2), f in zip(x, x3)])"),
     },
     "dt": {
         "float labels, depth 2": ("DecisionTreeRegressor().fit(x, y)",
                                   "DecisionTreeRegressor(max_depth=2, random_state=0).fit(x, y.astype(float))"),
+        "absolute-error criterion, keywords": ("DecisionTreeRegressor().fit(x, y)",
+                                               "DecisionTreeRegressor(criterion='absolute_error').fit(X=x, y=y)"),
     },
     "nn": {
         "a list of sizes, another seed": ("hidden_layer_sizes=(100, 100), random_state=0",
                                           "hidden_layer_sizes=[100, 100], random_state=1"),
+        "tanh units, float labels": ("MLPRegressor(hidden_layer_sizes=(100, 100), random_state=0).fit(x, y)",
+                                     "MLPRegressor(hidden_layer_sizes=(100, 100), activation='tanh', "
+                                     "random_state=0).fit(x, y.astype(float))"),
     },
     "first_lr": {
         "uniform": ("rng.normal(0, 0.1, size=(2, num_hidden))", "rng.uniform(-0.1, 0.1, size=(2, num_hidden))"),
         "the document's np.random.rand / 10000": ("rng.normal(0, 0.1, size=(2, num_hidden))",
                                                   "np.random.rand(2, num_hidden) / 10000"),
+        "one column per hidden unit, in a loop": ("rng.normal(0, 0.1, size=(2, num_hidden))",
+                                                   "np.column_stack([rng.normal(0, 0.1, size=2) for _ in range(num_hidden)])"),
     },
     "second_lr": {
         "standard normal / 10": ("rng.normal(0, 0.1, size=num_hidden)", "rng.standard_normal(num_hidden) / 10"),
         "zeros (the last layer may start at 0)": ("rng.normal(0, 0.1, size=num_hidden)", "np.zeros(num_hidden)"),
+        "a list of uniform numbers": ("rng.normal(0, 0.1, size=num_hidden)",
+                                      "np.array([rng.uniform(-0.1, 0.1) for _ in range(num_hidden)])"),
     },
     "leaky_relu": {
         "np.maximum": ("np.where(x < 0, 0.1 * x, x)", "np.maximum(x, 0.1 * x)"),
         "a mask of slopes": ("np.where(x < 0, 0.1 * x, x)", "x * np.where(x < 0, 0.1, 1.0)"),
+        "a float copy scaled in place": ("    return np.where(x < 0, 0.1 * x, x)",
+                                         "    out = np.array(x, dtype=float)\n    out[out < 0] *= 0.1\n    return out"),
     },
     "compute_features": {
         "np.dot": ("return x @ first_lr", "return np.dot(x, first_lr)"),
         "einsum": ("return x @ first_lr", "return np.einsum('ni,ih->nh', x, first_lr)"),
+        "one input at a time": ("return x @ first_lr", "return x[:, :1] * first_lr[0] + x[:, 1:] * first_lr[1]"),
     },
     "compute_yhat": {
         "np.dot": ("return features @ second_lr", "return np.dot(features, second_lr)"),
         "products summed": ("return features @ second_lr", "return (features * second_lr).sum(axis=1)"),
+        "weights first, features transposed": ("return features @ second_lr", "return second_lr @ features.T"),
     },
     "compute_loss": {
         "method calls": ("np.mean((yhat - y) ** 2)", "((yhat - y) ** 2).mean()"),
         "scikit-learn": ("    return np.mean((yhat - y) ** 2)",
                          "    from sklearn.metrics import mean_squared_error\n"
                          "    return mean_squared_error(y, yhat)"),
+        "a loop over the points": ("np.mean((yhat - y) ** 2)", "sum((p - t) ** 2 for p, t in zip(yhat, y)) / len(y)"),
     },
     "compute_dl_dyhat": {
         "size": ("2 * (yhat - y) / len(y)", "(yhat - y) * 2 / y.size"),
         "float labels": ("2 * (yhat - y) / len(y)", "2 * (yhat - y.astype(float)) / yhat.shape[0]"),
+        "a loop over the points": ("2 * (yhat - y) / len(y)", "np.array([2 * (p - t) / len(y) for p, t in zip(yhat, y)])"),
     },
     "compute_dl_dsecond_lr": {
         "vector first": ("features.T @ dl_dyhat", "dl_dyhat @ features"),
         "einsum": ("features.T @ dl_dyhat", "np.einsum('nh,n->h', features, dl_dyhat)"),
         "broadcast and sum": ("features.T @ dl_dyhat", "(features * dl_dyhat[:, None]).sum(axis=0)"),
+        "a loop over the points": ("features.T @ dl_dyhat", "sum(f * d for f, d in zip(features, dl_dyhat))"),
     },
     "compute_dl_dfeatures": {
         "broadcast": ("np.outer(dl_dyhat, second_lr)", "dl_dyhat[:, None] * second_lr"),
         "column times row": ("np.outer(dl_dyhat, second_lr)", "dl_dyhat.reshape(-1, 1) @ second_lr.reshape(1, -1)"),
+        "multiply.outer": ("np.outer(dl_dyhat, second_lr)", "np.multiply.outer(dl_dyhat, second_lr)"),
     },
     "compute_dl_dfirst_lr": {
         "einsum": ("x.T @ dl_dfeatures", "np.einsum('ni,nh->ih', x, dl_dfeatures)"),
         "transpose of the transpose": ("x.T @ dl_dfeatures", "(dl_dfeatures.T @ x).T"),
+        "a sum of outer products over the points": ("x.T @ dl_dfeatures",
+                                                    "sum(np.outer(xi, gi) for xi, gi in zip(x, dl_dfeatures))"),
     },
     "compute_dl_dpre_relu": {
         "mask on the negative side": ("np.where(pre_relu > 0, 1.0, 0.1)", "np.where(pre_relu < 0, 0.1, 1.0)"),
         "np.where on the gradient": ("dl_dfeatures * np.where(pre_relu > 0, 1.0, 0.1)",
                                      "np.where(pre_relu > 0, dl_dfeatures, 0.1 * dl_dfeatures)"),
+        "slope arithmetic": ("np.where(pre_relu > 0, 1.0, 0.1)", "(0.1 + 0.9 * (pre_relu > 0))"),
     },
     "train_without_activation": {
         "in-place updates": [("first_lr = first_lr - lr *", "first_lr -= lr *"),
                              ("second_lr = second_lr - lr *", "second_lr -= lr *")],
         "plain numpy, no helper functions": (_BODY_LINEAR, _INLINE_LINEAR),
+        "both weights updated in one assignment": (
+            "        first_lr = first_lr - lr * dl_dfirst_lr\n        second_lr = second_lr - lr * dl_dsecond_lr\n",
+            "        first_lr, second_lr = first_lr - lr * dl_dfirst_lr, second_lr - lr * dl_dsecond_lr\n"),
     },
     "train_with_leaky_relu": {
         "derivative mask from the features after the leaky relu": (
             "compute_dl_dpre_relu(dl_dfeatures, pre_relu)", "compute_dl_dpre_relu(dl_dfeatures, features)"),
         "plain numpy, no helper functions": (_BODY_LEAKY, _INLINE_LEAKY),
+        "the leaky relu's derivative inline": ("compute_dl_dpre_relu(dl_dfeatures, pre_relu)",
+                                               "np.where(pre_relu < 0, 0.1 * dl_dfeatures, dl_dfeatures)"),
     },
 }
+
+# Mutations only a hidden test catches (none: every WRONG answer above fails the visible part of
+# its exercise's test cell, measured with the release version of the cell).
+HIDDEN_ONLY: dict[str, dict[str, str]] = {}
 
 TESTS = {
     "mdl": ["test_ridge"],

@@ -25,6 +25,8 @@ WRONG = {
         "y and y_pred swapped": ("-(y * np.log(y_pred) + (1 - y) * np.log(1 - y_pred))",
                                  "-(y_pred * np.log(y) + (1 - y_pred) * np.log(1 - y))"),
         "log10": ("np.log(y_pred) + (1 - y) * np.log(1 - y_pred)", "np.log10(y_pred) + (1 - y) * np.log10(1 - y_pred)"),
+        "summed over the observations": ("-(y * np.log(y_pred) + (1 - y) * np.log(1 - y_pred))",
+                                         "-np.sum(y * np.log(y_pred) + (1 - y) * np.log(1 - y_pred))"),
     },
     "feed_forward": {
         "no sigmoid on the output": ("output2 = sigmoid(np.dot(add_bias(output1), weights[1]))",
@@ -32,11 +34,14 @@ WRONG = {
         "forgot the bias column": ("np.dot(add_bias(output1), weights[1])", "np.dot(output1, weights[1][:-1])"),
         "transposed weights": ("np.dot(X, weights[0])", "np.dot(X, weights[0].T)"),
         "returns only the output": ("return output1, output2", "return output2"),
+        "no sigmoid on the hidden layer": ("output1 = sigmoid(np.dot(X, weights[0]))", "output1 = np.dot(X, weights[0])"),
     },
     "sigmoid_der": {
         "sigmoid of the sigmoid": ("sigmoid(X) * (1 - sigmoid(X))", "sigmoid(sigmoid(X)) * (1 - sigmoid(sigmoid(X)))"),
         "output form applied to the input": ("sigmoid(X) * (1 - sigmoid(X))", "X * (1 - X)"),
         "sign flipped": ("sigmoid(X) * (1 - sigmoid(X))", "sigmoid(X) * (sigmoid(X) - 1)"),
+        "quotient rule with a sign slip in the numerator": ("sigmoid(X) * (1 - sigmoid(X))",
+                                                            "np.exp(X) / (1 + np.exp(-X)) ** 2"),
     },
     "log_loss_der": {
         "sign flipped": ("-(y / y_pred - (1 - y) / (1 - y_pred))", "(y / y_pred - (1 - y) / (1 - y_pred))"),
@@ -53,6 +58,7 @@ WRONG = {
             "sigmoid_der(X_input.dot(wH))", "sigmoid_der(output1)"),
         "bias row backpropagated": ("y_grad.dot(wO[:-1].T)", "y_grad.dot(wO[1:].T)"),
         "updates the weights in place": ("wO_new = wO - LR *", "wO_new = wO\n    wO_new -= LR *"),
+        "hidden error through the updated output weights": ("y_grad.dot(wO[:-1].T)", "y_grad.dot(wO_new[:-1].T)"),
     },
     "train": {
         "never updates the weights": ("weights = backprop(weights, out1, out2, y, X, LR)",
@@ -60,6 +66,11 @@ WRONG = {
         "records the mean loss": ("log_loss(y, out2).sum()", "log_loss(y, out2).mean()"),
         "one epoch only": ("for _ in range(epochs):", "for _ in range(1):"),
         "outputs swapped in the update": ("backprop(weights, out1, out2, y, X, LR)", "backprop(weights, out2, out1, y, X, LR)"),
+        # issue 15, case 9: the hint in the message points at the learning rate
+        "ignores its learning rate": ("backprop(weights, out1, out2, y, X, LR)", "backprop(weights, out1, out2, y, X, 0.01)"),
+        "records the loss after the update": (
+            "LOSS_VEC.append(log_loss(y, out2).sum())\n        weights = backprop(weights, out1, out2, y, X, LR)",
+            "weights = backprop(weights, out1, out2, y, X, LR)\n        LOSS_VEC.append(log_loss(y, feed_forward(X, weights)[1]).sum())"),
     },
     "mlp": {
         "relu activation": ('activation="logistic"', 'activation="relu"'),
@@ -70,15 +81,38 @@ WRONG = {
 }
 
 RIGHT = {
-    "add_bias": {"np.c_": "def add_bias(X):\n    return np.c_[X, np.ones(len(X))]\n"},
+    "add_bias": {
+        "np.c_": "def add_bias(X):\n    return np.c_[X, np.ones(len(X))]\n",
+        "row by row": ("def add_bias(X):\n    rows = []\n    for row in X:\n        rows.append(list(row) + [1.0])\n"
+                       "    return np.array(rows)\n"),
+    },
     "sigmoid": {
         "scipy's expit": "from scipy.special import expit\n\ndef sigmoid(x):\n    return expit(x)\n",
         "exp(x) / (1 + exp(x))": "def sigmoid(x):\n    return np.exp(x) / (1 + np.exp(x))\n",
+        "through tanh": "def sigmoid(x):\n    return 0.5 * (1 + np.tanh(x / 2))\n",
     },
-    "log_loss": {"np.where": "def log_loss(y, y_pred):\n    return np.where(y == 1, -np.log(y_pred), -np.log(1 - y_pred))\n"},
-    "feed_forward": {"@ operator": "def feed_forward(X, weights):\n    h = sigmoid(X @ weights[0])\n    return h, sigmoid(add_bias(h) @ weights[1])\n"},
-    "sigmoid_der": {"one sigmoid call": "def sigmoid_der(X):\n    s = sigmoid(X)\n    return s - s ** 2\n"},
-    "log_loss_der": {"one fraction": "def log_loss_der(y, y_pred):\n    return (y_pred - y) / (y_pred * (1 - y_pred))\n"},
+    "log_loss": {
+        "np.where": "def log_loss(y, y_pred):\n    return np.where(y == 1, -np.log(y_pred), -np.log(1 - y_pred))\n",
+        "scipy's xlogy": ("from scipy.special import xlogy\n\ndef log_loss(y, y_pred):\n"
+                          "    return -(xlogy(y, y_pred) + xlogy(1 - y, 1 - y_pred))\n"),
+    },
+    "feed_forward": {
+        "@ operator": "def feed_forward(X, weights):\n    h = sigmoid(X @ weights[0])\n    return h, sigmoid(add_bias(h) @ weights[1])\n",
+        # issue 15, case 2: "return both" as a list
+        "returns a list": ("return output1, output2", "return [output1, output2]"),
+        "bias weights split off, no add_bias": (
+            "def feed_forward(X, weights):\n    output1 = sigmoid(X.dot(weights[0]))\n    W = weights[1]\n"
+            "    output2 = sigmoid(output1.dot(W[:-1]) + W[-1])\n    return output1, output2\n"),
+    },
+    "sigmoid_der": {
+        "one sigmoid call": "def sigmoid_der(X):\n    s = sigmoid(X)\n    return s - s ** 2\n",
+        # issue 15, case 6: the same function by the quotient rule (NaN only at inputs no test asks for)
+        "quotient rule": "def sigmoid_der(X):\n    return np.exp(-X) / (1 + np.exp(-X)) ** 2\n",
+    },
+    "log_loss_der": {
+        "one fraction": "def log_loss_der(y, y_pred):\n    return (y_pred - y) / (y_pred * (1 - y_pred))\n",
+        "np.where on the label": "def log_loss_der(y, y_pred):\n    return np.where(y == 1, -1 / y_pred, 1 / (1 - y_pred))\n",
+    },
     "backprop": {
         "sigmoid and log loss simplified": (
             "y_grad = sigmoid_der(hidden_out_with_bias.dot(wO)) * error", "y_grad = output2 - ytrue"),
@@ -86,12 +120,43 @@ RIGHT = {
             ("y_grad = sigmoid_der(hidden_out_with_bias.dot(wO)) * error", "y_grad = output2 * (1 - output2) * error"),
             ("sigmoid_der(X_input.dot(wH))", "output1 * (1 - output1)"),
         ],
+        "copies, then updates the copy in place": (
+            "wO_new = wO - LR * hidden_out_with_bias.T.dot(y_grad)",
+            "wO_new = wO.copy()\n    wO_new -= LR * hidden_out_with_bias.T.dot(y_grad)"),
+        "one observation at a time": (
+            "def backprop(weights, output1, output2, ytrue, X_input, LR):\n"
+            "    wH, wO = weights[0], weights[1]\n"
+            "    grad_O = np.zeros_like(wO)\n"
+            "    grad_H = np.zeros_like(wH)\n"
+            "    for i in range(len(X_input)):\n"
+            "        x = X_input[i:i + 1]\n"
+            "        h = add_bias(output1[i:i + 1])\n"
+            "        d_out = log_loss_der(ytrue[i:i + 1], output2[i:i + 1]) * sigmoid_der(h @ wO)\n"
+            "        grad_O += h.T @ d_out\n"
+            "        d_hidden = (d_out @ wO[:-1].T) * sigmoid_der(x @ wH)\n"
+            "        grad_H += x.T @ d_hidden\n"
+            "    return wH - LR * grad_H, wO - LR * grad_O\n"),
     },
     "train": {
         "while loop": ("for _ in range(epochs):", "epoch = 0\n    while epoch < epochs:\n        epoch += 1"),
+        # issue 15, case 1: the summed log loss written inline, without calling log_loss
+        "summed log loss inline": ("LOSS_VEC.append(log_loss(y, out2).sum())",
+                                   "LOSS_VEC.append(-np.sum(y * np.log(out2) + (1 - y) * np.log(1 - out2)))"),
+        "keyword arguments, weights written into the list": (
+            "weights = backprop(weights, out1, out2, y, X, LR)",
+            "weights[0], weights[1] = backprop(weights=weights, output1=out1, output2=out2, ytrue=y, X_input=X, LR=LR)"),
     },
-    "mlp": {"hidden size as an int list": ("hidden_layer_sizes=(4,)", "hidden_layer_sizes=[4]")},
+    "mlp": {
+        "hidden size as an int list": ("hidden_layer_sizes=(4,)", "hidden_layer_sizes=[4]"),
+        "set_params": ("model = MLPClassifier(random_state=0)\n"
+                       "model.set_params(hidden_layer_sizes=(4,), activation=\"logistic\", solver=\"adam\",\n"
+                       "                 learning_rate_init=0.3, max_iter=300, batch_size=200)\n"
+                       "model.fit(X, y)\n"),
+    },
 }
+
+# Mutations that only a hidden test catches (none: every one above fails a visible check).
+HIDDEN_ONLY: dict[str, dict[str, str]] = {}
 
 MISTAKES = [
     ("sigmoid", "sign flipped"),

@@ -41,6 +41,10 @@ WRONG = {
             "    shifted = y_pred - y_pred.max(axis=1, keepdims=True)\n"
             "    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))\n",
             "    log_probs = np.log(np.exp(y_pred) / np.sum(np.exp(y_pred), axis=1, keepdims=True))\n"),
+        "log of softmax's output: nan once a probability rounds to 0 (issue 15, case 6)": (
+            "    shifted = y_pred - y_pred.max(axis=1, keepdims=True)\n"
+            "    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))\n",
+            "    log_probs = np.log(softmax(y_pred))\n"),
     },
     "LinearLayer": {
         "forgets to cache the input": ('        self._cache_current = {"x": x}  # Store input\n', ""),
@@ -177,6 +181,22 @@ def mae(y_real, y_pred, derivative=False):
         return np.where(y_pred > y_real, 1.0, np.where(y_pred < y_real, -1.0, 0.0)) / y_real.shape[0]
     return np.mean(np.abs(y_pred - y_real))
 ''',
+        "a loop over the predictions": '''\
+def mae(y_real, y_pred, derivative=False):
+    n = len(y_real)
+    if derivative:
+        grad = np.zeros(np.shape(y_pred))
+        for i in np.ndindex(grad.shape):
+            if y_pred[i] > y_real[i]:
+                grad[i] = 1 / n
+            elif y_pred[i] < y_real[i]:
+                grad[i] = -1 / n
+        return grad
+    total = 0.0
+    for real, pred in zip(np.ravel(y_real), np.ravel(y_pred)):
+        total += abs(real - pred)
+    return total / n
+''',
     },
     "mse": {
         "np.mean, derivative as -2 (y - h) / N": '''\
@@ -184,6 +204,13 @@ def mse(y_real, y_pred, derivative=False):
     if derivative:
         return -2.0 * (y_real - y_pred) / y_real.shape[0]
     return np.mean((y_pred - y_real) ** 2)
+''',
+        "np.square and y_pred.size": '''\
+def mse(y_real, y_pred, derivative=False):
+    errors = np.subtract(y_pred, y_real)
+    if derivative:
+        return 2 * errors / errors.shape[0]
+    return float(np.square(errors).sum() / errors.shape[0])
 ''',
     },
     "softmax": {
@@ -196,6 +223,16 @@ def softmax(x, derivative=False):
     if derivative:
         return np.einsum("ki,ij->kij", s, np.eye(x.shape[1])) - np.einsum("ki,kj->kij", s, s)
     return s
+''',
+        "a loop over the rows, Jacobian as diag(s) - s s^T": '''\
+def softmax(x, derivative=False):
+    out = np.empty(x.shape)
+    for k in range(x.shape[0]):
+        e = np.exp(x[k] - np.max(x[k]))
+        out[k] = e / np.sum(e)
+    if not derivative:
+        return out
+    return np.stack([np.diag(s) - np.outer(s, s) for s in out])
 ''',
     },
     "cross_entropy_loss": {
@@ -217,6 +254,19 @@ def cross_entropy_loss(y_real, y_pred, derivative=False):
     if derivative:
         return (np.exp(log_softmax(y_pred, axis=1)) - y_real) / y_real.shape[0]
     return -np.mean(np.sum(y_real * log_softmax(y_pred, axis=1), axis=1))
+''',
+        "logsumexp row by row": '''\
+from scipy.special import logsumexp
+
+
+def cross_entropy_loss(y_real, y_pred, derivative=False):
+    n_obs = len(y_real)
+    if derivative:
+        return (np.exp(y_pred - logsumexp(y_pred, axis=1, keepdims=True)) - y_real) / n_obs
+    total = 0.0
+    for k in range(n_obs):
+        total += logsumexp(y_pred[k]) - np.dot(y_real[k], y_pred[k])
+    return total / n_obs
 ''',
     },
     "LinearLayer": {
@@ -245,6 +295,31 @@ class LinearLayer(Layer):
         self._W -= learning_rate * self._grad_W_current
         self._b -= learning_rate * self._grad_b_current
 ''',
+        "einsum, the bias gradient as ones @ grad_z": '''\
+class LinearLayer(Layer):
+    def __init__(self, n_in, n_out):
+        self.n_in = n_in
+        self.n_out = n_out
+        self._W = initialize_weights(n_in, n_out)
+        self._b = np.zeros((1, n_out))
+        self._cache_current = None
+        self._grad_W_current = None
+        self._grad_b_current = None
+
+    def forward(self, x):
+        self._cache_current = {"input": np.array(x)}
+        return np.einsum("ki,ij->kj", x, self._W) + self._b
+
+    def backward(self, grad_z):
+        x = self._cache_current["input"]
+        self._grad_W_current = np.einsum("ki,kj->ij", x, grad_z)
+        self._grad_b_current = np.ones((1, len(x))) @ grad_z
+        return np.einsum("kj,ij->ki", grad_z, self._W)
+
+    def update_params(self, learning_rate):
+        self._W = self._W - learning_rate * self._grad_W_current
+        self._b = self._b - learning_rate * self._grad_b_current
+''',
     },
     "sigmoid": {
         "scipy's expit": '''\
@@ -262,6 +337,15 @@ def sigmoid(x, derivative=False):
         return s - s ** 2
     return s
 ''',
+        "np.where: never exp of a large positive number": '''\
+def sigmoid(x, derivative=False):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(-np.abs(x))
+    s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    if derivative:
+        return s * (1 - s)
+    return s if s.ndim else float(s)
+''',
     },
     "SigmoidLayer": {
         "caches the output": '''\
@@ -277,6 +361,20 @@ class SigmoidLayer(Layer):
     def backward(self, grad_z):
         s = self._cache_current
         return grad_z * s * (1 - s)
+''',
+        "the derivative written out with exp": '''\
+class SigmoidLayer(Layer):
+    def __init__(self):
+        self._cache_current = None
+
+    def forward(self, x):
+        self._cache_current = {"x": x.copy()}
+        return 1 / (1 + np.exp(-x))
+
+    def backward(self, grad_z):
+        x = self._cache_current["x"]
+        s = 1 / (1 + np.exp(-x))
+        return np.multiply(grad_z, s - s * s)
 ''',
     },
     "SoftmaxLayer": {
@@ -294,6 +392,23 @@ class SoftmaxLayer(Layer):
         s = self._cache_current["s"]
         return s * (grad_z - np.sum(grad_z * s, axis=1, keepdims=True))
 ''',
+        "a loop over the rows with np.outer": '''\
+class SoftmaxLayer(Layer):
+    def __init__(self):
+        self._cache_current = None
+
+    def forward(self, x):
+        self._cache_current = {"x": x}
+        return softmax(x)
+
+    def backward(self, grad_z):
+        probs = softmax(self._cache_current["x"])
+        grad = np.zeros_like(grad_z, dtype=float)
+        for k in range(len(probs)):
+            J = np.diag(probs[k]) - np.outer(probs[k], probs[k])
+            grad[k] = grad_z[k] @ J
+        return grad
+''',
     },
     "relu": {
         "np.where, derivative 1 at x >= 0": '''\
@@ -301,6 +416,12 @@ def relu(x, derivative=False):
     if derivative:
         return (x >= 0) * 1.0
     return np.where(x > 0, x, 0.0)
+''',
+        "x * (x > 0) and np.heaviside": '''\
+def relu(x, derivative=False):
+    if derivative:
+        return np.heaviside(x, 0.0)
+    return x * (x > 0)
 ''',
     },
     "ReLULayer": {
@@ -316,6 +437,18 @@ class ReLULayer(Layer):
 
     def backward(self, grad_z):
         return grad_z * self._cache_current["mask"]
+''',
+        "np.clip forward, np.where backward": '''\
+class ReLULayer(Layer):
+    def __init__(self):
+        self._cache_current = None
+
+    def forward(self, x):
+        self._cache_current = {"x": x}
+        return np.clip(x, 0, None)
+
+    def backward(self, grad_z):
+        return np.where(self._cache_current["x"] > 0, grad_z, 0.0)
 ''',
     },
     "MultiLayerNetwork": {
@@ -344,6 +477,14 @@ class MultiLayerNetwork:
         for layer in self._layers[::-1]:
             layer.update_params(learning_rate)
 ''',
+        "updates only the LinearLayers (issue 15, case 3)": (
+            "        for layer in self._layers:\n            layer.update_params(learning_rate)",
+            "        for layer in self._layers:\n            if isinstance(layer, LinearLayer):\n"
+            "                layer.update_params(learning_rate)"),
+        "updates only the layers with a _W, as OptimizedNetwork does": (
+            "        for layer in self._layers:\n            layer.update_params(learning_rate)",
+            "        for layer in self._layers:\n            if hasattr(layer, \"_W\"):\n"
+            "                layer.update_params(learning_rate)"),
     },
     "create_model": {
         "a ReLU after every linear layer but the last": '''\
@@ -356,12 +497,28 @@ def create_model(layer_sizes):
             model.add(ReLULayer())
     return model
 ''',
+        "the layers listed first, then added": '''\
+def create_model(layer_sizes):
+    model = MultiLayerNetwork()
+    layers = [LinearLayer(layer_sizes[0], layer_sizes[1])]
+    for n_in, n_out in zip(layer_sizes[1:-1], layer_sizes[2:]):
+        layers += [ReLULayer(), LinearLayer(n_in, n_out)]
+    for layer in layers:
+        model.add(layer)
+    return model
+''',
     },
     "train": {
         "model.forward, the gradient written out with softmax": [
             ("            y_pred = model(X_batch)\n", "            y_pred = model.forward(X_batch)\n"),
             ("grad = cross_entropy_loss(y_batch, y_pred, derivative=True)",
              "grad = (softmax(y_pred) - y_batch) / len(y_batch)")],
+        "np.mean for the accuracy, the gradient passed straight to backward": [
+            ("            acc += accuracy(np.argmax(y_batch, axis=1), np.argmax(y_pred, axis=1))\n",
+             "            acc += np.mean(y_batch.argmax(axis=1) == y_pred.argmax(axis=1))\n"),
+            ("            grad = cross_entropy_loss(y_batch, y_pred, derivative=True)\n"
+             "            model.backward(grad)\n",
+             "            model.backward(cross_entropy_loss(y_batch, y_pred, derivative=True))\n")],
     },
     "SGDMomentum": {
         "classic form: v = mu v - lr g, W += v, keyed by id": '''\
@@ -380,6 +537,20 @@ class SGDMomentum:
         v[1] = self.momentum * v[1] - self.learning_rate * layer._grad_b_current
         layer._W = layer._W + v[0]
         layer._b = layer._b + v[1]
+''',
+        "velocities kept on the layer object": '''\
+class SGDMomentum:
+    def __init__(self, learning_rate=0.1, momentum=0.9):
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.velocity = {}
+
+    def update(self, layer):
+        v_W = self.momentum * getattr(layer, "_velocity_W", 0) + layer._grad_W_current
+        v_b = self.momentum * getattr(layer, "_velocity_b", 0) + layer._grad_b_current
+        layer._velocity_W, layer._velocity_b = v_W, v_b
+        layer._W = layer._W - self.learning_rate * v_W
+        layer._b = layer._b - self.learning_rate * v_b
 ''',
     },
     "Adam": {
@@ -406,6 +577,29 @@ class Adam:
         layer._W, layer._b = params
         self.state[layer] = (t, m, v)
 ''',
+        "the paper's efficient form: corrections folded into the step size, epsilon hat (issue 15, case 4)": '''\
+class Adam:
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.learning_rate = learning_rate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.state = {}
+
+    def update(self, layer):
+        if id(layer) not in self.state:
+            self.state[id(layer)] = {"t": 0, "m": [0, 0], "v": [0, 0]}
+        s = self.state[id(layer)]
+        s["t"] += 1
+        t = s["t"]
+        step = self.learning_rate * np.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
+        new = []
+        for i, (p, g) in enumerate([(layer._W, layer._grad_W_current), (layer._b, layer._grad_b_current)]):
+            s["m"][i] = self.beta1 * s["m"][i] + (1 - self.beta1) * g
+            s["v"][i] = self.beta2 * s["v"][i] + (1 - self.beta2) * g * g
+            new.append(p - step * s["m"][i] / (np.sqrt(s["v"][i]) + self.eps))
+        layer._W, layer._b = new
+''',
     },
     "he_initialize_weights": {
         "He's uniform variant": '''\
@@ -417,8 +611,17 @@ def he_initialize_weights(input_size, output_size):
 def he_initialize_weights(input_size, output_size):
     return np.random.randn(input_size, output_size) * np.sqrt(2.0 / input_size)
 ''',
+        "standard_normal scaled": '''\
+def he_initialize_weights(input_size, output_size):
+    std = (2.0 / input_size) ** 0.5
+    return std * np.random.standard_normal(size=(input_size, output_size))
+''',
     },
 }
+
+# Mistakes that only a hidden test catches (they still count as not caught): none. Every WRONG
+# above fails the visible part of its test cell too (the release version, answer key elsewhere).
+HIDDEN_ONLY: dict[str, dict[str, str]] = {}
 
 MISTAKES = [
     ("mse", "the document's derivative: one summed number"),

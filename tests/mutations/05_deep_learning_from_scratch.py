@@ -92,9 +92,11 @@ WRONG = {
     },
     "fprop": {
         "the talk's: no bias": (" + self.b", ""),
-        "the talk's: reseeds numpy's global generator": (
-            "    self.layer_input = layer_input\n",
-            "    np.random.seed(seed=None)\n    self.layer_input = layer_input\n"),
+        "bias added after the activation": (
+            "self.activation_input = np.dot(layer_input, self.W) + self.b\n"
+            "    return self.activation_function(self.activation_input, bprop=False)",
+            "self.activation_input = np.dot(layer_input, self.W)\n"
+            "    return self.activation_function(self.activation_input, bprop=False) + self.b"),
         "forgot the activation": ("return self.activation_function(self.activation_input, bprop=False)",
                                   "return self.activation_input"),
         "stores the activation's output as activation_input": (
@@ -126,11 +128,13 @@ WRONG = {
         "bprop ignored": ("if bprop:", "if False:"),
         "output form applied to the input": ("return sigmoid(x) * (1 - sigmoid(x))", "return x * (1 - x)"),
         "sign flipped": ("np.exp(-x)", "np.exp(x)"),
+        "derivative by the quotient rule (nan for large negative x; issue 15, case 6)": (
+            "return sigmoid(x) * (1 - sigmoid(x))", "return np.exp(-x) / (1 + np.exp(-x)) ** 2"),
     },
     "mean_square_error": {
         "the talk's: no mean": [("-1.0 * (Y - prediction) / n", "-1.0 * (Y - prediction)"),
                                 ("0.5 * np.sum((Y - prediction) ** 2) / n", "0.5 * (Y - prediction) ** 2")],
-        "gradient sign flipped": ("-1.0 * (Y - prediction) / n", "(Y - prediction) / n"),
+        "gradient sign flipped (what (y, P) in Part 1's order gives)": ("-1.0 * (Y - prediction) / n", "(Y - prediction) / n"),
         "gradient of the sum, loss of the mean": ("-1.0 * (Y - prediction) / n", "-1.0 * (Y - prediction)"),
         "mean over every entry": [("0.5 * np.sum((Y - prediction) ** 2) / n", "0.5 * np.mean((Y - prediction) ** 2)"),
                                   ("-1.0 * (Y - prediction) / n", "-1.0 * (Y - prediction) / prediction.size")],
@@ -138,19 +142,73 @@ WRONG = {
     },
 }
 
+# Wrong answers that only a hidden test catches (each still counts as missed): none. Every
+# exercise's visible check tests values on several rows and outputs and, for each derivative and
+# backward pass, compares with a numerical gradient.
+HIDDEN_ONLY: dict[str, dict[str, str]] = {}
+
 RIGHT = {
-    "dLdP_of": {"P - y": ("-(y - P)", "P - y")},
-    "dPdC_of": {"from exponentials": ("sigmoid(C) * (1 - sigmoid(C))", "np.exp(-C) / (1 + np.exp(-C)) ** 2")},
-    "dCdW_of": {"np.transpose": ("return B.T", "return np.transpose(B)")},
-    "dLdW_of": {"@ operator": ("np.dot(dCdW, dLdP * dPdC)", "dCdW @ (dLdP * dPdC)")},
-    "dCdB_of": {"np.transpose": ("return W.T", "return np.transpose(W)")},
+    "dLdP_of": {
+        "P - y": ("-(y - P)", "P - y"),
+        "a loop over the rows": (
+            "def dLdP_of(y, P):\n"
+            "    out = np.zeros(np.shape(P))\n"
+            "    for i in range(len(P)):\n"
+            "        out[i] = P[i] - y[i]\n"
+            "    return out\n"),
+    },
+    "dPdC_of": {
+        "from exponentials": ("sigmoid(C) * (1 - sigmoid(C))", "np.exp(-C) / (1 + np.exp(-C)) ** 2"),
+        "s minus s squared, sigmoid inlined": (
+            "def dPdC_of(C):\n"
+            "    s = 1 / (1 + np.exp(-C))\n"
+            "    return s - s ** 2\n"),
+    },
+    "dCdW_of": {
+        "np.transpose": ("return B.T", "return np.transpose(B)"),
+        "one row per hidden feature, from B's columns": (
+            "def dCdW_of(B):\n"
+            "    return np.array([B[:, j] for j in range(B.shape[1])])\n"),
+    },
+    "dLdW_of": {
+        "@ operator": ("np.dot(dCdW, dLdP * dPdC)", "dCdW @ (dLdP * dPdC)"),
+        "sum of the rows' outer products": (
+            "def dLdW_of(dCdW, dLdP, dPdC):\n"
+            "    dLdC = dLdP * dPdC\n"
+            "    total = np.zeros((dCdW.shape[0], dLdC.shape[1]))\n"
+            "    for i in range(dLdC.shape[0]):\n"
+            "        total += np.outer(dCdW[:, i], dLdC[i])\n"
+            "    return total\n"),
+    },
+    "dCdB_of": {
+        "np.transpose": ("return W.T", "return np.transpose(W)"),
+        "nested list comprehension": (
+            "def dCdB_of(W):\n"
+            "    return np.array([[W[h, k] for h in range(W.shape[0])] for k in range(W.shape[1])])\n"),
+    },
     "dBdA_of": {
         "scipy's expit": "from scipy.special import expit\n\n\ndef dBdA_of(A):\n    return expit(A) * (1 - expit(A))\n",
+        "sigmoid computed once": (
+            "def dBdA_of(A):\n"
+            "    B = sigmoid(A)\n"
+            "    return B * (1.0 - B)\n"),
     },
-    "dAdV_of": {"swapaxes": ("return x.T", "return np.swapaxes(x, 0, 1)")},
-    "dLdV_of": {"@ operator": ("np.dot(dAdV, np.dot(dLdP * dPdC, dCdB) * dBdA)", "dAdV @ ((dLdP * dPdC) @ dCdB * dBdA)")},
+    "dAdV_of": {
+        "swapaxes": ("return x.T", "return np.swapaxes(x, 0, 1)"),
+        "the transpose method on a float copy": ("return x.T", "return np.array(x, dtype=float).transpose()"),
+    },
+    "dLdV_of": {
+        "@ operator": ("np.dot(dAdV, np.dot(dLdP * dPdC, dCdB) * dBdA)", "dAdV @ ((dLdP * dPdC) @ dCdB * dBdA)"),
+        "one named step at a time, with einsum": (
+            "def dLdV_of(dAdV, dLdP, dPdC, dCdB, dBdA):\n"
+            "    dLdC = dLdP * dPdC\n"
+            "    dLdB = np.einsum('nk,kh->nh', dLdC, dCdB)\n"
+            "    dLdA = dLdB * dBdA\n"
+            "    return np.einsum('dn,nh->dh', dAdV, dLdA)\n"),
+    },
     "update_weights": {
         "in place, as the talk": "def update_weights(V, W, dLdV, dLdW):\n    W -= dLdW\n    V -= dLdV\n    return V, W\n",
+        "a list": "def update_weights(V, W, dLdV, dLdW):\n    new_V = V - dLdV\n    new_W = W - dLdW\n    return [new_V, new_W]\n",
     },
     "learn": {
         "in place, as the talk": ("W = W - dLdW\n    V = V - dLdV", "W -= dLdW\n    V -= dLdV"),
@@ -166,6 +224,19 @@ RIGHT = {
             "    return update_weights(V, W, dLdV, dLdW)\n"),
         "derivatives from the outputs": [("dPdC = sigmoid(C) * (1 - sigmoid(C))", "dPdC = P * (1 - P)"),
                                          ("dBdA = sigmoid(A) * (1 - sigmoid(A))", "dBdA = B * (1 - B)")],
+        "one row at a time, gradients added up": (
+            "def learn(V, W, x_batch, y_batch):\n"
+            "    dV = np.zeros(V.shape)\n"
+            "    dW = np.zeros(W.shape)\n"
+            "    for x_row, y_row in zip(x_batch, y_batch):\n"
+            "        x = np.array(x_row, ndmin=2)\n"
+            "        y = np.array(y_row, ndmin=2)\n"
+            "        B = sigmoid(x @ V)\n"
+            "        P = sigmoid(B @ W)\n"
+            "        dLdC = -(y - P) * P * (1 - P)\n"
+            "        dW += B.T @ dLdC\n"
+            "        dV += x.T @ ((dLdC @ W.T) * B * (1 - B))\n"
+            "    return V - dV, W - dW\n"),
     },
     "forwardpass": {
         "functools.reduce": (
@@ -173,18 +244,50 @@ RIGHT = {
             "def forwardpass(self, X):\n"
             "    from functools import reduce\n"
             "    return reduce(lambda out, layer: layer.fprop(out), self.layers, X)\n"),
+        "a while loop over the indices": (
+            "@add_to_class(NeuralNetwork)\n"
+            "def forwardpass(self, X):\n"
+            "    i = 0\n"
+            "    out = X\n"
+            "    while i < len(self.layers):\n"
+            "        out = self.layers[i].fprop(out)\n"
+            "        i += 1\n"
+            "    return out\n"),
     },
     "loss": {
         "a list, bprop positional": (
             "@add_to_class(NeuralNetwork)\n"
             "def loss(self, prediction, Y):\n"
             "    return [self.loss_function(prediction, Y), self.loss_function(prediction, Y, True)]\n"),
+        "bprop=False spelled out, a tuple": (
+            "@add_to_class(NeuralNetwork)\n"
+            "def loss(self, prediction, Y):\n"
+            "    value = self.loss_function(prediction, Y, bprop=False)\n"
+            "    gradient = self.loss_function(prediction, Y, bprop=True)\n"
+            "    return (value, gradient)\n"),
     },
-    "backpropogate": {"slice instead of reversed": ("reversed(self.layers)", "self.layers[::-1]")},
+    "backpropogate": {
+        "slice instead of reversed": ("reversed(self.layers)", "self.layers[::-1]"),
+        "a countdown over the indices": (
+            "@add_to_class(NeuralNetwork)\n"
+            "def backpropogate(self, loss_gradient):\n"
+            "    gradient = loss_gradient\n"
+            "    for i in range(len(self.layers) - 1, -1, -1):\n"
+            "        gradient = self.layers[i].bprop(gradient)\n"
+            "    return gradient\n"),
+    },
     "fprop": {
         "@ and the activation's default": [("np.dot(layer_input, self.W) + self.b", "layer_input @ self.W + self.b"),
                                            ("self.activation_function(self.activation_input, bprop=False)",
                                             "self.activation_function(self.activation_input)")],
+        "matmul, a copy of the input kept": (
+            "@add_to_class(FullyConnected)\n"
+            "def fprop(self, layer_input):\n"
+            "    if not self.weights_initialized:\n"
+            "        self._setup(layer_input.shape)\n"
+            "    self.layer_input = np.array(layer_input, copy=True)\n"
+            "    self.activation_input = np.matmul(self.layer_input, self.W) + self.b\n"
+            "    return self.activation_function(self.activation_input)\n"),
     },
     "bprop": {
         "in place, bias gradient without keepdims": (
@@ -195,6 +298,15 @@ RIGHT = {
             "    self.W -= self.learning_rate * (self.layer_input.T @ delta)\n"
             "    self.b -= self.learning_rate * delta.sum(axis=0)\n"
             "    return grad_input\n"),
+        "updates first, the old W kept for the gradient sent back": (
+            "@add_to_class(FullyConnected)\n"
+            "def bprop(self, layer_gradient):\n"
+            "    old_W = self.W.copy()\n"
+            "    dZ = layer_gradient * self.activation_function(self.activation_input, bprop=True)\n"
+            "    self.W = self.W - self.learning_rate * np.einsum('ni,nj->ij', self.layer_input, dZ)\n"
+            "    self.b = self.b - self.learning_rate * dZ.sum(axis=0, keepdims=True)\n"
+            "    output_grad = dZ @ old_W.T\n"
+            "    return output_grad\n"),
     },
     "sigmoid": {
         "scipy's expit": (
@@ -203,6 +315,14 @@ RIGHT = {
             "    s = expit(x)\n"
             "    return s * (1 - s) if bprop else s\n"),
         "tanh form": ("1.0 / (1.0 + np.exp(-x))", "0.5 * (1.0 + np.tanh(x / 2.0))"),
+        "the stable two-sided form": (
+            "def sigmoid(x, bprop=False):\n"
+            "    x = np.asarray(x, dtype=float)\n"
+            "    e = np.exp(-np.abs(x))\n"
+            "    s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))\n"
+            "    if bprop:\n"
+            "        return s * (1 - s)\n"
+            "    return s\n"),
     },
     "mean_square_error": {
         "mean of the rows' sums": (
@@ -210,6 +330,12 @@ RIGHT = {
             "    if bprop:\n"
             "        return (prediction - Y) / len(prediction)\n"
             "    return 0.5 * np.mean(np.sum((Y - prediction) ** 2, axis=1))\n"),
+        "one half over two n, the rows counted from Y": (
+            "def mean_square_error(prediction, Y, bprop=False):\n"
+            "    n = Y.shape[0]\n"
+            "    if bprop:\n"
+            "        return (prediction - Y) / n\n"
+            "    return ((prediction - Y) ** 2).sum() / (2 * n)\n"),
     },
 }
 

@@ -111,6 +111,7 @@ class Sandbox:
             "PYTHONDONTWRITEBYTECODE": "1",
             # parallelism is across submissions: one BLAS thread per kernel
             "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "COURSE_NO_DOWNLOAD": "1",  # course.mnist: a graded notebook never downloads
             "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
             "TMPDIR": "/tmp",
         }
