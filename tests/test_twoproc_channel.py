@@ -386,3 +386,27 @@ def test_a_request_for_a_private_attribute_or_an_unknown_operation():
         peer.request("len", 1)
     thread.join(5)
     assert replies[0]["e"]["t"] == "AttributeError"
+
+
+def test_a_test_double_layer_gets_an_optimizer_step_and_nothing_else(pair):
+    class Momentum:
+        def update(self, layer):
+            layer._W = layer._W - 0.1 * layer._grad_W_current
+            try:
+                layer.calls = []  # what the stub records cannot be rewritten
+            except AttributeError:
+                pass
+            try:
+                layer._W = "not an array"
+            except AttributeError:
+                pass
+
+    class ToyLayer:
+        def __init__(self):
+            self._W, self._grad_W_current = np.ones(2), np.array([1.0, -1.0])
+            self.calls = ["recorded"]
+
+    ns, _ = pair({"Momentum": Momentum}, ["Momentum"])
+    layer = ToyLayer()
+    ns["Momentum"]().update(layer)
+    assert np.allclose(layer._W, [0.9, 1.1]) and layer.calls == ["recorded"]

@@ -127,6 +127,22 @@ def global_name(obj: Any) -> tuple[str, str] | None:
     return None
 
 
+def is_data(value: Any, depth: int = 0) -> bool:
+    """Whether `value` crosses the channel as data (see the module's doc), not as a handle."""
+    kind = type(value)
+    if value is None or kind in (bool, int, float, str, complex):
+        return True
+    if kind is np.ndarray:
+        return value.dtype.kind in "biufc" and value.dtype.fields is None
+    if isinstance(value, np.generic):
+        return kind.__module__ == "numpy" and value.dtype.kind in "biufc"
+    if depth < MAX_DEPTH and kind in (list, tuple):
+        return all(is_data(v, depth + 1) for v in value)
+    if depth < MAX_DEPTH and kind is dict:
+        return all(is_data(k, depth + 1) and is_data(v, depth + 1) for k, v in value.items())
+    return False
+
+
 # --- frames ----------------------------------------------------------------------------------
 
 class _Reader:

@@ -22,7 +22,9 @@ import re
 import socket
 from typing import Any
 
-from .channel import ChannelError, ChannelTimeout, Peer, resolve_global
+import numpy as np
+
+from .channel import ChannelError, ChannelTimeout, Peer, is_data, resolve_global
 
 # Names a notebook imports by convention: always the real module here, whatever the notebook
 # binds them to (a student's `np = FakeNumpy()` must not reach the tests).
@@ -257,6 +259,19 @@ def _describe(obj: Any) -> dict:
     return {"k": kind}
 
 
+def _fields(obj: Any) -> dict:
+    """The instance attributes of a plain object of the test's (not a class, function or module)."""
+    import types
+
+    if isinstance(obj, (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType)):
+        return {}
+    try:
+        fields = object.__getattribute__(obj, "__dict__")
+    except AttributeError:
+        return {}
+    return fields if type(fields) is dict else {}
+
+
 def _own(obj: Any) -> Any:
     if isinstance(obj, Handle):
         raise ChannelError("a call-back must name an object of the grader's")
@@ -267,10 +282,23 @@ def _serve(method: str, args: tuple) -> Any:
     if method == "call" and len(args) == 3 and type(args[1]) is list and type(args[2]) is dict:
         return _own(args[0])(*args[1], **{str(k): v for k, v in args[2].items()})
     if method == "getattr" and len(args) == 2 and isinstance(args[1], str):
-        name = args[1]
-        if not (_PUBLIC.fullmatch(name) or name == "__name__"):
-            raise AttributeError(f"{name} is not available to the student's code")
-        return getattr(_own(args[0]), name)
+        obj, name = _own(args[0]), args[1]
+        if _PUBLIC.fullmatch(name) or name == "__name__":
+            return getattr(obj, name)
+        fields = _fields(obj)
+        if name in fields and is_data(fields[name]):
+            return fields[name]  # a test double's parameters and gradients (layer._W), as data
+        raise AttributeError(f"{name} is not available to the student's code")
+    if method == "setattr" and len(args) == 3 and isinstance(args[1], str):
+        obj, name, value = _own(args[0]), args[1], args[2]
+        fields = _fields(obj)
+        # an optimizer's step on a test's stand-in layer: an array or number replaces another
+        replaceable = type(fields.get(name)) in (np.ndarray, float, int) and not name.startswith("__")
+        if name in fields and replaceable and is_data(value) and (
+                type(value) in (np.ndarray, float, int) or isinstance(value, np.generic)):
+            setattr(obj, name, value)
+            return None
+        raise AttributeError(f"the student's code cannot set {name} on the test's object")
     if method == "list" and len(args) == 1:
         return list(itertools.islice(iter(_own(args[0])), MAX_LIST))
     if method == "len" and len(args) == 1:

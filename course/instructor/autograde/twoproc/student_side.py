@@ -63,9 +63,15 @@ class GraderObject:
         return _peer().request("call", self, list(args), kwargs)
 
     def __getattr__(self, name: str):
-        if name.startswith("_") and name != "__name__":
+        if name.startswith("__") and name != "__name__":
             raise AttributeError(name)
         return _peer().request("getattr", self, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in GraderObject.__slots__:
+            object.__setattr__(self, name, value)
+        else:
+            _peer().request("setattr", self, name, value)
 
     def __iter__(self):
         return iter(_peer().request("list", self))
