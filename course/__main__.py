@@ -1,7 +1,4 @@
-"""`python -m course validate NOTEBOOK ...`: the student's command (see course.validate).
-
-The instructor's command is `course` (course.instructor.cli), or `python -m course.instructor`.
-"""
+"""`python -m course validate NOTEBOOK ...`: check a notebook as the grader will (see course.validate)."""
 import argparse
 import sys
 from pathlib import Path

@@ -20,10 +20,9 @@ MIN_PYTHON = (3, 11)
 # Importable name -> the name pip installs it under.
 CORE_PACKAGES = {"numpy": "numpy", "matplotlib": "matplotlib", "sklearn": "scikit-learn"}
 
-FIX = ("To fix it: in a terminal, in the course folder, run `bash .ci/setup` (it makes .venv/ with "
-       "everything in requirements.txt, on Python 3.11), then open the notebooks with "
-       "`.venv/bin/course lab --student`. If this notebook already runs there, restart its kernel "
-       "after the install (menu Kernel > Restart Kernel).")
+FIX = ("To fix it: in a terminal, in your course kit folder (the folder with requirements.txt and "
+       "the assignment folders), run `python -m pip install -r requirements.txt`, with the Python "
+       "that runs this notebook, then restart this notebook's kernel (menu Kernel > Restart Kernel).")
 
 
 BLAS_THREADS = 1

@@ -59,4 +59,6 @@ def test_check_environment_says_how_to_fix_a_missing_piece():
     message = str(problem.value)
     assert "needs Python 3.99 or newer" in message
     assert "`no_such_package_for_the_course` is missing" in message
-    assert "bash .ci/setup" in message and "Restart Kernel" in message
+    # a student's words: the kit they were given, never the instructor's repository
+    assert "pip install -r requirements.txt" in message and "course kit folder" in message
+    assert "Restart Kernel" in message and ".ci/setup" not in message and "course lab" not in message

@@ -34,6 +34,14 @@ EXAMPLE_STUDENTS = ("complete", "untouched", "mistakes")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
+def find_course_root() -> Path | None:
+    """The nearest folder, from here up, holding nbgrader_config.py and source/; None if none."""
+    for folder in [Path.cwd(), *Path.cwd().parents]:
+        if (folder / "nbgrader_config.py").is_file() and (folder / "source").is_dir():
+            return folder
+    return None
+
+
 def course_root() -> Path:
     """The course directory: the nearest folder, from here up, holding nbgrader_config.py."""
     for folder in [Path.cwd(), *Path.cwd().parents]:

@@ -4,7 +4,10 @@
     course demo  [ASSIGNMENT ...]   build, then autograde the example submissions and print points
     course validate NOTEBOOK ...    nbgrader's validation; exits 1 when a notebook fails
     course autograde [ASSIGNMENT ...]   grade submitted/ in sandboxes, in parallel, resumably
-    course lab --student            JupyterLab on release/ with nbgrader's Validate and Assignments
+    course student-kit OUT          what students get: release notebooks, the student package,
+                                    requirements.txt, README (OUT/ and OUT.zip)
+    course lab --student            preview the kit: JupyterLab in a virtual environment made from
+                                    the kit alone, with nbgrader's Validate and Assignments
     course lab --instructor         JupyterLab on the course folder with nbgrader's formgrader
 """
 from __future__ import annotations
@@ -52,15 +55,21 @@ def main(argv: list[str] | None = None) -> int:
                    help="override nbgrader_config.py, e.g. --set CourseAutograde.cell_timeout=30")
     p.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="run students' code without a sandbox when none can be had (limits still apply)")
+    p = sub.add_parser("student-kit", help="build the student kit from release/: OUT/ and OUT.zip")
+    p.add_argument("out", type=Path, metavar="OUT")
+    p.add_argument("--no-zip", action="store_true", help="the folder only")
     p = sub.add_parser("lab", help="open the course in JupyterLab, as a student or an instructor")
     role = p.add_mutually_exclusive_group(required=True)
     role.add_argument("--student", dest="role", action="store_const", const="student",
-                      help="JupyterLab on release/: the notebooks, Validate, the Assignments tab")
+                      help="preview the student kit (built into a scratch folder, in a virtual "
+                           "environment made from the kit alone): the notebooks, Validate, Assignments")
     role.add_argument("--instructor", dest="role", action="store_const", const="instructor",
                       help="JupyterLab on the course folder with the formgrader")
     p.add_argument("--port", type=int, default=None, help="default: a free port")
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: loopback)")
     args = parser.parse_args(argv)
+    if args.command == "validate" and build_mod.find_course_root() is None:
+        return validate_mod.main(args.notebooks)  # a notebook anywhere, as a student validates it
     root = build_mod.course_root()
     assignments = getattr(args, "assignments", None) or None
 
@@ -90,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if result.failed else 0
     elif args.command == "validate":
         return validate_mod.main(args.notebooks, root, env=build_mod.kernel_env(root))
+    elif args.command == "student-kit":
+        from . import kit
+
+        kit.build(root, args.out, zip_it=not args.no_zip)
     elif args.command == "lab":
         return lab_mod.run(root, args.role, port=args.port, ip=args.ip)
     return 0

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ _slow_machine_expectations()
 
 # What a scratch course needs: the package the kernels import, Jupyter's and nbgrader's config,
 # the notebooks, and the example submissions the demo grades.
-COURSE_FILES = ["course", "jupyter", "nbgrader_config.py", "source", "release", "tests/submissions"]
+COURSE_FILES = ["course", "jupyter", "nbgrader_config.py", "requirements.txt", "source", "release", "tests/submissions"]
 
 # JupyterLab settings for the tests only: no "fetch Jupyter news?" toast over the notebook, and
 # every cell kept in the page (JupyterLab 4 otherwise leaves off-screen cells out of the DOM).
@@ -59,7 +60,7 @@ def scratch_course(path: Path) -> Path:
     return path
 
 
-def start_lab(root: Path, role: str, scratch: Path) -> course_lab.Lab:
+def start_lab(root: Path, role: str, scratch: Path, **kwargs) -> course_lab.Lab:
     """`course lab --<role>` on `root`, isolated from the user's Jupyter folders."""
     home = scratch / "jupyter-home"
     settings = home / "user-settings"
@@ -67,12 +68,23 @@ def start_lab(root: Path, role: str, scratch: Path) -> course_lab.Lab:
         target = settings / f"{name}.jupyterlab-settings"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(values))
+    # Kernels talk over IPC sockets in the runtime folder, and a socket's path may not exceed
+    # 107 bytes: a short folder of its own in /tmp, not one deep in pytest's scratch tree.
+    runtime = Path(tempfile.mkdtemp(prefix="lab-rt-", dir="/tmp"))
     env = {"JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
-           "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython")}
-    return course_lab.start(
+           "JUPYTER_RUNTIME_DIR": str(runtime), "IPYTHONDIR": str(home / "ipython")}
+    lab = course_lab.start(
         root, role, log_path=scratch / f"jupyterlab-{role}.log", env=env,
         extra_args=[f"--LabApp.user_settings_dir={settings}",
-                    f"--LabApp.workspaces_dir={home / 'workspaces'}"])
+                    f"--LabApp.workspaces_dir={home / 'workspaces'}"], log=lambda *_: None, **kwargs)
+    stop = lab.stop
+
+    def stop_and_clean(*args, **kw):
+        stop(*args, **kw)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+    lab.stop = stop_and_clean
+    return lab
 
 
 @pytest.fixture(scope="module")
@@ -120,13 +132,23 @@ def shoot(request):
     return save
 
 
+@pytest.fixture(scope="session")
+def kit_venvs(tmp_path_factory) -> Path:
+    """Where the kit's virtual environment is kept: one per test session (kit_support)."""
+    from kit_support import kit_venvs_dir
+
+    return kit_venvs_dir(tmp_path_factory)
+
+
 @pytest.fixture(scope="module")
-def student_lab(tmp_path_factory):
-    """`course lab --student` on a scratch copy of the course."""
+def student_lab(tmp_path_factory, kit_venvs):
+    """`course lab --student` on a scratch copy of the course: its kit, built into
+    scratch/preview/kit, served from a virtual environment made from the kit alone."""
     scratch = tmp_path_factory.mktemp("student")
     root = scratch_course(scratch / "course")
     course_lab.release_to_exchange(root, ["02_moons"], log=lambda *_: None)
-    lab = start_lab(root, "student", scratch)
+    lab = start_lab(root, "student", scratch, preview=scratch / "preview", venvs=kit_venvs)
+    lab.course_root = root
     yield lab
     lab.stop()
 

@@ -6,13 +6,14 @@ import json
 import re
 import shutil
 import urllib.request
+from pathlib import Path
 
 import nbformat
 import pytest
 from playwright.sync_api import expect
 
 from conftest import ROOT
-from labtools import (browser_context, code_cell, error_outputs, open_notebook, page,  # noqa: F401 (fixtures)
+from labtools import (browser_context, code_cell, error_outputs, kit_venvs, open_notebook, page,  # noqa: F401
                       press_validate, run_cell, shoot, student_lab, wait_executed)
 
 ASSIGNMENT = "02_moons"
@@ -126,7 +127,7 @@ def test_untouched_notebook_validates_to_a_list_of_failing_cells(page, student_l
 
     # Menu Nbgrader > Assignment List: the assignment is there, downloaded, with Submit.
     page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-    # Students get no formgrader (jupyter/student/ turns it off), only their assignments.
+    # Students get no formgrader (the kit's Jupyter settings turn it off), only their assignments.
     menu = page.locator(".lm-Menu")
     expect(menu).to_contain_text("Assignment List")
     expect(menu).not_to_contain_text("Formgrader")
@@ -135,3 +136,55 @@ def test_untouched_notebook_validates_to_a_list_of_failing_cells(page, student_l
     expect(downloaded.locator(".list_item").first).to_contain_text(ASSIGNMENT)
     expect(downloaded.get_by_role("button", name="Submit")).to_have_count(1)
     shoot(page, "assignment-list")
+
+
+PROBE = """import course, json, os, sys
+places = {p: os.path.exists(p) for p in ("../solutions", "../source", "../tests", "../release",
+                                         "../../solutions", "../../source")}
+print(json.dumps({"course": course.__file__, "prefix": sys.prefix, "places": places,
+                  "environ": dict(os.environ), "sys_path": sys.path}))"""
+
+
+def test_the_student_preview_is_the_kit_alone(page, student_lab, shoot, tmp_path):
+    """`course lab --student` serves the kit: the file browser lists the kit and nothing of the
+    course; a kernel imports `course` from the kit's own environment, and neither `..` nor any
+    path in its environment leads into the course folder."""
+    kit = student_lab.folder
+    assert (kit / "requirements.txt").is_file() and not (kit / "source").exists()
+    page.goto(student_lab.url("lab/tree"))
+    listing = page.locator(".jp-DirListing-content .jp-DirListing-itemName")
+    expect(listing.filter(has_text="02_moons")).to_have_count(1)
+    shoot(page, "student-kit-file-browser")
+    shown = {name.strip() for name in listing.all_inner_texts()}
+    expected = {p.name for p in kit.iterdir() if not p.name.startswith(".")}
+    assert shown == expected, f"the file browser shows {sorted(shown)}, the kit holds {sorted(expected)}"
+    assert not shown & {"source", "solutions", "tests", "release", "gradebook.db", "exchange"}
+
+    probe = kit / ASSIGNMENT / "probe.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(PROBE)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(nb, probe)
+    try:
+        # a workspace of its own: the earlier tests' notebooks stay closed
+        page.goto(student_lab.url(f"lab/workspaces/kit-probe/tree/{ASSIGNMENT}/probe.ipynb"))
+        page.locator("#jp-main-statusbar", has_text=re.compile(r"ipykernel\) \| Idle")).wait_for(timeout=120_000)
+        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+        cell = code_cell(notebook, "import course, json")
+        run_cell(cell)
+        shoot(page, "student-kit-probe")
+        text = cell.locator(".jp-OutputArea-output").first.inner_text()
+        seen = json.loads(text)
+    finally:
+        probe.unlink()
+        for kernel in json.load(urllib.request.urlopen(student_lab.url("api/kernels"))):
+            urllib.request.urlopen(urllib.request.Request(
+                student_lab.url(f"api/kernels/{kernel['id']}"), method="DELETE"))
+    environment = Path(seen["prefix"]).resolve()
+    assert Path(seen["course"]).resolve().is_relative_to(environment), seen["course"]
+    assert not environment.is_relative_to(ROOT) and not environment.is_relative_to(student_lab.course_root)
+    assert not any(seen["places"].values()), seen["places"]
+    for course_folder in (str(ROOT), str(student_lab.course_root)):
+        into = [f"{k}={v}" for k, v in seen["environ"].items() if course_folder in v]
+        into += [p for p in seen["sys_path"] if course_folder in p]
+        assert not into, f"the kernel's environment points into {course_folder}: {into}"

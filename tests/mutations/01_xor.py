@@ -188,6 +188,7 @@ RIGHT = {
         "float labels and a smaller penalty": ("Ridge().fit(x, y)", "Ridge(alpha=0.1).fit(x, y.astype(float))"),
         "keywords, a named solver, integer labels": ("Ridge().fit(x, y)",
                                                      "Ridge(alpha=1.0, solver='cholesky').fit(X=x, y=y.astype(int))"),
+        "a stochastic solver (a student's, found by a student session)": ("Ridge().fit(x, y)", "Ridge(solver='saga').fit(x, y)"),
     },
     "yhat_ridge": {
         "rounded predictions": ("mdl.predict(x) > .5", "np.round(mdl.predict(x))"),
