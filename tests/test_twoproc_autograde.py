@@ -178,3 +178,39 @@ def test_markers_never_reach_the_students_kernel(run):
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
     assert "MARKERS FOUND:" in text, nb.cells[-1].outputs
     assert text.split("MARKERS FOUND:")[1].strip() == f"['{MARK}_SELF']", text
+
+
+# --- the tiny assignment: a student's kernel that dies, hangs or never serves a test -----------
+
+TINY_STUDENTS = {  # student: (answers, (test_square, test_double))
+    "good": ({}, (1, 2)),
+    "wrong": ({"double": "def double(x):\n    return x + 2"}, (1, 0)),
+    # dies while the grader calls it: that test loses, the kernel restarts, the next test is graded
+    "dies": ({"square": "def square(x):\n    import os\n    os._exit(1)"}, (0, 2)),
+    # runs past the cell's time limit inside the call: the student's kernel is stopped and restarted
+    "hangs": ({"square": "def square(x):\n    while True:\n        pass"}, (0, 2)),
+    # its hooks turn every later cell (the grader's serve snippet too) into `pass`
+    "never_serves": ({"square": "def square(x):\n    return x * x\n"
+                                "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"},
+                     (0, 0)),
+}
+
+
+def test_a_student_kernel_that_dies_hangs_or_never_serves(tmp_path):
+    from autograde_support import TINY, tiny_assignment, tiny_submission
+
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root)
+    for student, (answers, _) in TINY_STUDENTS.items():
+        folder = root / "submitted" / student / TINY
+        folder.mkdir(parents=True)
+        (folder / f"{TINY}.ipynb").write_text(tiny_submission(answers))
+    log: list[str] = []
+    result = runner.run(root, [TINY], workers=2, log=log.append, overrides={
+        "CourseAutograde": {"two_process": True, "cell_timeout": 8, "interrupt_grace": 3}})
+    assert not result.failed, log
+    got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
+    assert {s: (got[s]["test_square"][0], got[s]["test_double"][0]) for s in TINY_STUDENTS} == \
+        {s: expected for s, (_, expected) in TINY_STUDENTS.items()}, log
+    seconds = {o.student: o.seconds for o in result.outcomes}
+    assert seconds["never_serves"] < 60, seconds  # no waiting for a connection that never comes

@@ -158,12 +158,7 @@ class TwoProcessExecute(SandboxedExecute):
     # ------------------------------------------------------------------ cells
     def preprocess_cell(self, cell, resources, index):
         if not is_test_cell(cell) or not cell.source.strip():
-            t0 = time.monotonic()
-            out = super().preprocess_cell(cell, resources, index)
-            if os.environ.get("TWOPROC_DEBUG"):
-                with open(os.environ["TWOPROC_DEBUG"], "a") as fh:
-                    fh.write(f"{self._cell_name(index)} one {time.monotonic() - t0:.3f}\n")
-            return out
+            return super().preprocess_cell(cell, resources, index)
         limits = self.sandbox.limits
         if self._given_up is None and self._remaining() <= 0:
             self._given_up = (f"The notebook reached its time limit of {limits.notebook_timeout} s; "
@@ -191,7 +186,6 @@ class TwoProcessExecute(SandboxedExecute):
         timeout = self._get_timeout(cell)
         serve_id = self.kc.execute(SERVE.format(path=self._socket), silent=True, store_history=False,
                                    allow_stdin=False)
-        t_serve = time.monotonic()
         problem = self._begin(BEGIN.format(names=names_read(cell.source), timeout=max(1, timeout - 2)), serve_id)
         if problem is not None:
             cell.outputs = [error_output("NotGraded", "Your notebook's kernel could not take part in this "
@@ -211,15 +205,9 @@ class TwoProcessExecute(SandboxedExecute):
             finally:
                 self.km, self.kc = self._student_km, student_kc
                 self._student_km = None
-        t_test = time.monotonic()
         if self._gkc is not None:
             self._grader_run(END, timeout=30)
-        t_end = time.monotonic()
         self._finish_student(cell, index, serve_id)
-        if os.environ.get("TWOPROC_DEBUG"):
-            with open(os.environ["TWOPROC_DEBUG"], "a") as fh:
-                fh.write(f"{self._cell_name(index)} start {t_serve - started:.3f} test {t_test - t_serve:.3f} "
-                         f"end {t_end - t_test:.3f} finish {time.monotonic() - t_end:.3f}\n")
         self.grader_seconds += time.monotonic() - started
         self._after_cell(cell, index, time.monotonic() - started)
         return cell, resources
