@@ -197,7 +197,7 @@ def main() -> None:
         root = scratch_course(assignments)
         register(root, assignments)
         submit_all(root, subs)
-        figures["course"] = run([sys.executable, "-m", "course", "autograde", *assignments,
+        figures["course"] = run([sys.executable, "-m", "course.instructor", "autograde", *assignments,
                                  "--workers", str(args.workers),
                                  "--set", f"CourseAutograde.cell_timeout={args.timeout}"], root)
         print(f"course (course autograde, {args.workers} workers):  {figures['course']:8.1f} s", flush=True)
@@ -208,7 +208,7 @@ def main() -> None:
         root = scratch_course(assignments)
         register(root, assignments)
         submit_all(root, subs)
-        figures["two_process"] = run([sys.executable, "-m", "course", "autograde", *assignments,
+        figures["two_process"] = run([sys.executable, "-m", "course.instructor", "autograde", *assignments,
                                       "--workers", str(args.workers),
                                       "--set", f"CourseAutograde.cell_timeout={args.timeout}",
                                       "--set", "CourseAutograde.two_process=true"], root)
