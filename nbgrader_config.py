@@ -67,3 +67,8 @@ c.CourseAutograde.max_processes = 32                 # processes a notebook may 
 c.CourseAutograde.max_file_size = "200M"             # largest file a notebook may write
 c.CourseAutograde.max_output_bytes = "1M"            # output kept per cell; the rest is dropped
 c.CourseAutograde.max_notebook_output_bytes = "10M"  # output kept per notebook
+c.CourseAutograde.max_written_bytes = "500M"         # files a notebook may write into its folder, in total
+# checked on the submitted file before it is parsed; past one, the notebook is ungradable, with the reason
+c.CourseAutograde.max_notebook_bytes = "50M"         # size of a submitted notebook
+c.CourseAutograde.max_cells = 2000                   # cells in a submitted notebook
+c.CourseAutograde.max_cell_bytes = "1M"              # source of one cell

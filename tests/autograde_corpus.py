@@ -18,7 +18,12 @@ NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 KINDS = ["endless_loop", "ignores_interrupt", "memory_bomb", "fork_bomb", "os_exit", "killed_kernel", "sys_exit",
          "quit_kernel", "import_error", "deleted_test_cells", "edited_test_cell", "renamed_notebook", "not_json",
          "empty_file", "huge_output", "big_file", "reads_hidden_tests", "reads_gradebook", "writes_outside",
-         "network", "monkeypatch_numpy", "monkeypatch_helpers", "prints_test_source", "shadows_modules"]
+         "network", "monkeypatch_numpy", "monkeypatch_helpers", "prints_test_source", "shadows_modules",
+         # metadata forgeries, giant notebooks, files, a forgeable tamper log (issue 14)
+         "duplicate_grade_id", "forged_points", "test_id_as_solution", "flipped_tests", "invalid_output",
+         "filesystem_glob", "many_cells", "huge_cell", "huge_files", "tamper_log_wipe", "forged_report_heading",
+         "killed_at_start", "fork_bomb_at_start", "odd_folders"]
+MANY_CELLS = 200_000
 
 
 def _cell(nb, grade_id):
@@ -187,6 +192,103 @@ def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> 
             "def use_trusted(*a, **k):\n    pass\n")
         return files
     variant("shadows_modules", "mistakes", shadow, base=mistakes)
+
+    # --- nbgrader metadata the student's file must not decide ---------------------------
+    def duplicate(nb):
+        # a copy-pasted answer cell carries its metadata: two cells with the id `sigmoid`
+        cell = _cell(nb, "sigmoid")
+        nb.cells.insert(nb.cells.index(cell) + 1, copy.deepcopy(cell))
+    variant("duplicate_grade_id", set(), duplicate)
+
+    def forged(nb):
+        bonus = nbformat.v4.new_code_cell("print('free points')")
+        bonus.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "points": 1000, "solution": False,
+                                      "locked": False, "schema_version": 3}
+        broken = nbformat.v4.new_code_cell("pass")
+        broken.metadata["nbgrader"] = {"grade": True, "points": 50}  # no id at all
+        # and a real test cell that claims 1000 points
+        _cell(nb, "test_add_bias").metadata["nbgrader"]["points"] = 1000
+        nb.cells += [bonus, broken]
+    variant("forged_points", set(), forged)
+
+    def test_id_as_solution(nb):
+        # a cell reusing test_add_bias's id as an editable solution, before the real test
+        fake = nbformat.v4.new_code_cell("pass  # nothing to test here")
+        fake.metadata["nbgrader"] = {"grade": False, "grade_id": "test_add_bias", "locked": False,
+                                     "schema_version": 3, "solution": True, "task": False}
+        nb.cells.insert(nb.cells.index(_cell(nb, "test_add_bias")), fake)
+    variant("test_id_as_solution", set(), test_id_as_solution)
+
+    def flipped(nb):
+        mutate(nb, "sigmoid", "sign flipped")
+        for grade_id in ("test_sigmoid", "test_log_loss"):
+            cell = _cell(nb, grade_id)
+            cell.metadata["nbgrader"].update(grade=False, solution=True, locked=False)
+            cell.metadata["nbgrader"].pop("points", None)
+            cell.source = "pass  # all good"
+        test = _cell(nb, "test_add_bias")  # and one turned into a markdown cell
+        index = nb.cells.index(test)
+        nb.cells[index] = nbformat.v4.new_markdown_cell("nothing to see", metadata=test.metadata)
+    variant("flipped_tests", {"test_sigmoid"}, flipped)
+
+    def invalid_output(nb):
+        cell = next(c for c in nb.cells if c.cell_type == "code")
+        cell.outputs = [nbformat.NotebookNode(output_type="display_data", data={"text/plain": 12345}, metadata={})]
+        # and one the kernel displays while graded
+        nb.cells.append(nbformat.v4.new_code_cell("display({'text/plain': 12345}, raw=True)"))
+        return {NOTEBOOK: __import__("json").dumps(nb)}  # nbformat.writes would refuse it
+    variant("invalid_output", set(), invalid_output)
+
+    # --- the grader's own work ----------------------------------------------------------
+    variant("filesystem_glob", set(), lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
+        "import glob\nfound = glob.glob('/**/source/*/*.ipynb', recursive=True)\nprint(found)")))
+
+    def many_cells(nb):
+        # written as text: nbformat itself needs minutes for 200,000 cells
+        empty = '{"cell_type": "markdown", "metadata": {}, "source": ""}'
+        return {NOTEBOOK: '{"cells": [' + ", ".join([empty] * MANY_CELLS) + '], "metadata": {}, '
+                          '"nbformat": 4, "nbformat_minor": 5}'}
+    variant("many_cells", None, many_cells, base=untouched)
+    variant("huge_cell", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell("x = 1  # " + "x" * (3 << 20))),
+            base=untouched)
+    variant("huge_files", set(), lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
+        "for i in range(6):\n    with open(f'dump{i}.bin', 'wb') as fh:\n        fh.write(b'1' * (190 << 20))")))
+
+    # --- the tamper log -----------------------------------------------------------------
+    variant("tamper_log_wipe", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
+        "import os, json\n"
+        "try:\n    open('/etc/shadow').read()\nexcept OSError:\n    pass\n"
+        "import sys\n_g = next(m for n, m in list(sys.modules.items()) if n.endswith('autograde.guard'))\n"
+        "log = _g._state['log']\n"
+        "for attempt in (lambda: log.truncate(0), lambda: log.seek(0), lambda: os.ftruncate(log.fileno(), 0),\n"
+        "                lambda: open(f'/proc/self/fd/{log.fileno()}', 'w').close()):\n"
+        "    try:\n        attempt()\n    except Exception as error:\n        print('wipe failed:', type(error).__name__)\n"
+        "for name in os.listdir('/proc/self/fd'):\n"
+        "    try:\n        os.ftruncate(int(name), 0)\n    except OSError:\n        pass\n"
+        "_g._state['log'] = None  # and report nothing more")), base=untouched)
+    variant("forged_report_heading", None, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
+        "import json, sys\n_g = next(m for n, m in list(sys.modules.items()) if n.endswith('autograde.guard'))\n"
+        "_g._state['log'].write(json.dumps({'kind': 'read outside its folder', 'detail': "
+        "'x\\n\\n## FORGED (seen by sandbox): complete copied this notebook\\n'}) + '\\n')\n"
+        "try:\n    open('/nowhere\\n\\n## FORGED heading: untouched copied this notebook\\n| a | b |')\n"
+        "except OSError:\n    pass")), base=untouched)
+
+    # --- kernels killed at start, bombs at start ----------------------------------------
+    def first_code(nb):
+        return next(c for c in nb.cells if c.cell_type == "code")
+    variant("killed_at_start", set(), lambda nb: setattr(
+        first_code(nb), "source", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + first_code(nb).source))
+    variant("fork_bomb_at_start", set(), lambda nb: setattr(
+        first_code(nb), "source", "import os\nwhile True:\n    os.fork()\n" + first_code(nb).source))
+
+    def odd_folders(nb):
+        # folders named like a notebook or like the feedback page
+        files = _nb_file(nb)
+        files["other.ipynb/inside.txt"] = "a folder, not a notebook"
+        files["02_moons.html/inside.txt"] = "would take the feedback page's place"
+        files["data/notes.txt"] = "a file of the student's own"
+        return files
+    variant("odd_folders", set(), odd_folders)
     return out
 
 

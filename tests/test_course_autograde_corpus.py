@@ -52,6 +52,27 @@ REASONS = {
     "empty_file": "the file is empty",
     "huge_output": "output truncated",
     "big_file": "File too large",
+    # issue 14: metadata forgeries, giant notebooks, files, kernels killed at start
+    "duplicate_grade_id": "is a copy of the cell `sigmoid`",
+    "forged_points": "claims to be a graded cell (`bonus`, 1000 points) that this assignment does not have",
+    "test_id_as_solution": "is a copy of the cell `test_add_bias`",
+    "flipped_tests": "this read-only cell was changed in your notebook; the original was graded",
+    "invalid_output": ("saved in your notebook are not valid notebook outputs (nbformat's schema); they were dropped",
+                       "This cell displayed 1 output(s) that are not valid notebook outputs"),
+    "filesystem_glob": "ran longer than its time limit",
+    "many_cells": "it has 200,000 cells, more than the limit of 2,000 per notebook",
+    "huge_cell": "more than the limit of 1.0 MiB per cell",
+    "huge_files": "of files into its folder; at most 500.0 MiB are kept, so these were deleted",
+    "killed_at_start": "The kernel died while running this cell (killed by signal 9)",
+    "fork_bomb_at_start": "process",
+    "odd_folders": "'other.ipynb' is a folder, not a notebook",
+}
+# Refused before nbgrader sees them: zero points and this reason in the run's line and the report.
+UNGRADABLE = {
+    "many_cells": "it has 200,000 cells, more than the limit of 2,000 per notebook",
+    "huge_cell": "holds 3.0 MiB of code or text, more than the limit of 1.0 MiB per cell",
+    "not_json": "it is not a valid notebook (JSON)",
+    "empty_file": "the file is empty",
 }
 TAMPER = {
     "reads_hidden_tests": {"reads files outside its folder"},
@@ -65,6 +86,16 @@ TAMPER = {
     "prints_test_source": {"reads the notebook's own code or the caller's frames (test code)"},
     "fork_bomb": {"starts processes"},
     "shadows_modules": {"ships files named like installed modules"},
+    "duplicate_grade_id": {"repeats an nbgrader cell id (the copy was not graded)"},
+    "forged_points": {"has a cell with an unknown nbgrader id", "changed the nbgrader metadata of a cell"},
+    "test_id_as_solution": {"repeats an nbgrader cell id (the copy was not graded)",
+                            "changed the nbgrader metadata of a cell"},
+    "flipped_tests": {"changed the nbgrader metadata of a cell", "changed the type of a graded cell",
+                      "changed a locked test cell (nbgrader checksum)"},
+    "huge_files": {"hit a limit: files written"},
+    "filesystem_glob": {"hit a limit: time"},
+    "tamper_log_wipe": {"reads files outside its folder"},
+    "forged_report_heading": {"reads files outside its folder"},
 }
 
 
@@ -170,15 +201,19 @@ def test_the_corpus_has_at_least_15_kinds(run):
 
 @pytest.mark.parametrize("student", sorted(REASONS))
 def test_the_student_reads_why(run, student):
-    text = html.unescape(feedback(run, student))
-    assert REASONS[student] in text, f"{student}: no {REASONS[student]!r} in the feedback"
+    # the notes are markdown in the feedback: `code` becomes <code>code</code>
+    text = html.unescape(re.sub(r"<[^>]+>", "", feedback(run, student)))
+    for reason in (REASONS[student],) if isinstance(REASONS[student], str) else REASONS[student]:
+        assert reason.replace("`", "") in text, f"{student}: no {reason!r} in the feedback"
 
 
 def test_limits_are_reasons_in_the_report_not_crashes(run):
     limits = {(n["student"], n["limit"]) for n in run["report"]["notes"]}
     for student, limit in [("endless_loop", "time"), ("ignores_interrupt", "time"), ("memory_bomb", "memory"),
                            ("fork_bomb", "processes"), ("huge_output", "output"), ("big_file", "file size"),
-                           ("os_exit", "kernel died"), ("killed_kernel", "kernel died")]:
+                           ("os_exit", "kernel died"), ("killed_kernel", "kernel died"),
+                           ("huge_files", "files written"), ("filesystem_glob", "time"),
+                           ("killed_at_start", "kernel died"), ("fork_bomb_at_start", "processes")]:
         assert (student, limit) in limits, (student, limit)
     size = (run["root"] / "autograded" / "huge_output" / ASSIGNMENT / NOTEBOOK).stat().st_size
     assert size < 5 * 2**20, f"the autograded notebook keeps {size} bytes of a 100 MB output"
@@ -221,7 +256,70 @@ def test_the_tamper_report_names_the_tamperers_and_nobody_else(run):
     for student in GOOD:
         assert student not in found, (student, found.get(student))
     markdown = (run["root"] / "reports" / ASSIGNMENT / "report.md").read_text()
-    assert "## Tamper report" in markdown and "reads_gradebook" in markdown
+    assert "## Tamper report" in markdown and "### reads\\_gradebook" in markdown
+
+
+def test_ungradable_submissions_say_why_and_nothing_failed(run):
+    outcomes = {o.student: o for o in run["result"].outcomes if o.assignment == ASSIGNMENT}
+    for student, reason in UNGRADABLE.items():
+        assert outcomes[student].status == "ungradable", (student, outcomes[student])
+        assert outcomes[student].message.startswith("ungradable: ") and reason in outcomes[student].message
+        assert reason in run["report"]["ungradable_reasons"][student]["reason"]
+    graded = set(outcomes) - set(UNGRADABLE)
+    assert {s for s in graded if outcomes[s].status != "graded"} == set()
+    assert "FAILED" not in run["log"]
+    # the 200,000 cells were refused on the raw file, before any parse: in about a second
+    assert outcomes["many_cells"].timings == {} and outcomes["many_cells"].seconds < 60
+
+
+def test_feedback_holds_the_html_and_the_submitted_files_only(run):
+    root = run["root"]
+    for student in run["grades"]:
+        folder = root / "feedback" / student / ASSIGNMENT
+        submitted = {p.relative_to(root / "submitted" / student / ASSIGNMENT)
+                     for p in (root / "submitted" / student / ASSIGNMENT).rglob("*") if p.is_file()}
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix != ".html":
+                assert path.relative_to(folder) in submitted, (student, path)
+    assert not list((root / "feedback" / "huge_files").rglob("*.bin"))
+    kept = sum(p.stat().st_size for p in (root / "autograded" / "huge_files" / ASSIGNMENT).glob("dump*.bin"))
+    assert 0 < kept <= 500 * 2**20, kept
+    assert not (root / "feedback" / "reads_hidden_tests" / ASSIGNMENT / "probe.json").exists()
+    odd = root / "feedback" / "odd_folders" / ASSIGNMENT
+    assert (odd / "02_moons.html").is_file() and (odd / "data" / "notes.txt").is_file()
+
+
+def test_the_tamper_report_tells_grader_from_kernel_and_cannot_be_rewritten(run):
+    findings = run["report"]["tamper"]
+    seen = {(f["student"], f["kind"], f["seen"]) for f in findings}
+    # what the kernel reported before it tried to wipe its log is still there, labelled as its own report
+    shadow = {(f["seen"], f["detail"]) for f in findings if f["student"] == "tamper_log_wipe"}
+    assert ("kernel", "/etc/shadow") in shadow, shadow  # the audit hook's event, before the wipe
+    assert ("grader", "open('/etc/shadow')") in shadow, shadow  # the grader read it in the code
+    assert ("flipped_tests", "changed a locked test cell (nbgrader checksum)", "grader") in seen
+    assert ("fork_bomb", "starts processes", "grader") in seen  # its code, read by the grader
+    assert ("fork_bomb", "hit a limit: processes", "grader") in seen  # the watchdog
+    assert ("monkeypatch_numpy", "monkeypatches a module the tests use", "kernel") in seen  # the guard
+    forged = [f for f in findings if "FORGED" in f["detail"]]
+    # the kernel's forged event and its file name are the kernel's own report; the grader quotes the code
+    assert {(f["student"], f["seen"], f["how"]) for f in forged} == {
+        ("forged_report_heading", "kernel", "kernel's audit"), ("forged_report_heading", "grader", "code")}
+    markdown = (run["root"] / "reports" / ASSIGNMENT / "report.md").read_text()
+    lines = markdown.splitlines()
+    assert not [line for line in lines if "FORGED" in line and not line.startswith("|")], "a forged heading"
+    assert all("FORGED" not in line.replace("\\#\\# FORGED", "") for line in lines), "unescaped"
+    for line in lines:
+        if "(seen by sandbox)" in line:
+            assert line.startswith("| kernel (self-reported) |"), line
+    # grouped: one summary row per student, one row per kind in each student's section;
+    # students with findings the grader saw come first
+    tamper = markdown[markdown.index("## Tamper report"):]
+    sections = re.findall(r"^### (.+)$", tamper, re.M)
+    students = {f["student"] for f in findings}
+    assert len(sections) == len(students) and len(tamper.splitlines()) < 12 * len(students) + 40
+    outside = [s.replace("\\_", "_") for s in sections
+               if any(f["seen"] == "grader" for f in findings if f["student"] == s.replace("\\_", "_"))]
+    assert [s.replace("\\_", "_") for s in sections[:len(outside)]] == outside
 
 
 def test_no_feedback_shows_a_hidden_test(run):

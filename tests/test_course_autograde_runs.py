@@ -67,7 +67,7 @@ def journal_rows(root: Path) -> dict[str, int]:
 
 
 def start(root: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "course", "autograde", TINY, "--workers", "2"],
+    return subprocess.Popen([sys.executable, "-m", "course.instructor", "autograde", TINY, "--workers", "2"],
                             cwd=root, env=env_for(root), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
 

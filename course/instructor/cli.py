@@ -1,7 +1,7 @@
 """The `course` command.
 
     course build [ASSIGNMENT ...]   source/ -> release/, solutions/, example submissions
-    course demo  [ASSIGNMENT ...]   build, then autograde the example submissions and print points
+    course demo  [ASSIGNMENT ...]   build, then grade the examples with `course autograde`; print points
     course validate NOTEBOOK ...    nbgrader's validation; exits 1 when a notebook fails
     course autograde [ASSIGNMENT ...]   grade submitted/ in sandboxes, in parallel, resumably
     course student-kit OUT          what students get: release notebooks, the student package,
@@ -36,12 +36,16 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in [("build", "regenerate release/, solutions/ and the example submissions"),
-                       ("demo", "build, then autograde the example submissions into gradebook.db")]:
+                       ("demo", "build, then grade the example submissions with `course autograde`")]:
         p = sub.add_parser(name, help=text)
         p.add_argument("assignments", nargs="*", choices=[[]] + ASSIGNMENTS, metavar="ASSIGNMENT",
                        help="default: every assignment that has a source notebook")
         p.add_argument("--force", action="store_true",
                        help="regenerate even when solutions/ were made from the current source")
+        if name == "demo":
+            p.add_argument("--workers", type=int, help="parallel workers (default: one per core)")
+            p.add_argument("--unsafe-no-sandbox", action="store_true",
+                           help="grade the examples without a sandbox when none can be had")
     p = sub.add_parser("validate", help="run nbgrader's Validator; exit 1 if a notebook fails")
     p.add_argument("notebooks", nargs="+", type=Path)
     p = sub.add_parser("autograde", help="grade every submission in submitted/: sandboxed, parallel, resumable")
@@ -76,8 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         _timed("build", build_mod.build, root, assignments, force=args.force)
     elif args.command == "demo":
+        from .autograde.runner import Refused
+
         _timed("build", build_mod.build, root, assignments, force=args.force)
-        _timed("autograde", demo_mod.run, root, assignments)
+        try:
+            _timed("autograde", demo_mod.run, root, assignments, workers=args.workers,
+                   unsafe_no_sandbox=args.unsafe_no_sandbox)
+        except Refused as refused:
+            print(refused, file=sys.stderr)
+            return 2
     elif args.command == "autograde":
         from .autograde import runner
 

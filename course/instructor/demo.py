@@ -1,8 +1,10 @@
-"""The main job: grade the example submissions through nbgrader and show the points.
+"""The main job: grade the example submissions with `course autograde` and show the points.
 
-Copies tests/submissions/<student>/<assignment>/ into nbgrader's submitted/ folder, runs
-`nbgrader autograde` into the SQLite gradebook, `nbgrader generate_feedback`, and prints a table
-of points per student and exercise.
+Copies tests/submissions/<student>/<assignment>/ into nbgrader's submitted/ folder, records each
+assignment in the SQLite gradebook (`nbgrader generate_assignment`), grades the examples with the
+project's grader (`course autograde`: one sandbox per submission, parallel workers, nbgrader's
+Autograde and feedback), and prints a table of points per student and exercise and the reports'
+paths.
 """
 from __future__ import annotations
 
@@ -114,18 +116,36 @@ def forget_examples(root: Path, assignment: str, course_id: str = "nn-from-scrat
                 pass
 
 
-def run(root: Path, assignments: list[str] | None = None, log=print) -> list[Score]:
-    """Autograde the example submissions, write their feedback, return the scores."""
+def run(root: Path, assignments: list[str] | None = None, log=print, *, workers: int | None = None,
+        unsafe_no_sandbox: bool = False) -> list[Score]:
+    """Grade the example submissions with `course autograde`, write their feedback and
+    reports, return the scores. Without a sandbox (no bubblewrap, no user namespaces) it
+    refuses in one line (runner.Refused) unless `unsafe_no_sandbox`."""
+    from .autograde import runner
+    from .autograde.sandbox import probe
+
     todo = assignments or available_assignments(root)
+    if not unsafe_no_sandbox:
+        why = probe()
+        if why is not None:
+            raise runner.Refused(
+                f"course demo: no sandbox on this machine ({why.splitlines()[0]}); enable unprivileged user "
+                "namespaces or install bubblewrap, or run `course demo --unsafe-no-sandbox` (the examples are "
+                "the course's own code).")
     copy_examples(root, todo)
     for assignment in todo:
         forget_examples(root, assignment)
         # generate_assignment records the assignment's cells in the gradebook; autograde needs them.
         nbgrader(root, "generate_assignment", assignment, "--force")
-        log(f"{assignment}: autograding {', '.join(EXAMPLE_STUDENTS)}")
-        nbgrader(root, "autograde", assignment, "--force")
-        nbgrader(root, "generate_feedback", assignment, "--force")
+    log(f"Grading {', '.join(EXAMPLE_STUDENTS)} in {', '.join(todo)} with `course autograde`")
+    result = runner.run(root, todo, workers=workers, students=list(EXAMPLE_STUDENTS), regrade=True,
+                        unsafe_no_sandbox=unsafe_no_sandbox, log=log)
     rows = scores(root, todo)
     log(table(rows))
+    reports = [p for p in result.report_paths if p.name == "report.md"]
     log(f"Feedback: {root / 'feedback'}   Gradebook: {root / 'gradebook.db'}")
+    for path in reports:
+        log(f"Report: {path}")
+    if result.failed:
+        log(f"{len(result.failed)} submission(s) FAILED to grade (the grader's fault); see above.")
     return rows

@@ -52,6 +52,11 @@ class CourseAutograde(Configurable):
     max_file_size = Unicode("200M", help="Largest file a notebook may write.").tag(config=True)
     max_output_bytes = Unicode("1M", help="Output kept per cell; the rest is dropped with a note (the cell keeps running).").tag(config=True)
     max_notebook_output_bytes = Unicode("10M", help="Output kept per notebook.").tag(config=True)
+    max_written_bytes = Unicode("500M", help="Files a notebook may write into its folder, in total: past it the cell is "
+                                "stopped, and autograded/ keeps at most this much of what the kernel wrote.").tag(config=True)
+    max_notebook_bytes = Unicode("50M", help="Largest submitted notebook file; checked before it is parsed.").tag(config=True)
+    max_cells = Integer(2000, help="Most cells a submitted notebook may have; counted on the raw file.").tag(config=True)
+    max_cell_bytes = Unicode("1M", help="Largest source of one cell of a submitted notebook.").tag(config=True)
     max_kernel_restarts = Integer(3, help="Kernel deaths a notebook may cause before its remaining cells are skipped.").tag(config=True)
     kill_leftover_processes = Bool(True, help="After each cell, stop the processes it left running.").tag(config=True)
 
@@ -65,7 +70,8 @@ class CourseAutograde(Configurable):
                        "student's code (course/instructor/autograde/twoproc/); False: one kernel per notebook.").tag(config=True)
     uid_base = Integer(200000, help="When run as root, each kernel runs as uid uid_base + the worker's pid.").tag(config=True)
 
-    @validate("memory_limit", "max_file_size", "max_output_bytes", "max_notebook_output_bytes")
+    @validate("memory_limit", "max_file_size", "max_output_bytes", "max_notebook_output_bytes", "max_written_bytes",
+              "max_notebook_bytes", "max_cell_bytes")
     def _check_size(self, proposal):
         parse_size(proposal["value"])
         return proposal["value"]
@@ -75,6 +81,12 @@ class CourseAutograde(Configurable):
 
     def bytes(self, name: str) -> int:
         return parse_size(getattr(self, name))
+
+    def raw_limits(self):
+        from .intake import RawLimits
+
+        return RawLimits(file_bytes=self.bytes("max_notebook_bytes"), cells=self.max_cells,
+                         cell_bytes=self.bytes("max_cell_bytes"))
 
 
 def load_config(root: Path) -> Config:

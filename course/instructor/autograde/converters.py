@@ -127,3 +127,31 @@ class CourseFeedback(GenerateFeedback):
         resources = super().init_single_notebook_resources(notebook_filename)
         resources["course_autograde"] = {"root": self.course_root}
         return resources
+
+    def init_assignment(self, assignment_id: str, student_id: str) -> None:
+        """The files the student submitted, next to the feedback HTML.
+
+        Stock GenerateFeedback copies every file of the autograded folder: whatever the kernel
+        wrote while graded (gigabytes, or what it read at grading time) would go back to the
+        student. Here only the submitted files go, from submitted/ itself."""
+        import shutil
+
+        from nbgrader.utils import find_all_files
+
+        source = self.coursedir.format_path(self.coursedir.submitted_directory, student_id, assignment_id)
+        dest = self._format_dest(assignment_id, student_id)
+        if not os.path.isdir(source):
+            return
+        # nothing may take the place of a feedback page
+        pages = {os.path.splitext(os.path.basename(n))[0] + self.exporter.file_extension for n in self.notebooks}
+        for filename in find_all_files(source, self.coursedir.ignore + ["*.ipynb"]):
+            if os.path.islink(filename) or not os.path.isfile(filename):
+                continue
+            relative = os.path.relpath(filename, source)
+            if relative.split(os.sep)[0] in pages or relative.split(os.sep)[0].endswith(".ipynb"):
+                continue
+            path = os.path.join(dest, relative)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if os.path.lexists(path):
+                os.remove(path)
+            shutil.copy(filename, path)

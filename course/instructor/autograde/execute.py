@@ -35,7 +35,12 @@ BENIGN_PROCESSES = ("uname", "fc-list", "fc-match", "lscpu", "nproc", "sysctl")
 
 
 class KernelStartError(RuntimeError):
-    """The grader could not start a kernel: the infrastructure failed, not the student."""
+    """No kernel could be started. Before any of the student's code ran, the infrastructure
+    failed (`after_student_code` False); after, it may be what the student's code left behind."""
+
+    after_student_code = False
+
+START_ATTEMPTS = 3
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -49,19 +54,30 @@ class SandboxedExecute(Execute):
 
     # ------------------------------------------------------------------ kernel lifecycle
     def create_kernel_manager(self):
-        self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self.sandbox)
+        self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self.sandbox,
+                                       start_number=self._starts)
+        self._starts += 1
         return self.km
 
     def _start(self) -> None:
-        self.km = self.create_kernel_manager()
-        self._audit_offset = 0
-        try:
-            self.start_new_kernel(cwd=str(self._workdir))
-            self.start_new_kernel_client()
-        except Exception as error:
-            log = self.km.kernel_log() if self.km is not None else ""
-            self._stop()
-            raise KernelStartError(f"could not start a sandboxed kernel: {error}\n{log}") from error
+        """A kernel, or KernelStartError after START_ATTEMPTS tries (a loaded machine can make
+        a start time out; a fresh uid and a pause each time)."""
+        errors = []
+        for attempt in range(START_ATTEMPTS):
+            self.km = self.create_kernel_manager()
+            self._audit_offset = 0
+            try:
+                self.start_new_kernel(cwd=str(self._workdir))
+                self.start_new_kernel_client()
+                return
+            except Exception as error:
+                log = self.km.kernel_log() if self.km is not None else ""
+                errors.append(f"{type(error).__name__}: {error}" + (f"\n{log.strip()}" if log.strip() else ""))
+                self._stop()
+                time.sleep(1 + 2 * attempt)
+        failure = KernelStartError(f"could not start a sandboxed kernel ({len(errors)} tries): " + "\n".join(errors))
+        failure.after_student_code = bool(self._executed) or self._restarts > 0
+        raise failure
 
     def _stop(self) -> None:
         km = self.km
@@ -98,9 +114,10 @@ class SandboxedExecute(Execute):
         self._notebook_output = 0
         self.notes: list[dict] = []
         self.events: list[dict] = []
+        self._starts = 0
+        self._before = folder_files(self._workdir)
+        self._written_checked = 0.0
         uid = self.sandbox.uid
-        if uid is not None:
-            chown_tree(self._workdir, uid, uid)
         try:
             self._start()
             info = self.wait_for_reply(self.kc.kernel_info())
@@ -113,10 +130,11 @@ class SandboxedExecute(Execute):
             self._stop()
             if uid is not None:
                 chown_tree(self._workdir, os.getuid(), os.getgid())
+        written = self._prune_written()
         self.set_widgets_metadata()
         self.resources.setdefault("course_autograde", {})["execution"] = dict(
             notes=self.notes, events=self.events, restarts=self._restarts,
-            seconds=round(time.monotonic() - self._started, 2))
+            seconds=round(time.monotonic() - self._started, 2), written=written)
         return self.nb, self.resources
 
     def _cell_name(self, index: int) -> str:
@@ -133,6 +151,34 @@ class SandboxedExecute(Execute):
         return max(1, int(min(self.sandbox.limits.cell_timeout, self._remaining()) + 0.999))
 
     def preprocess_cell(self, cell, resources, index):
+        self._invalid_outputs = 0
+        cell, resources = self._run_cell(cell, resources, index)
+        if cell.cell_type == "code" and cell.get("outputs"):
+            self._drop_invalid_outputs(cell, index)
+        if self._invalid_outputs:
+            self.note(index, "output", f"This cell displayed {self._invalid_outputs} output(s) that are not valid "
+                      "notebook outputs (nbformat's schema); they were dropped.")
+        return cell, resources
+
+    def _drop_invalid_outputs(self, cell, index: int) -> None:
+        """An output nbformat's schema rejects (`display({'text/plain': 12345}, raw=True)`) would
+        make nbgrader fail writing the notebook: drop it, and say so."""
+        from nbformat.v4.nbbase import validate
+
+        kept = []
+        for output in cell.outputs:
+            try:
+                validate(output, "output")
+            except Exception:
+                continue
+            kept.append(output)
+        if len(kept) < len(cell.outputs):
+            dropped = len(cell.outputs) - len(kept)
+            cell.outputs = kept
+            self.note(index, "output", f"This cell displayed {dropped} output(s) that are not valid notebook "
+                      "outputs (nbformat's schema); they were dropped.")
+
+    def _run_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
         limits = self.sandbox.limits
@@ -228,6 +274,8 @@ class SandboxedExecute(Execute):
         """A fresh kernel with the state of the cells run so far; False when we give up."""
         self._restarts += 1
         self._stop()
+        if not any(c.cell_type == "code" and c.source.strip() for c in self.nb.cells[next_index:]):
+            return True  # nothing left to run: no fresh kernel, no replay
         limits = self.sandbox.limits
         if self._restarts > limits.kernel_restarts:
             self._given_up = (f"The kernel died {self._restarts} times (the limit is {limits.kernel_restarts}); "
@@ -235,7 +283,16 @@ class SandboxedExecute(Execute):
             self.note(next_index if next_index < len(self.nb.cells) else len(self.nb.cells) - 1,
                       "kernel died", self._given_up)
             return False
-        self._start()
+        try:
+            self._start()
+        except KernelStartError as error:
+            first = str(error).splitlines()[0]
+            self._given_up = ("After the kernel died, no fresh kernel could be started (what the cells "
+                              f"before left running may have kept it from starting: {first[:300]}); "
+                              "the remaining cells were not run.")
+            self.note(next_index if next_index < len(self.nb.cells) else len(self.nb.cells) - 1,
+                      "kernel start", self._given_up)
+            return False
         kept = self._notebook_output  # what the replay prints is thrown away: it does not count
         for index in list(self._executed):
             if self._remaining() <= 0:
@@ -303,6 +360,7 @@ class SandboxedExecute(Execute):
                         rss += proc.memory_full_info().pss
                     except (psutil.Error, AttributeError):
                         pass
+            written = self._written_now()
             if len(children) > limits.processes:
                 self._watchdog_limit = "processes"
                 self._watchdog_reason = (f"This cell started more than {limits.processes} processes at once "
@@ -311,6 +369,11 @@ class SandboxedExecute(Execute):
                 self._watchdog_limit = "memory"
                 self._watchdog_reason = (f"This cell used more than {format_size(limits.memory)} of memory "
                                          "(the limit); its kernel was stopped and restarted.")
+            elif written is not None and written > limits.written_bytes:
+                self._watchdog_limit = "files written"
+                self._watchdog_reason = (f"This cell wrote more than {format_size(limits.written_bytes)} of files "
+                                         "into its folder (the limit for all the files a notebook writes); its "
+                                         "kernel was stopped and restarted.")
             else:
                 continue
             km.kill_everything()
@@ -318,6 +381,39 @@ class SandboxedExecute(Execute):
 
     def _watched_km(self):
         return self.km
+
+    # ------------------------------------------------------------------ files written
+    def _written_now(self) -> int | None:
+        """Bytes of files in the folder that the kernel wrote (checked every 2 s), else None."""
+        now = time.monotonic()
+        if now - self._written_checked < 2:
+            return None
+        self._written_checked = now
+        return sum(size for path, size in written_files(self._workdir, self._before).items())
+
+    def _prune_written(self) -> dict:
+        """Keep at most `written_bytes` of what the kernel wrote into its folder (largest first
+        go); the rest is deleted with a note. Returns {path: bytes} of what it wrote."""
+        limit = self.sandbox.limits.written_bytes
+        written = written_files(self._workdir, self._before)
+        total = sum(written.values())
+        if total > limit:
+            removed = []
+            for path, size in sorted(written.items(), key=lambda item: -item[1]):
+                if total <= limit:
+                    break
+                try:
+                    (self._workdir / path).unlink()
+                except OSError:
+                    continue
+                total -= size
+                removed.append(path)
+            shown = ", ".join(removed[:5]) + (f" and {len(removed) - 5} more" if len(removed) > 5 else "")
+            self.notes.append({"cell": "notebook", "index": len(self.nb.cells) - 1, "limit": "files written",
+                               "reason": f"Your notebook wrote {format_size(sum(written.values()))} of files into "
+                                         f"its folder; at most {format_size(limit)} are kept, so these were "
+                                         f"deleted: {shown}."})
+        return written
 
     # ------------------------------------------------------------------ output cap
     def output(self, outs, msg, display_id, cell_index):
@@ -343,32 +439,32 @@ class SandboxedExecute(Execute):
         self._notebook_output += size
         if kind == "stream" and content.get("name") == "stderr":
             self._kept_stderr = True
-        return super().output(outs, msg, display_id, cell_index)
+        try:
+            return super().output(outs, msg, display_id, cell_index)
+        except Exception as error:  # nbformat refuses the output (its schema): drop it, say so
+            from nbformat import ValidationError
+
+            if not isinstance(error, ValidationError):
+                raise
+            self._invalid_outputs = getattr(self, "_invalid_outputs", 0) + 1
+            return None
 
     # ------------------------------------------------------------------ audit
     def _collect_audit(self, index: int | None) -> None:
         km = self.km
-        if km is None or km.rundir is None:
+        if km is None:
             return
-        path = km.rundir / "audit.jsonl"
-        try:
-            with open(path, errors="replace") as fh:
-                fh.seek(self._audit_offset)
-                lines = fh.read()
-                self._audit_offset = fh.tell()
-        except OSError:
-            return
-        import json
-
-        for line in lines.splitlines():
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
+        km.audit.flush()
+        events = km.audit_events()
+        new, self._audit_offset = events[self._audit_offset:], len(events)
+        for event in new:
             if event.get("kind") == "process" and any(name in event.get("detail", "") for name in BENIGN_PROCESSES):
                 continue
             if event.get("kind") == "output" and index is not None:
-                dropped, kept = (int(x) for x in event["detail"].split())
+                try:
+                    dropped, kept = (int(x) for x in event["detail"].split())
+                except ValueError:
+                    continue
                 self.note(index, "output", f"output truncated: this cell printed {format_size(dropped + kept)}; "
                           f"the first {format_size(kept)} are kept (limit: "
                           f"{format_size(self.sandbox.limits.output_bytes)} per cell)")
@@ -376,3 +472,23 @@ class SandboxedExecute(Execute):
             event["cell"] = self._cell_name(index) if index is not None else None
             self.events.append(event)
 
+
+
+def folder_files(folder: Path) -> dict[str, tuple]:
+    """{relative path: (size, mtime_ns, inode)} of the regular files under `folder`."""
+    out = {}
+    for base, dirs, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(base, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            if os.path.isfile(path) and not os.path.islink(path):
+                out[os.path.relpath(path, folder)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return out
+
+
+def written_files(folder: Path, before: dict[str, tuple]) -> dict[str, int]:
+    """Files under `folder` that are new or changed since `before`: {relative path: bytes}."""
+    return {path: info[0] for path, info in folder_files(folder).items() if before.get(path) != info}

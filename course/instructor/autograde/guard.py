@@ -2,7 +2,7 @@
 
 Two pieces, both installed before any student code runs:
 
-- an audit hook (PEP 578) that logs, to the kernel's runtime folder, opening files outside the
+- an audit hook (PEP 578) that reports, into a pipe the grader reads, opening files outside the
   submission folder and the Python environment, network connections and new processes. The
   sandbox already makes these fail; the log names them in the tamper report.
 - a module guard: the grading helpers (`course.grading`), numpy, `math`, `scipy.special` and
@@ -58,7 +58,13 @@ def install_audit(settings: dict) -> None:
     readable = [os.path.normpath(p) for p in settings.get("allowed", [])] + [workdir, rundir]
     writable = [workdir, rundir, "/tmp", "/dev", "/proc/self"]
     inside_course_ok = [p for p in readable if course and _inside(p, [course])]
-    _state["log"] = open(settings["audit_log"], "a", buffering=1)
+    fd = settings.get("audit_fd")
+    if fd is not None:
+        # the write end of a pipe the grader reads: lines written are out of this process's reach
+        os.set_inheritable(fd, False)  # not handed on to programs it runs
+        _state["log"] = os.fdopen(fd, "w", buffering=1)
+    else:  # a kernel started by hand (tests of the guard itself)
+        _state["log"] = open(os.path.join(rundir, "audit.jsonl"), "a", buffering=1)
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
     def hook(event: str, args: tuple) -> None:

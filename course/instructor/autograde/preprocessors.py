@@ -276,6 +276,10 @@ def job_result(state: dict) -> dict:
         "notebooks": state.get("notebooks", {}),
         "staging": state.get("staging_notes", []),
         "tamper": state.get("tamper", []),
+        "intake": state.get("intake", []),
+        "ungradable": state.get("ungradable"),
+        "traceback": state.get("traceback"),
+        "log": state.get("log"),
     }
 
 

@@ -85,58 +85,128 @@ def assignment_report(root: Path, db_url: str, course_id: str, assignment: str, 
             "common_failure": examples[common[0][0]] if common else None,
             "common_failure_count": common[0][1] if common else 0,
         })
-    notes, findings = [], []
+    notes, findings, ungradable = [], [], {}
     for student, row in sorted(journal_rows.items()):
         result = row["result"]
         for text in result.get("staging", []):
             notes.append({"student": student, "cell": "", "limit": "submission", "reason": text})
-        findings += [dict(f, student=student) for f in result.get("tamper", [])]
+        found = list(result.get("tamper", [])) + tamper.from_intake(result.get("intake", []))
         for nb_result in result.get("notebooks", {}).values():
             notes += [dict(n, student=student) for n in nb_result.get("notes", [])]
-            findings += [dict(f, student=student) for f in tamper.from_events(nb_result.get("events", []))]
-            findings += [dict(f, student=student) for f in tamper.from_sanitize(nb_result.get("sanitize", []))]
+            found += tamper.from_notes(nb_result.get("notes", []))
+            found += tamper.from_events(nb_result.get("events", []))
+            found += tamper.from_sanitize(nb_result.get("sanitize", []))
+        findings += [dict(f, student=student, seen=tamper.seen_by(f)) for f in found]
+        if row["status"] == "ungradable":
+            ungradable[student] = {"reason": result.get("ungradable") or "; ".join(result.get("staging", [])),
+                                   "log": result.get("log"),
+                                   "traceback": (result.get("traceback") or "")[-3000:] or None}
     return {
         "assignment": assignment, "max_score": maximum, "submissions": len(students),
-        "ungradable": sorted(s for s, r in journal_rows.items() if r["status"] == "ungradable"),
+        "ungradable": sorted(ungradable), "ungradable_reasons": ungradable,
         "totals": {s["student"]: s["score"] for s in students},
         "exercises": per_exercise, "notes": notes, "tamper": findings,
     }
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~])")
+
+
+def md(text) -> str:
+    """`text` as plain text in one markdown table cell or line: newlines shown as ⏎, every
+    markdown character escaped, so what a submission wrote (a file name, a message) can never
+    become a heading, a link, HTML or a new table row of the report."""
+    text = str(text if text is not None else "")
+    text = re.sub(r"\r\n|\r|\n", " ⏎ ", text)
+    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _grouped(findings: list[dict]) -> list[dict]:
+    """Findings of one student, one row per (seen, kind): how many, in which cells, examples."""
+    rows: dict[tuple, dict] = {}
+    for f in findings:
+        key = (f.get("seen", "grader"), f["kind"])
+        row = rows.setdefault(key, {"seen": key[0], "kind": key[1], "count": 0, "cells": [], "examples": []})
+        row["count"] += 1
+        cell = f.get("cell")
+        if cell and cell not in row["cells"]:
+            row["cells"].append(cell)
+        detail = str(f.get("detail", ""))
+        if detail and detail not in row["examples"] and len(row["examples"]) < 3:
+            row["examples"].append(detail)
+    return sorted(rows.values(), key=lambda r: (r["seen"] != "grader", -r["count"], r["kind"]))
+
+
+def tamper_markdown(findings: list[dict]) -> list[str]:
+    lines = ["## Tamper report", ""]
+    if not findings:
+        return lines + ["Nothing found."]
+    by_student: dict[str, list[dict]] = {}
+    for f in findings:
+        by_student.setdefault(f["student"], []).append(f)
+
+    def outside(student):
+        return [f for f in by_student[student] if f.get("seen", "grader") == "grader"]
+
+    order = sorted(by_student, key=lambda s: (not outside(s), -len({f["kind"] for f in outside(s)}), s))
+    lines += [
+        "Hidden tests always ran from the gradebook's copy; monkeypatches were undone before each cell. "
+        "**Seen by the grader**: from outside the sandbox (the submitted code and files, nbgrader metadata "
+        "and test cells changed, limits hit, processes left running, files written); the submission cannot "
+        "hide or forge these. **Reported by the kernel**: what the sandboxed kernel reported about itself "
+        "(audit hook, module guard); a submission can stop reporting or report things that did not happen, "
+        "so read these as hints. Quoted text is escaped.", "",
+        f"{sum(bool(outside(s)) for s in order)} student(s) with findings seen by the grader, "
+        f"{sum(not outside(s) for s in order)} with findings reported by their kernel only.", "",
+        "| student | seen by the grader | reported by the kernel |", "|---|---|---|"]
+    for student in order:
+        rows = _grouped(by_student[student])
+        cells = {seen: ", ".join(f"{md(r['kind'])} ({r['count']})" for r in rows if r["seen"] == seen)
+                 for seen in ("grader", "kernel")}
+        lines.append(f"| {md(student)} | {cells['grader']} | {cells['kernel']} |")
+    for student in order:
+        rows = _grouped(by_student[student])
+        lines += ["", f"### {md(student)}", "", "| seen by | what | times | cells | examples |", "|---|---|---:|---|---|"]
+        for r in rows:
+            seen = "grader" if r["seen"] == "grader" else "kernel (self-reported)"
+            cells = ", ".join(md(c) for c in r["cells"][:6]) + (" …" if len(r["cells"]) > 6 else "")
+            examples = "; ".join(md(e[:160]) for e in r["examples"])
+            lines.append(f"| {seen} | {md(r['kind'])} | {r['count']} | {cells} | {examples} |")
+    return lines
+
+
 def markdown(report: dict) -> str:
-    totals = list(report["totals"].values())
+    totals = [t for t in report["totals"].values() if t is not None]
     mean = sum(totals) / len(totals) if totals else 0
-    lines = [f"# {report['assignment']}: autograding report", "",
+    lines = [f"# {md(report['assignment'])}: autograding report", "",
              f"{report['submissions']} submission(s); mean total {mean:.2f} of {report['max_score']:g} points.",
              ""]
     if report["ungradable"]:
-        lines += [f"Could not be graded (zero points, reason in their feedback): {', '.join(report['ungradable'])}.", ""]
+        lines += ["## Could not be graded", "",
+                  "Zero points; the reason is in their feedback. Tracebacks, when nbgrader raised one, are in the log.", "",
+                  "| student | reason | log |", "|---|---|---|"]
+        reasons = report.get("ungradable_reasons", {})
+        for student in report["ungradable"]:
+            info = reasons.get(student, {})
+            lines.append(f"| {md(student)} | {md(str(info.get('reason') or '')[:400])} | {md(info.get('log') or '')} |")
+        lines.append("")
     lines += ["| exercise | points | mean | at zero | most common failure |", "|---|---:|---:|---:|---|"]
     for ex in report["exercises"]:
         if ex["kind"] == "manual":
-            lines.append(f"| {ex['exercise']} | {ex['points']:g} | | | manual grade ({ex['waiting_manual']} waiting) |")
+            lines.append(f"| {md(ex['exercise'])} | {ex['points']:g} | | | manual grade ({ex['waiting_manual']} waiting) |")
             continue
         mean_text = "" if ex["mean"] is None else f"{ex['mean']:.2f}"
         zero = "" if ex["share_zero"] is None else f"{100 * ex['share_zero']:.0f}%"
         failure = ""
         if ex["common_failure"]:
-            failure = ex["common_failure"].replace("|", "\\|").replace("\n", " ")[:160]
-            failure += f" ({ex['common_failure_count']}x)"
-        lines.append(f"| {ex['exercise']} | {ex['points']:g} | {mean_text} | {zero} | {failure} |")
+            failure = md(ex["common_failure"][:160]) + f" ({ex['common_failure_count']}x)"
+        lines.append(f"| {md(ex['exercise'])} | {ex['points']:g} | {mean_text} | {zero} | {failure} |")
     if report["notes"]:
         lines += ["", "## Limits hit and other notes", "", "| student | cell | what happened |", "|---|---|---|"]
         for note in report["notes"]:
-            lines.append(f"| {note['student']} | {note.get('cell', '')} | {note['reason'].replace('|', '/')} |")
-    lines += ["", "## Tamper report", ""]
-    if report["tamper"]:
-        lines += ["Hidden tests always ran from the gradebook's copy; monkeypatches were undone before each "
-                  "cell. Read the code of these submissions.", "",
-                  "| student | what | cell | detail | seen by |", "|---|---|---|---|---|"]
-        for f in report["tamper"]:
-            detail = str(f.get("detail", "")).replace("|", "/")[:120]
-            lines.append(f"| {f['student']} | {f['kind']} | {f.get('cell') or ''} | `{detail}` | {f.get('how', '')} |")
-    else:
-        lines.append("Nothing found.")
+            lines.append(f"| {md(note['student'])} | {md(note.get('cell', ''))} | {md(note['reason'])} |")
+    lines += [""] + tamper_markdown(report["tamper"])
     return "\n".join(lines) + "\n"
 
 
@@ -199,7 +269,7 @@ def write_all(root: Path, cfg, assignments: list[str], log=print) -> list[Path]:
         (folder / "report.md").write_text(markdown(report))
         (folder / "report.json").write_text(json.dumps(report, indent=1, default=str))
         with open(folder / "tamper.csv", "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["student", "kind", "cell", "line", "detail", "how"],
+            writer = csv.DictWriter(fh, fieldnames=["student", "seen", "kind", "cell", "line", "detail", "how"],
                                     extrasaction="ignore")
             writer.writeheader()
             writer.writerows(report["tamper"])

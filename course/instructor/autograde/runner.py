@@ -23,6 +23,7 @@ import ctypes
 import fcntl
 import html
 import json
+import logging
 import os
 import shutil
 import signal
@@ -91,7 +92,7 @@ def db_url_of(cfg: Config, root: Path) -> str:
 
 
 def make_sandbox(root: Path, settings: CourseAutograde, enabled: bool, shared_dir: Path | None):
-    from .sandbox import Limits, Sandbox
+    from .sandbox import UID_SLOTS, Limits, Sandbox
 
     limits = Limits(
         memory=settings.bytes("memory_limit"), processes=settings.max_processes,
@@ -99,9 +100,11 @@ def make_sandbox(root: Path, settings: CourseAutograde, enabled: bool, shared_di
         notebook_timeout=settings.notebook_timeout, interrupt_grace=settings.interrupt_grace,
         output_bytes=settings.bytes("max_output_bytes"),
         notebook_output_bytes=settings.bytes("max_notebook_output_bytes"),
-        kernel_restarts=settings.max_kernel_restarts, kill_leftovers=settings.kill_leftover_processes)
-    # as root, each worker's kernels run as a uid of their own (only inside the sandbox)
-    uid = settings.uid_base + os.getpid() if os.geteuid() == 0 and enabled else None
+        kernel_restarts=settings.max_kernel_restarts, kill_leftovers=settings.kill_leftover_processes,
+        written_bytes=settings.bytes("max_written_bytes"))
+    # as root, each worker's kernels run as uids of their own (only inside the sandbox): a block
+    # of UID_SLOTS per worker, a fresh one for each kernel start
+    uid = settings.uid_base + UID_SLOTS * os.getpid() if os.geteuid() == 0 and enabled else None
     return Sandbox(root=root, limits=limits, enabled=enabled, read_only=[Path(p) for p in settings.read_only_paths],
                    env=dict(settings.env), guarded_modules=list(settings.guarded_modules), uid=uid,
                    shared_dir=shared_dir)
@@ -192,13 +195,19 @@ def discover(root: Path, cfg: Config, notebooks: dict[str, list[str]], students:
     return jobs
 
 
-def stage(root: Path, job: Job, submitted_dir: str = "submitted") -> tuple[Path, list[str], list[str]]:
-    """Copy a submission to .autograde/staging/; return (folder, notebooks to grade, notes).
+def stage(root: Path, job: Job, submitted_dir: str = "submitted", limits=None,
+          expected: dict | None = None) -> tuple[Path, list[str], list[str], list[dict]]:
+    """Copy a submission to .autograde/staging/; return (folder, notebooks to grade, notes, findings).
 
-    A notebook that is not valid JSON or not a notebook is left out (nbgrader then gives its
-    cells zero) with a note saying why; the only notebook under an unexpected name is graded
-    under the expected one.
+    Each notebook is checked on its raw bytes first (size, cells, size of a cell:
+    `intake.check_raw`), then its nbgrader metadata is normalised against the gradebook
+    (`intake.normalise`, with `expected` {notebook: intake.Expected}). A notebook past a limit,
+    not valid JSON or not a notebook is left out (its exercises get zero) with a note saying
+    why; the only notebook under an unexpected name is graded under the expected one.
     """
+    from . import intake
+
+    limits = limits or intake.RawLimits(file_bytes=50 * 2**20, cells=2000, cell_bytes=2**20)
     src = root / submitted_dir / job.student / job.assignment
     dst = root / STAGING / job.student / job.assignment
     shutil.rmtree(dst, ignore_errors=True)
@@ -209,42 +218,52 @@ def stage(root: Path, job: Job, submitted_dir: str = "submitted") -> tuple[Path,
         if path.is_symlink():
             path.unlink()
     notes: list[str] = []
+    findings: list[dict] = []
+    loaded: dict[Path, dict] = {}
 
     def valid(path: Path) -> str | None:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            return f"it cannot be read as text ({error})"
-        if not text.strip():
-            return "the file is empty"
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # e.g. cells without ids: nbgrader copes
-                nb = nbformat.reads(text, as_version=4)
-        except Exception as error:  # nbformat raises several kinds
-            first = str(error).strip().splitlines()[0][:200]
-            return f"it is not a valid notebook (JSON): {first}"
-        if not isinstance(nb.get("cells"), list):
-            return "it is not a notebook (no cells)"
+            loaded[path] = intake.check_raw(path.read_bytes(), limits)
+        except OSError as error:
+            return f"it cannot be read ({error})"
+        except intake.Unreadable as error:
+            return str(error)
         return None
 
-    expected = [f"{name}.ipynb" for name in job.notebooks]
+    expected_names = [f"{name}.ipynb" for name in job.notebooks]
+    for path in dst.glob("*.ipynb"):
+        if path.is_dir():  # nbgrader would take a folder named like a notebook for one
+            shutil.rmtree(path)
+            notes.append(f"'{path.name}' is a folder, not a notebook; it was left out.")
     present = {p.name for p in dst.glob("*.ipynb")}
-    extra = sorted(present - set(expected))
+    extra = sorted(present - set(expected_names))
     ok = []
-    for name in expected:
+    for name in expected_names:
         path = dst / name
         if not path.exists():
             candidates = [e for e in extra if valid(dst / e) is None]
-            if len(candidates) == 1 and len([n for n in expected if not (dst / n).exists()]) == 1:
+            if len(candidates) == 1 and len([n for n in expected_names if not (dst / n).exists()]) == 1:
                 (dst / candidates[0]).rename(path)
+                loaded[path] = loaded.pop(dst / candidates[0])
                 extra.remove(candidates[0])
                 notes.append(f"Your notebook was named '{candidates[0]}' instead of '{name}'; "
                              f"it was graded as '{name}'.")
             else:
                 notes.append(f"'{name}' was not in your submission: its exercises get zero points.")
                 continue
-        problem = valid(path)
+        problem = None if path in loaded else valid(path)
+        if problem is None and expected is not None and name[:-len(".ipynb")] in expected:
+            try:
+                nb, more_notes, more_findings = intake.normalise(loaded.pop(path), expected[name[:-len(".ipynb")]])
+            except intake.Unreadable as error:
+                problem = str(error)
+            else:
+                notes += more_notes
+                findings += more_findings
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    nbformat.write(nb, path)
+        loaded.pop(path, None)
         if problem:
             path.unlink()
             notes.append(f"'{name}' could not be graded: {problem}. Its exercises get zero points.")
@@ -252,7 +271,7 @@ def stage(root: Path, job: Job, submitted_dir: str = "submitted") -> tuple[Path,
         ok.append(name)
     for name in extra:
         (dst / name).unlink(missing_ok=True)
-    return dst, ok, notes
+    return dst, ok, notes, findings
 
 
 # --- the worker -----------------------------------------------------------------------------
@@ -306,12 +325,76 @@ def grade_job(job: Job) -> Outcome:
             return Outcome(job.assignment, job.student, "feedback", seconds=time.monotonic() - started)
         outcome = _grade(root, cfg, job)
     except Exception as error:  # the grader's own failure: reported, retried next run
-        outcome = Outcome(job.assignment, job.student, "failed",
-                          message=f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=8)}")
+        text = traceback.format_exc()
+        with contextlib.suppress(OSError):
+            text += f"\n(kept in {save_job_log(root, job, text)})"
+        what = str(error) if isinstance(error, GraderFault) else f"{type(error).__name__}: {error}"
+        outcome = Outcome(job.assignment, job.student, "failed", message=f"{what}\n{text}")
     finally:
         shutil.rmtree(root / STAGING / job.student / job.assignment, ignore_errors=True)
     outcome.seconds = round(time.monotonic() - started, 2)
     return outcome
+
+
+class GraderFault(RuntimeError):
+    """The grader itself failed (no kernel could start, the gradebook or the disk failed)."""
+
+
+def grader_fault(error: BaseException) -> str | None:
+    """What failed, when `error` is the grader's own fault; None when the submission caused it."""
+    import sqlalchemy.exc
+
+    from .execute import KernelStartError
+
+    for cause in _causes(error):
+        if isinstance(cause, KernelStartError) and not getattr(cause, "after_student_code", False):
+            return "the sandbox: " + str(cause).splitlines()[0]
+        if isinstance(cause, sqlalchemy.exc.SQLAlchemyError):
+            return "the gradebook: " + str(cause).splitlines()[0][:300]
+        if isinstance(cause, OSError) and cause.errno in (28, 122, 5, 30):  # no space, quota, I/O, read-only
+            return f"the disk: {cause}"
+    return None
+
+
+def _causes(error: BaseException):
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def job_log_path(root: Path, job: Job) -> Path:
+    return journal.state_dir(root) / "logs" / job.assignment / f"{job.student}.log"
+
+
+def save_job_log(root: Path, job: Job, text: str) -> Path:
+    path = job_log_path(root, job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+class _Captured(logging.Handler):
+    """nbgrader's own log lines of one job (it logs a converter's traceback, then raises a
+    NbGraderException that only says "see the above traceback")."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        with contextlib.suppress(Exception):
+            self.lines.append(f"[{record.levelname}] {record.getMessage()}")
+
+
+def _expected(root: Path, cfg: Config, job: Job) -> dict:
+    from nbgrader.api import Gradebook
+
+    from .intake import expected_cells
+
+    with Gradebook(db_url_of(cfg, root), cfg.CourseDirectory.get("course_id") or "default_course") as gb:
+        return {name: expected_cells(gb, name, job.assignment) for name in job.notebooks}
 
 
 def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
@@ -322,13 +405,13 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
 
     started = time.monotonic()
     submitted = cfg.CourseDirectory.get("submitted_directory") or "submitted"
-    staged, notebooks, notes = stage(root, job, submitted)
-    state = {"fingerprint": job.fingerprint, "staging_notes": notes, "tamper": []}
+    settings = _WORKER.get("settings") or CourseAutograde(config=cfg)
+    expected = journal.locked(root, lambda: _expected(root, cfg, job))
+    staged, notebooks, notes, findings = stage(root, job, submitted, settings.raw_limits(), expected)
+    state = {"fingerprint": job.fingerprint, "staging_notes": notes, "tamper": [],
+             "intake": findings}
     if not notebooks:
-        record_ungradable(root, cfg, job, state)
-        write_ungradable_feedback(root, cfg, job, notes)
-        return Outcome(job.assignment, job.student, "ungradable", 0.0, _max_score(root, cfg, job),
-                       message=" ".join(notes), notes=notes)
+        return _ungradable(root, cfg, job, state, notes, "; ".join(notes))
     for name in notebooks:
         nb = nbformat.read(staged / name, as_version=4)
         state["tamper"] += tamper.scan_notebook(nb, locked_ids=None)
@@ -350,13 +433,26 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
     converter.force = True
     converter.job_state = state
     converter.course_root = str(root)
+    captured = _Captured()
+    converter.log.addHandler(captured)
     prepared = time.monotonic()
-    with _cwd(root):
-        try:
+    try:
+        with _cwd(root):
             converter.start()
-        except Exception as error:
-            cause = converter.job_error or error
-            raise RuntimeError(f"nbgrader autograde failed: {type(cause).__name__}: {cause}") from cause
+    except Exception as error:
+        cause = converter.job_error or error
+        text = ("".join(traceback.format_exception(cause)) + "\nnbgrader's log:\n" + "\n".join(captured.lines))
+        log_path = save_job_log(root, job, text)
+        fault = grader_fault(cause)
+        if fault is not None:
+            raise GraderFault(f"{fault} (traceback: {log_path})") from cause
+        first = (str(cause).strip().splitlines() or [""])[0][:300]
+        reason = f"nbgrader could not grade it ({type(cause).__name__}: {first})".replace(": )", ")")
+        state["traceback"] = text[-20000:]
+        state["log"] = str(log_path)
+        return _ungradable(root, cfg, job, state, notes, reason)
+    finally:
+        converter.log.removeHandler(captured)
     graded = time.monotonic()
     write_feedback(root, cfg, job)
     timings = {"stage": prepared - started, "autograde": graded - prepared, "feedback": time.monotonic() - graded,
@@ -370,6 +466,16 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
         all_notes += [f"{n['cell']}: {n['reason']}" for n in result["notes"]]
     return Outcome(job.assignment, job.student, "graded", score, max_score, notes=all_notes,
                    timings={k: round(v, 2) for k, v in timings.items()})
+
+
+def _ungradable(root: Path, cfg: Config, job: Job, state: dict, notes: list[str], reason: str) -> Outcome:
+    """Zero points, the reason in the feedback, the journal and the report."""
+    state["ungradable"] = reason
+    record_ungradable(root, cfg, job, state)
+    shown = notes if reason in notes or reason == "; ".join(notes) else notes + [reason]
+    write_ungradable_feedback(root, cfg, job, shown)
+    return Outcome(job.assignment, job.student, "ungradable", 0.0, _max_score(root, cfg, job),
+                   message=f"ungradable: {reason}", notes=notes)
 
 
 def _max_score(root: Path, cfg: Config, job: Job) -> float:
@@ -631,7 +737,7 @@ def _progress(outcome: Outcome, done: int, total: int) -> str:
         return head + f"FAILED ({first})"
     text = head + f"{outcome.score:g}/{outcome.max_score:g} points ({outcome.seconds:.0f} s)"
     if outcome.status == "ungradable":
-        text += " - could not be graded"
+        text += " - " + (outcome.message.splitlines()[0] if outcome.message else "ungradable")
     if outcome.notes:
         text += "".join(f"\n      {note}" for note in outcome.notes[:6])
     return text

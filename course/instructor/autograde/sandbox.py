@@ -32,6 +32,8 @@ BWRAP = "bwrap"
 ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
              "/etc/localtime", "/etc/hosts", "/etc/mime.types", "/etc/fonts"]
 SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+UID_SLOTS = 16          # kernel uids per worker (grader run as root): uid_base + 16 * pid + k
+AUDIT_MAX_BYTES = 4 * 2**20  # what the grader reads of one kernel's audit pipe
 
 
 def _is_inside(path: Path, folder: Path) -> bool:
@@ -81,6 +83,7 @@ class Limits:
     notebook_output_bytes: int  # kept per notebook
     kernel_restarts: int
     kill_leftovers: bool = True
+    written_bytes: int = 500 * 2**20  # files written into the folder, in total (and the sandbox's /tmp)
 
 
 @dataclass
@@ -120,7 +123,13 @@ class Sandbox:
         env.update(self.env)
         return env
 
-    def kernel_settings(self, workdir: Path, rundir: Path) -> dict:
+    def kernel_uid(self, start: int) -> int | None:
+        """The uid of the `start`-th kernel of this worker: a fresh one for each start (cycling
+        through UID_SLOTS), so what a dead kernel left running never counts against the process
+        limit (RLIMIT_NPROC, per uid) of the next one."""
+        return None if self.uid is None else self.uid + start % UID_SLOTS
+
+    def kernel_settings(self, workdir: Path, rundir: Path, uid: int | None = None, audit_fd: int | None = None) -> dict:
         """What `course.instructor.autograde.kernel` applies inside the sandbox before the kernel starts."""
         allowed = [str(p) for p in python_paths(self.root)] + SYSTEM_DIRS + ETC_FILES + [
             "/proc", "/dev", "/sys", "/tmp", str(self.root / "course")]
@@ -133,11 +142,11 @@ class Sandbox:
             "nproc": self.limits.processes + 64,  # + the kernel's own threads (they count too)
             "file_size": self.limits.file_size,
             "output_bytes": self.limits.output_bytes,
-            "uid": self.uid,
+            "uid": uid if uid is not None else self.uid,
             "root": str(self.root),
             "workdir": str(workdir),
             "rundir": str(rundir),
-            "audit_log": str(rundir / "audit.jsonl"),
+            "audit_fd": audit_fd,
             "allowed": allowed,
             "guarded_modules": self.guarded_modules,
             "font_cache": str(self.shared_dir / "matplotlib") if self.shared_dir else None,
@@ -163,7 +172,9 @@ class Sandbox:
                 args += ["--ro-bind", path, path]
         for path in ETC_FILES:
             args += ["--ro-bind-try", path, path]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp"]
+        # the sandbox's /tmp and /dev/shm live in memory: bounded like the files it writes
+        size = str(max(self.limits.written_bytes, 64 * 2**20))
+        args += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--size", size, "--tmpfs", "/tmp"]
         read_only = python_paths(self.root) + [self.root / "course"] + list(self.read_only)
         if self.shared_dir:
             read_only.append(self.shared_dir)
@@ -184,9 +195,10 @@ class Sandbox:
             args += ["--setenv", key, value]
         return args + ["--"]
 
-    def command(self, kernel_args: list[str], workdir: Path, rundir: Path) -> list[str]:
+    def command(self, kernel_args: list[str], workdir: Path, rundir: Path, uid: int | None = None,
+                audit_fd: int | None = None) -> list[str]:
         """The full command line: bwrap, then our kernel entry point with ipykernel's arguments."""
-        settings = json.dumps(self.kernel_settings(workdir, rundir))
+        settings = json.dumps(self.kernel_settings(workdir, rundir, uid, audit_fd))
         (rundir / "settings.json").write_text(settings)
         # -P: the kernel's folder is not put in front of sys.path (a student's numpy.py or
         # course/ must not shadow the real ones); -s: no user site-packages.
@@ -287,10 +299,14 @@ class SandboxKernelManager(AsyncKernelManager):
 
     sandbox = Any(allow_none=True)
 
+    start_number = Any(0)   # which start of this worker's kernels this is (picks its uid)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.rundir: Path | None = None
         self._log_file = None
+        self.uid: int | None = None
+        self.audit = AuditPipe()
 
     async def _async_pre_start_kernel(self, **kw):
         base = self.sandbox.shared_dir.parent if self.sandbox.shared_dir else None
@@ -302,8 +318,15 @@ class SandboxKernelManager(AsyncKernelManager):
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         # ipykernel's own command line after the interpreter and module: -f CONNECTION_FILE ...
         start = kernel_cmd.index("-f") if "-f" in kernel_cmd else len(kernel_cmd)
-        kernel_cmd = self.sandbox.command(kernel_cmd[start:], workdir, self.rundir)
-        uid = self.sandbox.uid
+        uid = self.uid = self.sandbox.kernel_uid(int(self.start_number or 0))
+        if uid is not None:
+            clear_uid(uid)
+            chown_tree(workdir, uid, uid)
+        # The kernel reports its audit events into a pipe the grader reads: what it wrote is
+        # out of its reach (no file to truncate or rewrite; it holds the write end only).
+        write_end = self.audit.open()
+        kw["pass_fds"] = tuple(kw.get("pass_fds", ())) + (write_end,)
+        kernel_cmd = self.sandbox.command(kernel_cmd[start:], workdir, self.rundir, uid, write_end)
         if uid is not None:
             chown_tree(self.rundir, uid, uid)
             # the sandbox's root (no capabilities) reads settings.json before dropping to uid
@@ -320,6 +343,12 @@ class SandboxKernelManager(AsyncKernelManager):
         kw["cwd"] = str(workdir)
         self.kernel_cmd_used = kernel_cmd
         return kernel_cmd, kw
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        try:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+        finally:
+            self.audit.started()
 
     async def _async_interrupt_kernel(self) -> None:
         """Interrupts go over the control channel: a signal would reach bwrap, not the kernel."""
@@ -343,19 +372,8 @@ class SandboxKernelManager(AsyncKernelManager):
         return data[-limit:].decode(errors="replace")
 
     def audit_events(self) -> list[dict]:
-        if self.rundir is None:
-            return []
-        events = []
-        try:
-            with open(self.rundir / "audit.jsonl", errors="replace") as fh:
-                for line in fh:
-                    try:
-                        events.append(json.loads(line))
-                    except ValueError:
-                        continue
-        except OSError:
-            pass
-        return events
+        self.audit.flush()
+        return self.audit.events()
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         try:
@@ -366,6 +384,7 @@ class SandboxKernelManager(AsyncKernelManager):
                 self._log_file = None
 
     def remove_rundir(self) -> None:
+        self.audit.close()
         if self.rundir is not None:
             shutil.rmtree(self.rundir, ignore_errors=True)
             try:
@@ -390,3 +409,131 @@ class SandboxKernelManager(AsyncKernelManager):
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:  # pragma: no cover
                 pass
+        if self.uid is not None:
+            clear_uid(self.uid, wait=2.0)
+
+
+class AuditPipe:
+    """The read end of a kernel's audit pipe, drained by a thread into a list of events.
+
+    The kernel holds only the write end (passed to bwrap as an inherited fd): it can add lines,
+    never take back one it wrote. Lines that are not JSON objects are dropped; at most
+    AUDIT_MAX_BYTES are read per kernel.
+    """
+
+    def __init__(self):
+        import threading
+
+        self._lock = threading.Lock()
+        self._events: list[dict] = []
+        self._read_end: int | None = None
+        self._write_end: int | None = None
+        self._thread = None
+        self._stop = False
+
+    def open(self) -> int:
+        self.close()
+        self._read_end, self._write_end = os.pipe()
+        self._stop = False
+        return self._write_end
+
+    def started(self) -> None:
+        """The kernel has its copy of the write end: drop ours (EOF comes when the kernel's goes)."""
+        import threading
+
+        if self._write_end is not None:
+            os.close(self._write_end)
+            self._write_end = None
+        if self._read_end is not None and self._thread is None:
+            self._thread = threading.Thread(target=self._drain, args=(self._read_end,), daemon=True)
+            self._thread.start()
+
+    def _drain(self, fd: int) -> None:
+        import select
+
+        buffer, total = b"", 0
+        while not self._stop:
+            try:
+                ready, _, _ = select.select([fd], [], [], 0.2)
+            except (OSError, ValueError):
+                break
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > AUDIT_MAX_BYTES:
+                break
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            parsed = []
+            for line in lines:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(event, dict) and isinstance(event.get("kind"), str):
+                    parsed.append({"kind": event["kind"][:100], "detail": str(event.get("detail", ""))[:300]})
+            with self._lock:
+                self._events += parsed
+
+    def events(self) -> list[dict]:
+        with self._lock:
+            return list(self._events)
+
+    def flush(self, timeout: float = 0.3) -> None:
+        """Give the reader a moment for lines already in the pipe."""
+        import select
+        import time
+
+        if self._read_end is None:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                ready, _, _ = select.select([self._read_end], [], [], 0)
+            except (OSError, ValueError):
+                return
+            if not ready:
+                return
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        self._stop = True
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+        for fd in (self._read_end, self._write_end):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._read_end = self._write_end = None
+
+
+def clear_uid(uid: int, wait: float = 10.0) -> int:
+    """Kill every process of `uid` (a kernel's, left by a dead sandbox), until none is left or
+    `wait` seconds passed; return how many are left. Only ever called for kernel uids."""
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + wait
+    while True:
+        left = []
+        for proc in psutil.process_iter(["uids", "status"]):
+            try:
+                # a zombie runs nothing; its reaper (not us) removes it
+                if proc.info["uids"] and proc.info["uids"].real == uid and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                    left.append(proc)
+            except psutil.Error:
+                continue
+        if not left or time.monotonic() > deadline:
+            return len(left)
+        kill_processes(left)
+        time.sleep(0.05)

@@ -1,10 +1,17 @@
 """The tamper report: submissions whose code tries to influence its own grading.
 
-Static checks read the submitted notebook's code (Python's `ast`); dynamic ones come from the
-sandboxed kernel's audit log (files it tried to open, connections, processes) and from the
-module guard (monkeypatches it had to undo); the sanitizing pass adds locked cells that were
-changed, deleted or retyped (nbgrader's checksums). A finding never changes a grade by itself:
-the hidden tests always run from the gradebook's copy, and the guard undoes patches first.
+Every finding says who saw it (`seen`):
+
+- "grader": seen from outside the sandbox, out of the submission's reach: its code read by the
+  grader (Python's `ast`), files it ships, nbgrader metadata and locked cells it changed
+  (checksums, the gradebook), limits it hit, processes it left, files it wrote.
+- "kernel": what the sandboxed kernel reported about itself (the audit hook: files it tried to
+  open, connections, processes; the module guard: monkeypatches it undid). The events arrive
+  through a pipe, so a kernel cannot take back what it reported, but it can stop reporting
+  or report things that did not happen: hints, labelled as such.
+
+A finding never changes a grade by itself: the hidden tests always run from the gradebook's
+copy, and the guard undoes patches first.
 """
 from __future__ import annotations
 
@@ -226,7 +233,7 @@ def from_events(events: list[dict]) -> list[dict]:
         detail = event.get("detail", "")
         if event.get("kind") == "monkeypatch" and detail.startswith("builtins.") and detail[9:] not in TEST_BUILTINS:
             kind = KINDS["builtin"]
-        out.append({"kind": kind, "cell": event.get("cell"), "line": None, "detail": detail, "how": "sandbox"})
+        out.append({"kind": kind, "cell": event.get("cell"), "line": None, "detail": detail, "how": "kernel's audit"})
     return _dedupe(out)
 
 
@@ -237,6 +244,35 @@ def from_sanitize(findings: list[dict]) -> list[dict]:
              "unknown cell id": "has a cell with an unknown nbgrader id"}
     return [{"kind": names.get(f["kind"], f["kind"]), "cell": f["cell"], "line": None,
              "detail": f.get("detail", ""), "how": "checksum"} for f in findings]
+
+
+def from_intake(findings: list[dict]) -> list[dict]:
+    """What the grader changed in the submitted file before grading (`intake.normalise`)."""
+    names = {"unknown cell id": "has a cell with an unknown nbgrader id",
+             "duplicate cell id": "repeats an nbgrader cell id (the copy was not graded)",
+             "changed cell metadata": "changed the nbgrader metadata of a cell",
+             "changed cell type": "changed the type of a graded cell"}
+    return [{"kind": names.get(f["kind"], f["kind"]), "cell": f.get("cell"), "line": None,
+             "detail": f.get("detail", ""), "how": "metadata"} for f in findings]
+
+
+def from_notes(notes: list[dict]) -> list[dict]:
+    """Limits the grader saw hit, processes it had to stop, files it had to delete."""
+    out = []
+    for note in notes:
+        limit = note.get("limit", "")
+        kind = ("left processes running" if limit == "processes" and "left" in note.get("reason", "")
+                else f"hit a limit: {limit}")
+        out.append({"kind": kind, "cell": note.get("cell"), "line": None,
+                    "detail": note.get("reason", ""), "how": "limits"})
+    return out
+
+
+KERNEL_REPORTED = {"kernel's audit"}
+
+
+def seen_by(finding: dict) -> str:
+    return "kernel" if finding.get("how") in KERNEL_REPORTED or finding.get("how") == "sandbox" else "grader"
 
 
 def _dedupe(findings: list[dict]) -> list[dict]:
