@@ -29,7 +29,9 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..execute import KernelStartError, SandboxedExecute, error_output
-from ..sandbox import SandboxKernelManager, chown_tree
+from ..sandbox import UID_SLOTS, SandboxKernelManager, chown_tree
+
+GRADER_START = UID_SLOTS - 1  # the grader kernel's uid slot (the student's kernels count up from 0)
 
 SERVE = "__import__('course.instructor.autograde.twoproc.student_side', fromlist=['serve']).serve({path!r})"
 BEGIN = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['begin'])"
@@ -75,11 +77,13 @@ class TwoProcessExecute(SandboxedExecute):
         self._channel_dir = Path(tempfile.mkdtemp(prefix="ch", dir=base or "/tmp"))
         self._grader_dir = Path(tempfile.mkdtemp(prefix="gw", dir=base or "/tmp"))
         self._socket = str(self._channel_dir / "s")
-        uid = self.sandbox.uid
-        for folder in (self._channel_dir, self._grader_dir):
-            os.chmod(folder, 0o755 if uid is not None else 0o700)
-            if uid is not None:
-                chown_tree(folder, uid, uid)
+        # the grader's kernel makes its socket in the channel's folder; the student's kernels
+        # (other uids when run as root) may only pass through it to connect
+        uid = self.sandbox.kernel_uid(GRADER_START)
+        os.chmod(self._grader_dir, 0o755)  # bubblewrap (root without capabilities) enters it first
+        os.chmod(self._channel_dir, 0o711 if uid is not None else 0o700)
+        if uid is not None:
+            chown_tree(self._channel_dir, uid, uid)
         self._student_sandbox = dataclasses.replace(
             self.sandbox, extra_binds=list(self.sandbox.extra_binds) + [self._channel_dir])
         self._grader_sandbox = dataclasses.replace(
@@ -94,7 +98,9 @@ class TwoProcessExecute(SandboxedExecute):
             shutil.rmtree(self._grader_dir, ignore_errors=True)
 
     def create_kernel_manager(self):
-        self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._student_sandbox)
+        self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._student_sandbox,
+                                       start_number=self._starts)
+        self._starts += 1
         return self.km
 
     def _start(self) -> None:
@@ -109,7 +115,8 @@ class TwoProcessExecute(SandboxedExecute):
         try:
             if os.path.exists(self._socket):
                 os.unlink(self._socket)
-            self._gkm = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._grader_sandbox)
+            self._gkm = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._grader_sandbox,
+                                             start_number=GRADER_START)
             run_sync(self._gkm.start_kernel)(cwd=str(self._grader_dir), extra_arguments=self.extra_arguments)
         except Exception as error:
             log = self._gkm.kernel_log() if self._gkm is not None else ""
@@ -156,9 +163,9 @@ class TwoProcessExecute(SandboxedExecute):
         return self._student_km or self.km
 
     # ------------------------------------------------------------------ cells
-    def preprocess_cell(self, cell, resources, index):
+    def _run_cell(self, cell, resources, index):
         if not is_test_cell(cell) or not cell.source.strip():
-            return super().preprocess_cell(cell, resources, index)
+            return super()._run_cell(cell, resources, index)
         limits = self.sandbox.limits
         if self._given_up is None and self._remaining() <= 0:
             self._given_up = (f"The notebook reached its time limit of {limits.notebook_timeout} s; "

@@ -17,7 +17,6 @@ from __future__ import annotations
 import inspect
 import itertools
 import socket
-import types
 from typing import Any
 
 import numpy as np
@@ -309,4 +308,3 @@ def serve(path: str, timeout: float | None = None) -> None:
 
 
 __all__ = ["serve", "GraderObject"]
-del types
