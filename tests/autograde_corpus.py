@@ -300,9 +300,9 @@ def write(folder, files: dict[str, str]) -> None:
 
 
 # --- issue 13: attacks from inside the student's Python process (two-process grading) ----------
-# Each earns points in one-process mode (the test cells run in the student's interpreter); in
-# two-process mode (c.CourseAutograde.two_process) they must earn nothing. Graded by
-# tests/test_twoproc_autograde.py until two-process grading is the default.
+# Issue 13 reports that attacks of these kinds earn points in one-process mode (the test cells run
+# in the student's interpreter); in two-process mode (c.CourseAutograde.two_process) they must earn
+# nothing. Graded by tests/test_twoproc_autograde.py until two-process grading is the default.
 
 TWO_PROCESS_KINDS = ["ipython_hooks", "repatch_from_threads", "frame_oracle", "leaks_test_source"]
 
