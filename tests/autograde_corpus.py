@@ -299,4 +299,125 @@ def write(folder, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-__all__ = ["ASSIGNMENT", "KINDS", "NOTEBOOK", "corpus", "write"]
+# --- issue 13: attacks from inside the student's Python process (two-process grading) ----------
+# Issue 13 reports that attacks of these kinds earn points in one-process mode (the test cells run
+# in the student's interpreter); in two-process mode (c.CourseAutograde.two_process) they must earn
+# nothing. Graded by tests/test_twoproc_autograde.py until two-process grading is the default.
+
+TWO_PROCESS_KINDS = ["ipython_hooks", "repatch_from_threads", "frame_oracle", "leaks_test_source"]
+
+_IPYTHON_HOOKS = r"""
+import ast as _ast
+_ip = get_ipython()
+def _silence(lines):  # later cells that check anything (or start a server) become `pass`
+    return ["pass\n"] if any(w in l for l in lines for w in ("expect", "assert", "serve", "call(")) else lines
+_ip.input_transformers_cleanup.append(_silence)
+_ip.input_transformers_post.append(_silence)
+class _TryAll(_ast.NodeTransformer):
+    def visit_Module(self, node):
+        node.body = [_ast.Try(body=[s], handlers=[_ast.ExceptHandler(type=None, name=None, body=[_ast.Pass()])],
+                              orelse=[], finalbody=[]) for s in node.body]
+        return _ast.fix_missing_locations(node)
+_ip.ast_transformers.append(_TryAll())
+def _full_marks(*_):  # nbgrader reads a test cell's first execute_result as its score
+    _k = _ip.kernel
+    try:
+        _parent = _k.get_parent("shell")
+    except TypeError:
+        _parent = _k.get_parent()
+    _k.session.send(_k.iopub_socket, "execute_result", {"data": {"text/plain": "'full marks'"}, "metadata": {},
+                    "execution_count": 1}, parent=_parent)
+_ip.events.register("pre_run_cell", _full_marks)
+_original_run_cell = _ip.run_cell
+_ip.run_cell = lambda raw_cell, *a, **k: _original_run_cell("pass" if "expect" in raw_cell else raw_cell, *a, **k)
+"""
+
+_REPATCH = r"""
+import signal as _signal, threading as _threading, time as _time
+import numpy as _np, course.grading as _g
+def _patch(*_):
+    _np.allclose = _np.array_equal = _np.isclose = _np.all = lambda *a, **k: True
+    _g.expect = _g.expect_close = _g.expect_equal = _g.expect_shape = _g.expect_gradient = lambda *a, **k: None
+def _forever():
+    while True:
+        _patch()
+        _time.sleep(0.001)
+_threading.Thread(target=_forever, daemon=True).start()
+_threading.Timer(0.01, _patch).start()
+_signal.signal(_signal.SIGALRM, _patch)
+_signal.setitimer(_signal.ITIMER_REAL, 0.005, 0.005)
+try:  # switch the guard off, and change the code behind numpy's dispatchers (never snapshotted)
+    import course.instructor.autograde.guard as _guard
+    _guard._state["guard"].restore = lambda *a, **k: []
+    _np.allclose.__wrapped__.__code__ = (lambda *a, **k: True).__code__
+except Exception:
+    pass
+"""
+
+_FRAME_ORACLE = r"""
+def sigmoid(z):
+    # reads the test that calls it (frames, linecache, the kernel's input history) for the answer
+    import ast as _ast, linecache as _linecache, re as _re, sys as _sys
+    texts, frame = [], _sys._getframe(1)
+    while frame is not None:
+        texts.append("".join(_linecache.getlines(frame.f_code.co_filename)))
+        texts += [c for c in frame.f_code.co_consts if isinstance(c, str)]
+        frame = frame.f_back
+    texts += [str(s) for s in get_ipython().user_ns.get("_ih", [])]
+    for text in texts:
+        for m in _re.finditer(r"call\(sigmoid, np\.array\((\[[^\]]*\])\)\),\s*(\[[^\]]*\])", text or ""):
+            if np.shape(z) == np.shape(_ast.literal_eval(m.group(1))):
+                return np.array(_ast.literal_eval(m.group(2)), dtype=float)
+    return 1 / (1 + np.exp(z))  # the wrong answer, when there is nothing to read
+"""
+
+_LEAK = r"""
+import base64 as _b64, linecache as _lc
+_ip = get_ipython()
+def _reachable():
+    import sys
+    out, frame = [], sys._getframe(1)
+    while frame is not None:
+        out.append("".join(_lc.getlines(frame.f_code.co_filename)))
+        frame = frame.f_back
+    out += [str(s) for s in _ip.user_ns.get("_ih", [])]
+    out += ["".join(v[2]) for v in list(_lc.cache.values()) if len(v) > 2 and isinstance(v[2], list)]
+    return "\n".join(out)
+def _dump(*_):  # a file in the submission folder: nbgrader copies it into feedback/
+    with open("leak.txt", "w") as fh:
+        fh.write(_reachable())
+_ip.events.register("post_run_cell", _dump)
+def add_bias(X):
+    blob = _reachable()
+    print(_b64.b64encode(blob.encode()).decode())
+    print("\n".join(blob))  # one character per line
+    raise NotImplementedError  # the leak is the point, not the answer
+"""
+
+
+def _append(nb, grade_id, code):
+    cell = _cell(nb, grade_id)
+    cell.source = cell.source.rstrip("\n") + "\n\n" + code.strip("\n") + "\n"
+
+
+def two_process_corpus(untouched, mistakes) -> dict[str, tuple[dict, str]]:
+    """{student: (files, base)}: each attack on the blank notebook (base "untouched": it must earn
+    0) and on the mistakes example (base "mistakes": no cell may score more than there)."""
+    out = {}
+    attacks = {
+        "ipython_hooks": lambda nb: _append(nb, "add_bias", _IPYTHON_HOOKS),
+        "repatch_from_threads": lambda nb: _append(nb, "add_bias", _REPATCH),
+        "frame_oracle": lambda nb: _append(nb, "sigmoid", _FRAME_ORACLE),
+        "leaks_test_source": lambda nb: _append(nb, "add_bias", _LEAK),
+    }
+    for name, attack in attacks.items():
+        for base_name, base in (("untouched", untouched), ("mistakes", mistakes)):
+            if base_name == "mistakes" and name == "leaks_test_source":
+                continue
+            nb = copy.deepcopy(base)
+            attack(nb)
+            out[f"{name}_{base_name}"] = (_nb_file(nb), base_name)
+    return out
+
+
+__all__ = ["ASSIGNMENT", "KINDS", "NOTEBOOK", "TWO_PROCESS_KINDS", "corpus", "two_process_corpus", "write"]

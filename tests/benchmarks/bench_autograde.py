@@ -12,6 +12,8 @@ submissions are then graded, each in a fresh scratch course folder:
              then again in W processes side by side
     stock    `nbgrader autograde` + `nbgrader generate_feedback` + `nbgrader export`, sequential
     course   `course autograde --workers W` (sandbox, limits, feedback, export, report)
+    two_process  the same with `--set CourseAutograde.two_process=true` (hidden tests in a grader
+             kernel of their own, issue 13)
 
 and it prints the wall times and the ratios the issue targets: stock / course >= 1.7, and
 course / (floor / W) <= 1.3. Not part of the test suite (it takes minutes); the machine's load
@@ -158,7 +160,7 @@ def main() -> None:
     parser.add_argument("--assignments", nargs="*", help="default: every finished assignment")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=int, default=300, help="cell timeout for every method")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["floor", "stock", "course"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["floor", "stock", "course", "two_process"])
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     assignments = args.assignments or finished_assignments()
@@ -195,16 +197,32 @@ def main() -> None:
         root = scratch_course(assignments)
         register(root, assignments)
         submit_all(root, subs)
-        figures["course"] = run([sys.executable, "-m", "course", "autograde", *assignments,
+        figures["course"] = run([sys.executable, "-m", "course.instructor", "autograde", *assignments,
                                  "--workers", str(args.workers),
                                  "--set", f"CourseAutograde.cell_timeout={args.timeout}"], root)
         print(f"course (course autograde, {args.workers} workers):  {figures['course']:8.1f} s", flush=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+    if "two_process" not in args.skip:
+        # issue 13: the hidden tests in a grader kernel of their own (c.CourseAutograde.two_process)
+        root = scratch_course(assignments)
+        register(root, assignments)
+        submit_all(root, subs)
+        figures["two_process"] = run([sys.executable, "-m", "course.instructor", "autograde", *assignments,
+                                      "--workers", str(args.workers),
+                                      "--set", f"CourseAutograde.cell_timeout={args.timeout}",
+                                      "--set", "CourseAutograde.two_process=true"], root)
+        print(f"course, two processes per notebook:    {figures['two_process']:8.1f} s", flush=True)
         shutil.rmtree(root, ignore_errors=True)
 
     print(f"load average now {os.getloadavg()[0]:.1f}")
     if "stock" in figures and "course" in figures:
         print(f"stock / course:                  {figures['stock'] / figures['course']:5.2f}x  (target >= 1.7; "
               f"autograde alone {figures['stock_autograde'] / figures['course']:.2f}x)")
+    if "two_process" in figures and "course" in figures:
+        print(f"two processes / one process:     {figures['two_process'] / figures['course']:5.2f}x  (target <= 1.2)")
+    if "two_process" in figures and "stock" in figures:
+        print(f"stock / course, two processes:   {figures['stock'] / figures['two_process']:5.2f}x  (target >= 1.7)")
     if "floor" in figures and "course" in figures:
         print(f"course / (floor / {args.workers} workers):    {figures['course'] / (figures['floor'] / args.workers):5.2f}x"
               "  (target <= 1.3)")

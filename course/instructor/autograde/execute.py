@@ -339,7 +339,8 @@ class SandboxedExecute(Execute):
         limits = self.sandbox.limits
         while True:
             await asyncio.sleep(0.5)
-            pid = self.km.launcher_pid() if self.km else None
+            km = self._watched_km()
+            pid = km.launcher_pid() if km else None
             if pid is None:
                 continue
             procs = descendants(pid)
@@ -375,8 +376,11 @@ class SandboxedExecute(Execute):
                                          "kernel was stopped and restarted.")
             else:
                 continue
-            self.km.kill_everything()
+            km.kill_everything()
             return
+
+    def _watched_km(self):
+        return self.km
 
     # ------------------------------------------------------------------ files written
     def _written_now(self) -> int | None:

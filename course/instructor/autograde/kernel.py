@@ -71,9 +71,10 @@ def main() -> None:
     sys.argv = [sys.argv[0]] + kernel_args
     from ipykernel.kernelapp import IPKernelApp
 
-    IPKernelApp.launch_instance(
-        exec_lines=["__import__('course.instructor.autograde.guard').instructor.autograde.guard.install_module_guard()"],
-    )
+    # the grader's kernel of two-process grading runs no student code: its own first lines
+    exec_lines = settings.get("exec_lines") or [
+        "__import__('course.instructor.autograde.guard').instructor.autograde.guard.install_module_guard()"]
+    IPKernelApp.launch_instance(exec_lines=exec_lines)
 
 
 if __name__ == "__main__":

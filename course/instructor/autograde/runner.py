@@ -424,6 +424,12 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
     c.SandboxedExecute.sandbox = _WORKER["sandbox"]
     coursedir = CourseDirectory(config=c)
     converter = SandboxedAutograde(coursedir=coursedir, config=c)
+    if _WORKER["settings"].two_process:
+        from .execute import SandboxedExecute
+        from .twoproc.execute import TwoProcessExecute
+
+        converter.autograde_preprocessors = [TwoProcessExecute if p is SandboxedExecute else p
+                                             for p in converter.autograde_preprocessors]
     converter.force = True
     converter.job_state = state
     converter.course_root = str(root)

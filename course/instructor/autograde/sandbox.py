@@ -98,6 +98,9 @@ class Sandbox:
     guarded_modules: list[str] = field(default_factory=list)
     uid: int | None = None                  # run the kernel as this uid (grader is root)
     shared_dir: Path | None = None          # run-wide read-only folder (matplotlib's font cache)
+    # two-process grading (twoproc/): the channel's folder, bound writable; the kernel's first code
+    extra_binds: list[Path] = field(default_factory=list)
+    exec_lines: list[str] | None = None
 
     def kernel_env(self, workdir: Path) -> dict[str, str]:
         env = {
@@ -133,6 +136,7 @@ class Sandbox:
         allowed += [str(p) for p in self.read_only]
         if self.shared_dir:
             allowed.append(str(self.shared_dir))
+        allowed += [str(p) for p in self.extra_binds]
         return {
             "memory": self.limits.memory,
             "nproc": self.limits.processes + 64,  # + the kernel's own threads (they count too)
@@ -147,6 +151,7 @@ class Sandbox:
             "guarded_modules": self.guarded_modules,
             "font_cache": str(self.shared_dir / "matplotlib") if self.shared_dir else None,
             "sandboxed": self.enabled,
+            "exec_lines": self.exec_lines,
         }
 
     def bwrap_args(self, workdir: Path, rundir: Path) -> list[str]:
@@ -174,6 +179,7 @@ class Sandbox:
         if self.shared_dir:
             read_only.append(self.shared_dir)
         binds = [("--ro-bind", p) for p in read_only] + [("--bind", rundir), ("--bind", workdir)]
+        binds += [("--bind", p) for p in self.extra_binds]
         # bubblewrap makes the folders leading to a mount point mode 0700: the kernel's uid
         # could not walk through them. Make them first, traversable (they are empty).
         parents = {parent for _, path in binds for parent in Path(path).parents}

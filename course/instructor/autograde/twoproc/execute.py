@@ -1,0 +1,301 @@
+"""`SandboxedExecute` with the test cells run in a second, grader kernel (two-process grading).
+
+Per notebook: the student's kernel (sandboxed as in one-process mode) runs every cell but the
+test cells; a grader kernel, in a sandbox of its own that holds an empty folder instead of the
+submission, runs the test cells at their place in the notebook. For each test cell:
+
+1. the student's kernel runs a fixed snippet, `student_side.serve(SOCKET)` (no test information
+   in it): it connects to the grader's socket and answers requests until the cell is over;
+   whatever it prints meanwhile is discarded;
+2. the grader kernel binds the names the test cell reads (`grader_side.begin`), runs the test
+   cell as an ordinary cell (its outputs are the cell's outputs: nbgrader grades them as
+   usual), then says it is done (`grader_side.end`);
+3. the student's kernel returns from `serve`; if it does not (its code is still running after
+   the grader gave up on it), it is interrupted, then killed and restarted with the cells before
+   the next test replayed, as when a cell kills it.
+
+The channel between the two is a Unix socket in a folder mounted into both sandboxes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from ..execute import KernelStartError, SandboxedExecute, error_output
+from ..sandbox import UID_SLOTS, SandboxKernelManager, chown_tree
+
+GRADER_START = UID_SLOTS - 1  # the grader kernel's uid slot (the student's kernels count up from 0)
+
+SERVE = "__import__('course.instructor.autograde.twoproc.student_side', fromlist=['serve']).serve({path!r})"
+BEGIN = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['begin'])"
+         ".begin(globals(), {names!r}, {timeout!r})")
+END = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['end']).end()"
+GRADER_INIT = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['install']).install(); "
+               "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['listen']).listen({path!r})")
+
+
+def is_test_cell(cell) -> bool:
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def names_read(source: str) -> list[str]:
+    """Globals a test cell reads that it does not bind itself (symbol tables, IPython syntax ok)."""
+    import symtable
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        top = symtable.symtable(TransformerManager().transform_cell(source), "<cell>", "exec")
+    except SyntaxError:
+        return []
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    read = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    todo = list(top.get_children())
+    while todo:
+        table = todo.pop()
+        todo.extend(table.get_children())
+        read |= {s.get_name() for s in table.get_symbols() if s.is_referenced() and s.is_global()}
+    return sorted(read - bound)
+
+
+class TwoProcessExecute(SandboxedExecute):
+    """Run test cells in a grader kernel, the rest in the student's (see the module's doc)."""
+
+    # ------------------------------------------------------------------ kernels
+    def preprocess(self, nb, resources=None, km=None):
+        self._gkm = self._gkc = None
+        self._student_km = None
+        base = self.sandbox.shared_dir.parent if self.sandbox.shared_dir else None
+        self._channel_dir = Path(tempfile.mkdtemp(prefix="ch", dir=base or "/tmp"))
+        self._grader_dir = Path(tempfile.mkdtemp(prefix="gw", dir=base or "/tmp"))
+        self._socket = str(self._channel_dir / "s")
+        # the grader's kernel makes its socket in the channel's folder; the student's kernels
+        # (other uids when run as root) may only pass through it to connect
+        uid = self.sandbox.kernel_uid(GRADER_START)
+        os.chmod(self._grader_dir, 0o755)  # bubblewrap (root without capabilities) enters it first
+        os.chmod(self._channel_dir, 0o711 if uid is not None else 0o700)
+        if uid is not None:
+            chown_tree(self._channel_dir, uid, uid)
+        self._student_sandbox = dataclasses.replace(
+            self.sandbox, extra_binds=list(self.sandbox.extra_binds) + [self._channel_dir])
+        self._grader_sandbox = dataclasses.replace(
+            self.sandbox, extra_binds=list(self.sandbox.extra_binds) + [self._channel_dir],
+            exec_lines=[GRADER_INIT.format(path=self._socket)])
+        self.grader_seconds = 0.0
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._stop_grader()
+            shutil.rmtree(self._channel_dir, ignore_errors=True)
+            shutil.rmtree(self._grader_dir, ignore_errors=True)
+
+    def create_kernel_manager(self):
+        self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._student_sandbox,
+                                       start_number=self._starts)
+        self._starts += 1
+        return self.km
+
+    def _start(self) -> None:
+        launched = self._gkm is not None
+        if not launched:
+            self._launch_grader()
+        super()._start()
+        if not launched:
+            self._ready_grader()
+
+    def _launch_grader(self) -> None:
+        try:
+            if os.path.exists(self._socket):
+                os.unlink(self._socket)
+            self._gkm = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._grader_sandbox,
+                                             start_number=GRADER_START)
+            run_sync(self._gkm.start_kernel)(cwd=str(self._grader_dir), extra_arguments=self.extra_arguments)
+        except Exception as error:
+            log = self._gkm.kernel_log() if self._gkm is not None else ""
+            self._stop_grader()
+            raise KernelStartError(f"could not start the grader's kernel: {error}\n{log}") from error
+
+    def _ready_grader(self) -> None:
+        try:
+            self._gkc = self._gkm.client()
+            self._gkc.start_channels()
+            run_sync(self._gkc.wait_for_ready)(timeout=self.startup_timeout)
+            # the kernel binds the socket while it starts (exec_lines): wait for it
+            deadline = time.monotonic() + 30
+            while not os.path.exists(self._socket) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if not os.path.exists(self._socket):
+                raise RuntimeError("the grader's kernel did not open its socket")
+        except Exception as error:
+            log = self._gkm.kernel_log() if self._gkm is not None else ""
+            self._stop_grader()
+            raise KernelStartError(f"could not start the grader's kernel: {error}\n{log}") from error
+
+    def _stop_grader(self) -> None:
+        gkm = self._gkm
+        if gkm is None:
+            return
+        try:
+            gkm.kill_everything()
+            if self._gkc is not None:
+                self._gkc.stop_channels()
+            run_sync(gkm.cleanup_resources)()
+        except Exception as error:  # pragma: no cover - best effort
+            self.log.warning("cleaning up the grader's kernel: %s", error)
+        gkm.remove_rundir()
+        self._gkm = self._gkc = None
+
+    def _restart_grader(self) -> None:
+        self._stop_grader()
+        self._launch_grader()
+        self._ready_grader()
+
+    def _watched_km(self):
+        # the watchdog keeps an eye on the student's kernel, also while the grader runs a test
+        return self._student_km or self.km
+
+    # ------------------------------------------------------------------ cells
+    def _run_cell(self, cell, resources, index):
+        if not is_test_cell(cell) or not cell.source.strip():
+            return super()._run_cell(cell, resources, index)
+        limits = self.sandbox.limits
+        if self._given_up is None and self._remaining() <= 0:
+            self._given_up = (f"The notebook reached its time limit of {limits.notebook_timeout} s; "
+                              "this cell and the ones after it were not run.")
+            self.note(index, "notebook time", self._given_up)
+        if self._given_up is not None:
+            cell.outputs = [error_output("NotRun", self._given_up)]
+            return cell, resources
+        if not run_sync(self.km.is_alive)():
+            previous = self._executed.pop() if self._executed else None
+            if previous is not None:
+                self.note(previous, "kernel died", "The kernel stopped right after this cell; the "
+                          "cells after it ran in a fresh kernel.")
+            if not self._recover(index):
+                cell.outputs = [error_output("NotRun", self._given_up)]
+                return cell, resources
+        if self._gkm is None or not run_sync(self._gkm.is_alive)():
+            self._restart_grader()
+        started = time.monotonic()
+        self._cell_output = 0
+        self._dropped = 0
+        self._dropped_stderr = False
+        self._kept_stderr = False
+        self._watchdog_reason = None
+        timeout = self._get_timeout(cell)
+        serve_id = self.kc.execute(SERVE.format(path=self._socket), silent=True, store_history=False,
+                                   allow_stdin=False)
+        problem = self._begin(BEGIN.format(names=names_read(cell.source), timeout=max(1, timeout - 2)), serve_id)
+        if problem is not None:
+            cell.outputs = [error_output("NotGraded", "Your notebook's kernel could not take part in this "
+                                         "test: " + problem)]
+        else:
+            self._student_km, student_kc = self.km, self.kc
+            self.km, self.kc = self._gkm, self._gkc
+            try:
+                cell = self.execute_cell(cell, index, store_history=True)
+            except (DeadKernelError, CellTimeoutError) as error:
+                cell.outputs = list(cell.get("outputs", [])) + [error_output(
+                    "NotGraded", "The test did not finish within its time limit." if isinstance(error, CellTimeoutError)
+                    else "The test stopped (it received more than the grader could hold?).")]
+                self.note(index, "time" if isinstance(error, CellTimeoutError) else "kernel died",
+                          cell.outputs[-1].evalue)
+                self._restart_grader()
+            finally:
+                self.km, self.kc = self._student_km, student_kc
+                self._student_km = None
+        if self._gkc is not None:
+            self._grader_run(END, timeout=30)
+        self._finish_student(cell, index, serve_id)
+        self.grader_seconds += time.monotonic() - started
+        self._after_cell(cell, index, time.monotonic() - started)
+        return cell, resources
+
+    def _begin(self, code: str, serve_id: str) -> str | None:
+        """Run `begin` in the grader's kernel; stop waiting if the student's kernel does not serve.
+
+        A notebook whose hooks turn every cell into `pass` never connects: its `serve` returns at
+        once, and the grader's kernel is interrupted instead of waiting for a connection.
+        """
+        self._serve_done = False
+        begin_id = self._gkc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                msg = run_sync(self._gkc.get_shell_msg)(timeout=0.05)
+            except Exception:
+                msg = None
+            if msg is not None and msg.get("parent_header", {}).get("msg_id") == begin_id:
+                content = msg.get("content", {})
+                if content.get("status") == "ok":
+                    return None
+                if self._serve_done:
+                    return "it did not start serving the test (do your notebook's hooks change the cells it runs?)"
+                return f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
+            if not self._serve_done and self._student_reply(serve_id, 0.01):
+                self._serve_done = True
+                try:
+                    run_sync(self._gkm.interrupt_kernel)()
+                except Exception:
+                    pass
+        self._restart_grader()
+        return "the grader's kernel did not answer"
+
+    def _grader_run(self, code: str, timeout: float) -> str | None:
+        """Run bookkeeping code silently in the grader's kernel; None, or what went wrong."""
+        try:
+            reply = run_sync(self._gkc.execute_interactive)(code, silent=True, store_history=False,
+                                                             allow_stdin=False, timeout=timeout,
+                                                             output_hook=lambda msg: None)
+        except TimeoutError:
+            self._restart_grader()
+            return "the grader's kernel did not answer"
+        except Exception as error:
+            return f"{type(error).__name__}: {error}"
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            return f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
+        return None
+
+    def _finish_student(self, cell, index: int, serve_id: str) -> None:
+        """Wait for the student's kernel to leave `serve`; stop it if it does not."""
+        if self._serve_done:
+            return
+        if self._student_reply(serve_id, 5.0):
+            return
+        if run_sync(self.km.is_alive)():
+            try:
+                run_sync(self.km.interrupt_kernel)()
+            except Exception:
+                pass
+            if self._student_reply(serve_id, self.sandbox.limits.interrupt_grace):
+                return
+        reason = self._watchdog_reason or ("Your notebook's kernel died or kept running while this test ran; "
+                                           "it was restarted, and the cells before the next test re-ran.")
+        self.note(index, self._watchdog_limit if self._watchdog_reason else "kernel died", reason)
+        if not any(o.get("output_type") == "error" for o in cell.outputs):
+            cell.outputs = list(cell.outputs) + [error_output("KernelDied", reason)]
+        self.km.kill_everything()
+        self._recover(index + 1)
+
+    def _student_reply(self, msg_id: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            if not run_sync(self.km.is_alive)():
+                return False
+            try:
+                msg = run_sync(self.kc.get_shell_msg)(timeout=max(0.01, min(0.2, deadline - time.monotonic())))
+            except Exception:
+                msg = None
+            if msg is not None and msg.get("parent_header", {}).get("msg_id") == msg_id:
+                return True
+            if time.monotonic() >= deadline:
+                return False

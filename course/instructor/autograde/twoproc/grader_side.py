@@ -1,0 +1,394 @@
+"""In the grader's kernel: the test cells' view of the student's notebook.
+
+Before a test cell, `begin(globals(), names)` waits for the student's kernel on the socket and
+binds, in the grader's namespace, each global the test cell reads that the student's notebook
+defines: data (arrays, numbers, strings, lists...) as values, modules by name (imported here),
+library functions and classes by name, and everything else (the student's functions, classes
+and objects) as a `Handle`. Calling a handle, reading its attributes, `len`, iterating,
+indexing, `isinstance` against it go to the student's kernel and come back as data or handles.
+What the test computes and compares stays here; the test's source never leaves this kernel.
+
+`use_trusted`/`replaced` (course.grading) reach the student's kernel through a hook installed
+here: the names are rebound there too, a library function by name, anything else as a call-back
+into this kernel. `end()` tells the student's kernel the cell is over.
+"""
+from __future__ import annotations
+
+import builtins
+import importlib
+import inspect
+import itertools
+import re
+import socket
+from typing import Any
+
+import numpy as np
+
+from .channel import ChannelError, ChannelTimeout, Peer, is_data, resolve_global
+
+# Names a notebook imports by convention: always the real module here, whatever the notebook
+# binds them to (a student's `np = FakeNumpy()` must not reach the tests).
+ALIASES = {"np": "numpy", "numpy": "numpy", "plt": "matplotlib.pyplot", "math": "math", "scipy": "scipy",
+           "sklearn": "sklearn", "matplotlib": "matplotlib"}
+_PUBLIC = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+MAX_LIST = 1_000_000
+
+
+class _Tables:
+    def __init__(self):
+        self.exports: dict = {}
+        self.export_ids: dict = {}
+        self.ids = itertools.count(1)
+        self.handles: dict = {}
+
+
+_TABLES = _Tables()
+_STATE: dict = {"listener": None, "peer": None, "sock": None, "error": None, "timeout": None}
+_TOKEN = object()
+
+
+def _peer() -> Peer:
+    peer = _STATE["peer"]
+    if peer is None or peer.closed:
+        error = _STATE["error"]
+        raise ChannelError(error or "the student's notebook is not reachable (no test cell is running)")
+    return peer
+
+
+def _ask(method: str, *args: Any) -> Any:
+    """A request to the student's kernel; a failed trusted call-back fails the test here."""
+    peer = _peer()
+    outer = not getattr(peer, "_ask_depth", 0)
+    if outer:
+        peer.callback_failures = []
+    peer._ask_depth = getattr(peer, "_ask_depth", 0) + 1
+    try:
+        result = peer.request(method, *args)
+    except ChannelTimeout:
+        _STATE["error"] = "the student's code did not finish within the cell's time limit"
+        _broken()
+        raise AssertionError(f"Your code did not finish within the time limit of {_STATE['timeout']} s.") from None
+    except ChannelError as error:
+        _STATE["error"] = f"the student's kernel stopped answering ({error})"
+        _broken()
+        raise AssertionError("Your notebook's kernel stopped while the test ran (did your code exit, crash "
+                             "or run out of memory?).") from None
+    finally:
+        peer._ask_depth -= 1
+    if outer:
+        for failure in peer.callback_failures:
+            if isinstance(failure, AssertionError):
+                raise failure  # a test double's check failed, whatever the student's code did with it
+    return result
+
+
+def _broken() -> None:
+    peer = _STATE["peer"]
+    if peer is not None:
+        peer.closed = True
+    sock = _STATE["sock"]
+    if sock is not None:
+        try:
+            sock.close()
+        except OSError:
+            pass
+
+
+# --- handles ---------------------------------------------------------------------------------
+
+_CLASSES: dict = {}
+
+
+def _handle_class(module: str, name: str) -> type:
+    """One Handle subclass per student type, named after it (`type(layer).__name__` reads well)."""
+    key = (module, name)
+    cls = _CLASSES.get(key)
+    if cls is None:
+        short = name.rsplit(".", 1)[-1] if isinstance(name, str) and name else "object"
+        cls = _CLASSES[key] = type(short if short.isidentifier() else "object", (Handle,), {"__slots__": ()})
+        cls.__module__ = module if isinstance(module, str) else ""
+        cls.__qualname__ = name if isinstance(name, str) else short
+    return cls
+
+
+class Handle:
+    """An object of the student's: every use is a request to the student's kernel."""
+
+    __slots__ = ("_channel_id", "_channel_info", "__weakref__")
+    _channel_peer = _TOKEN
+
+    def __init__(self, hid: int, info: dict):
+        object.__setattr__(self, "_channel_id", hid)
+        object.__setattr__(self, "_channel_info", info)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__") and name not in ("__name__", "__qualname__", "__doc__"):
+            raise AttributeError(name)
+        return _ask("getattr", self, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _ask("setattr", self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        _ask("delattr", self, name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _ask("call", self, list(args), kwargs)
+
+    def __len__(self) -> int:
+        n = _ask("len", self)
+        if type(n) is not int:
+            raise TypeError("len() of the student's object is not an integer")
+        return n
+
+    def __iter__(self):
+        iterator = _ask("iter", self)
+        for _ in range(MAX_LIST):
+            more, value = _ask("next", iterator)
+            if not more:
+                return
+            yield value
+
+    def __getitem__(self, key: Any) -> Any:
+        return _ask("getitem", self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        _ask("setitem", self, key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        _ask("delitem", self, key)
+
+    def __contains__(self, item: Any) -> bool:
+        return bool(_ask("contains", self, item) is True)
+
+    def __bool__(self) -> bool:
+        return _ask("bool", self) is True
+
+    def __repr__(self) -> str:
+        text = _ask("repr", self)
+        return text if isinstance(text, str) else "<the student's object>"
+
+    def __str__(self) -> str:
+        text = _ask("str", self)
+        return text if isinstance(text, str) else "<the student's object>"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec) if spec else str(self)
+
+    def __eq__(self, other: Any) -> bool:
+        return self is other
+
+    def __ne__(self, other: Any) -> bool:
+        return self is not other
+
+    def __hash__(self) -> int:
+        return hash(("student object", self._channel_id))
+
+    def __array__(self, dtype=None, copy=None):
+        import numpy as np
+
+        array = _ask("array", self)
+        if type(array) is not np.ndarray:
+            raise TypeError("the student's object is not an array of numbers")
+        return array.astype(dtype) if dtype is not None else array
+
+    def __float__(self) -> float:
+        value = _ask("float", self)
+        if type(value) is not float:
+            raise TypeError("float() of the student's object is not a number")
+        return value
+
+    def __int__(self) -> int:
+        value = _ask("int", self)
+        if type(value) is not int:
+            raise TypeError("int() of the student's object is not an integer")
+        return value
+
+    def __index__(self) -> int:
+        value = _ask("index", self)
+        if type(value) is not int:
+            raise TypeError("the student's object is not an integer")
+        return value
+
+    def __instancecheck__(self, obj: Any) -> bool:
+        return _ask("isinstance", obj, self) is True
+
+    def __subclasscheck__(self, cls: Any) -> bool:
+        return _ask("issubclass", cls, self) is True
+
+    @property
+    def __class__(self):
+        info = object.__getattribute__(self, "_channel_info")
+        where = info.get("t")
+        if type(where) is list and len(where) == 2 and info.get("k") != "class":
+            try:
+                cls = resolve_global(*where)
+                if isinstance(cls, type):
+                    return cls  # a library class (sklearn's Ridge): isinstance() against the real one
+            except Exception:
+                pass
+        return type(self)
+
+    @property
+    def __signature__(self):
+        params = _ask("signature", self)
+        out = []
+        for name, kind, has_default, default in params:
+            out.append(inspect.Parameter(name, inspect._ParameterKind(kind),
+                                         default=default if has_default else inspect.Parameter.empty))
+        return inspect.Signature(out)
+
+    @property
+    def __name__(self):
+        return _ask("getattr", self, "__name__")
+
+    def __mro_entries__(self, bases):
+        raise TypeError("two-process grading: a test cannot subclass a class of the student's notebook")
+
+
+def _make_handle(peer: Peer, hid: int, info: dict) -> Handle:
+    where = info.get("t") if type(info.get("t")) is list and len(info["t"]) == 2 else ["", "object"]
+    cls = _handle_class(str(where[0])[:200], str(where[1])[:200])
+    return cls(hid, {"k": info.get("k"), "t": where})
+
+
+# --- the student's requests on the grader's objects (call-backs) -----------------------------
+
+def _describe(obj: Any) -> dict:
+    kind = "class" if isinstance(obj, type) else "function" if callable(obj) else "object"
+    return {"k": kind}
+
+
+def _fields(obj: Any) -> dict:
+    """The instance attributes of a plain object of the test's (not a class, function or module)."""
+    import types
+
+    if isinstance(obj, (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType)):
+        return {}
+    try:
+        fields = object.__getattribute__(obj, "__dict__")
+    except AttributeError:
+        return {}
+    return fields if type(fields) is dict else {}
+
+
+def _own(obj: Any) -> Any:
+    if isinstance(obj, Handle):
+        raise ChannelError("a call-back must name an object of the grader's")
+    return obj
+
+
+def _serve(method: str, args: tuple) -> Any:
+    if method == "call" and len(args) == 3 and type(args[1]) is list and type(args[2]) is dict:
+        return _own(args[0])(*args[1], **{str(k): v for k, v in args[2].items()})
+    if method == "getattr" and len(args) == 2 and isinstance(args[1], str):
+        obj, name = _own(args[0]), args[1]
+        if _PUBLIC.fullmatch(name) or name == "__name__":
+            return getattr(obj, name)
+        fields = _fields(obj)
+        if name in fields and is_data(fields[name]):
+            return fields[name]  # a test double's parameters and gradients (layer._W), as data
+        raise AttributeError(f"{name} is not available to the student's code")
+    if method == "setattr" and len(args) == 3 and isinstance(args[1], str):
+        obj, name, value = _own(args[0]), args[1], args[2]
+        fields = _fields(obj)
+        # an optimizer's step on a test's stand-in layer: an array or number replaces another
+        replaceable = type(fields.get(name)) in (np.ndarray, float, int) and not name.startswith("__")
+        if name in fields and replaceable and is_data(value) and (
+                type(value) in (np.ndarray, float, int) or isinstance(value, np.generic)):
+            setattr(obj, name, value)
+            return None
+        raise AttributeError(f"the student's code cannot set {name} on the test's object")
+    if method == "list" and len(args) == 1:
+        return list(itertools.islice(iter(_own(args[0])), MAX_LIST))
+    if method == "len" and len(args) == 1:
+        return len(_own(args[0]))
+    if method == "getitem" and len(args) == 2:
+        return _own(args[0])[args[1]]
+    if method == "contains" and len(args) == 2:
+        return args[1] in _own(args[0])
+    if method == "isinstance" and len(args) == 2:
+        return isinstance(args[0], _own(args[1]))
+    if method == "issubclass" and len(args) == 2:
+        return isinstance(args[0], type) and issubclass(args[0], _own(args[1]))
+    raise ChannelError(f"the student's kernel asked for {method!r}, which the grader does not serve")
+
+
+# --- the hook in course.grading ----------------------------------------------------------------
+
+def _swap_hook(action: str, names: Any) -> None:
+    peer = _STATE["peer"]
+    if peer is None or peer.closed:
+        return
+    if action == "bind":
+        _ask("bind", dict(names))
+    elif action == "restore":
+        _ask("unbind", list(names))
+
+
+def install() -> None:
+    """Once, when the grader's kernel starts."""
+    import course.grading as grading
+
+    grading._swap_hook = _swap_hook
+
+
+# --- a test cell's life ------------------------------------------------------------------------
+
+def listen(path: str) -> None:
+    import os
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o777)
+    listener.listen(1)
+    _STATE["listener"] = listener
+
+
+def begin(namespace: dict, names: list, timeout: float, connect_timeout: float = 20.0) -> None:
+    """Wait for the student's kernel, then bind the names the test cell reads (see module doc)."""
+    _STATE["error"] = None
+    _STATE["timeout"] = timeout
+    listener = _STATE["listener"]
+    listener.settimeout(connect_timeout)
+    try:
+        sock, _ = listener.accept()
+    except socket.timeout:
+        _STATE["error"] = "the student's kernel did not connect"
+        _STATE["peer"] = None
+        raise ChannelError("the student's kernel did not connect") from None
+    peer = Peer(sock, _serve, _make_handle, timeout=timeout)
+    peer.exports, peer._export_ids, peer._ids, peer.handles = (
+        _TABLES.exports, _TABLES.export_ids, _TABLES.ids, _TABLES.handles)
+    peer.token = _TOKEN
+    peer.describe = _describe
+    _STATE["peer"], _STATE["sock"] = peer, sock
+    peer.wait_hello(connect_timeout)
+    wanted = []
+    for name in names:
+        if name in ALIASES:
+            namespace[name] = importlib.import_module(ALIASES[name])
+        elif not hasattr(builtins, name):
+            wanted.append(name)
+    if wanted:
+        values = peer.request("get", wanted)
+        if type(values) is not dict:
+            raise ChannelError("the student's kernel answered with something else than names")
+        for name in wanted:
+            if name in values:
+                namespace[name] = values[name]
+
+
+def end() -> None:
+    peer, sock = _STATE["peer"], _STATE["sock"]
+    _STATE["peer"] = _STATE["sock"] = None
+    if peer is not None and not peer.closed:
+        try:
+            peer.done()
+        except ChannelError:
+            pass
+    if sock is not None:
+        try:
+            sock.close()
+        except OSError:
+            pass

@@ -1,0 +1,245 @@
+"""Two-process grading end to end (issue 13): one `course autograde` run with two_process on.
+
+The 02_moons examples (complete, untouched, mistakes) and the attacks of issue 13 from inside
+the student's interpreter (tests/autograde_corpus.py: TWO_PROCESS_KINDS) on the blank and the
+mistakes notebooks, graded together in a scratch course whose hidden tests carry marker
+strings. Then: the examples grade as in one-process mode (the one-process figures below are
+what tests/test_course_autograde_corpus.py checks); no attack earns a point on the blank
+notebook, nor a point beyond the mistakes example's; no feedback file holds a line of hidden
+test source, plain, base64-encoded or one character per line; and a student cell that runs
+after the tests finds none of the markers in its kernel (gc objects, modules, linecache).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import shutil
+
+import nbformat
+import pytest
+
+from autograde_corpus import ASSIGNMENT, NOTEBOOK, two_process_corpus, write
+from autograde_support import ROOT, grades, make_course
+from course.instructor.autograde import runner
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+MARK = "TWOPROC" + "MARK"  # never written whole in this file's student code
+
+MARKED_SIGMOID = f'''
+# {MARK}_COMMENT: a comment in a hidden test
+_marker_constant = "{MARK}_CONSTANT"
+from course.grading import expect as _expect
+_expect(True, "{MARK}_MESSAGE that is never raised")
+'''
+MARKED_HELPER = f'''
+def _marked_bias(A):
+    _unused = "{MARK}_HELPER"  # the body of a trusted helper the student's code calls back
+    return np.hstack([A, np.ones((A.shape[0], 1))])
+
+
+use_trusted(globals(), add_bias=_marked_bias)
+'''
+
+SEARCH = '''
+import gc as _gc, linecache as _lc, sys as _sys, types as _types
+_prefix = "TWOPROC" + "MARK"
+_self_check = _prefix + "_SELF"  # the search must find this one: it sees the kernel's strings
+_found = set()
+def _look(value):
+    if isinstance(value, str) and _prefix in value and value != _prefix:
+        _found.add(value[value.index(_prefix):].split()[0][:40])
+for _obj in _gc.get_objects():
+    if isinstance(_obj, dict):
+        _items = list(_obj.keys()) + list(_obj.values())
+    elif isinstance(_obj, (list, tuple, set, frozenset)):
+        _items = list(_obj)
+    elif isinstance(_obj, _types.FunctionType):
+        _items = list(_obj.__code__.co_consts) + [_obj.__doc__]
+    else:
+        continue
+    for _item in _items:
+        _look(_item)
+for _module in list(_sys.modules.values()):
+    for _value in list(getattr(_module, "__dict__", {}).values()):
+        _look(_value)
+for _entry in list(_lc.cache.values()):
+    for _line in (_entry[2] if len(_entry) > 2 else []):
+        _look(_line)
+print("MARKERS FOUND:", sorted(_found))
+'''
+
+
+def _mark_hidden_tests(source_path):
+    nb = nbformat.read(source_path, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "test_sigmoid":
+            cell.source = cell.source.replace("### END HIDDEN TESTS", MARKED_SIGMOID.strip() + "\n### END HIDDEN TESTS", 1)
+        elif grade_id == "test_feed_forward":
+            head = "### BEGIN HIDDEN TESTS\n"
+            start = cell.source.index(head) + len(head)
+            end = cell.source.index("### END HIDDEN TESTS", start)
+            cell.source = cell.source[:end] + MARKED_HELPER.strip() + "\n" + cell.source[end:]
+    nbformat.write(nb, source_path)
+    return nb
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = make_course(tmp_path_factory.mktemp("twoproc"), [ASSIGNMENT])
+    source = _mark_hidden_tests(root / "source" / ASSIGNMENT / NOTEBOOK)
+    examples = ROOT / "tests" / "submissions"
+    loaded = {s: nbformat.read(examples / s / ASSIGNMENT / NOTEBOOK, as_version=4)
+              for s in ("complete", "untouched", "mistakes")}
+    students = {}
+    for student, nb in loaded.items():
+        nb = nbformat.from_dict(json.loads(nbformat.writes(nb)))
+        if student == "complete":
+            nb.cells.append(nbformat.v4.new_code_cell(SEARCH))
+        students[student] = ({NOTEBOOK: nbformat.writes(nb)}, None)
+    students.update(two_process_corpus(loaded["untouched"], loaded["mistakes"]))
+    for student, (files, _) in students.items():
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        write(folder, files)
+    log: list[str] = []
+    result = runner.run(root, [ASSIGNMENT], workers=2, log=log.append, overrides={
+        "CourseAutograde": {"two_process": True, "cell_timeout": 60, "interrupt_grace": 5}})
+    return {"root": root, "result": result, "log": "\n".join(log), "students": students, "source": source,
+            "grades": grades("sqlite:///" + str(root / "gradebook.db"), ASSIGNMENT)}
+
+
+def _scores(run, student):
+    return {cell: value[0] for cell, value in run["grades"][student].items() if not value[2]}
+
+
+def test_the_examples_grade_as_in_one_process(run):
+    assert not run["result"].failed, [(o.student, o.message) for o in run["result"].failed]
+    total = {s: sum(v or 0 for v in _scores(run, s).values()) for s in ("complete", "untouched", "mistakes")}
+    # the figures of one-process mode (tests/test_course_autograde_corpus.py grades the same files)
+    assert total == {"complete": 13, "untouched": 0, "mistakes": 8}, total
+
+
+@pytest.mark.parametrize("attack", ["ipython_hooks", "repatch_from_threads", "frame_oracle", "leaks_test_source"])
+def test_attacks_earn_nothing(run, attack):
+    blank = _scores(run, f"{attack}_untouched")
+    assert sum(v or 0 for v in blank.values()) == 0, blank
+    if f"{attack}_mistakes" in run["students"]:
+        mistakes, attacked = _scores(run, "mistakes"), _scores(run, f"{attack}_mistakes")
+        gained = {c: (mistakes[c], v) for c, v in attacked.items() if (v or 0) > (mistakes[c] or 0)}
+        assert not gained, gained
+
+
+def _hidden_lines(source) -> set[str]:
+    visible = {line.strip() for c in source.cells for line in HIDDEN.sub("", c.source).splitlines()}
+    lines = set()
+    for cell in source.cells:
+        for region in HIDDEN.findall(cell.source):
+            for line in region.splitlines():
+                line = line.strip()
+                # failure messages are meant for the student: string literals are left out
+                if len(line) >= 12 and line not in visible and not re.match(r"^[rf]?[\"']", line):
+                    lines.add(line)
+    return lines
+
+
+def _texts_of(folder):
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            yield path, text
+            for blob in re.findall(r"[A-Za-z0-9+/=]{40,}", text):
+                try:
+                    yield path, base64.b64decode(blob + "=" * (-len(blob) % 4)).decode("utf-8", errors="replace")
+                except (binascii.Error, ValueError):
+                    continue
+
+
+def test_no_hidden_test_source_reaches_feedback(run):
+    hidden = _hidden_lines(run["source"])
+    assert len(hidden) > 20
+    compact = {re.sub(r"\s+", "", line) for line in hidden}
+    for student in run["students"]:
+        folder = run["root"] / "feedback" / student / ASSIGNMENT
+        assert folder.is_dir(), student
+        for path, text in _texts_of(folder):
+            planted = [m for m in ("COMMENT", "CONSTANT", "MESSAGE", "HELPER") if f"{MARK}_{m}" in text]
+            assert not planted, (student, path.name, planted)
+            leaked = [line for line in hidden if line in text]
+            assert not leaked, (student, path.name, leaked[:2])
+            squeezed = re.sub(r"\s+", "", re.sub(r"<[^>]*>", "", text))
+            leaked = [line for line in compact if len(line) >= 20 and line in squeezed]
+            assert not leaked, (student, path.name, leaked[:2])
+
+
+def test_markers_never_reach_the_students_kernel(run):
+    nb = nbformat.read(run["root"] / "autograded" / "complete" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
+    assert "MARKERS FOUND:" in text, nb.cells[-1].outputs
+    assert text.split("MARKERS FOUND:")[1].strip() == f"['{MARK}_SELF']", text
+
+
+# --- the tiny assignment: a student's kernel that dies, hangs or never serves a test -----------
+
+TINY_STUDENTS = {  # student: (answers, (test_square, test_double))
+    "good": ({}, (1, 2)),
+    "wrong": ({"double": "def double(x):\n    return x + 2"}, (1, 0)),
+    # dies while the grader calls it: that test loses, the kernel restarts, the next test is graded
+    "dies": ({"square": "def square(x):\n    import os\n    os._exit(1)"}, (0, 2)),
+    # runs past the cell's time limit inside the call: the student's kernel is stopped and restarted
+    "hangs": ({"square": "def square(x):\n    while True:\n        pass"}, (0, 2)),
+    # its hooks turn every later cell (the grader's serve snippet too) into `pass`
+    "never_serves": ({"square": "def square(x):\n    return x * x\n"
+                                "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"},
+                     (0, 0)),
+}
+
+
+def test_a_student_kernel_that_dies_hangs_or_never_serves(tmp_path):
+    from autograde_support import TINY, tiny_assignment, tiny_submission
+
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root)
+    for student, (answers, _) in TINY_STUDENTS.items():
+        folder = root / "submitted" / student / TINY
+        folder.mkdir(parents=True)
+        (folder / f"{TINY}.ipynb").write_text(tiny_submission(answers))
+    log: list[str] = []
+    result = runner.run(root, [TINY], workers=2, log=log.append, overrides={
+        "CourseAutograde": {"two_process": True, "cell_timeout": 8, "interrupt_grace": 3}})
+    assert not result.failed, log
+    got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
+    assert {s: (got[s]["test_square"][0], got[s]["test_double"][0]) for s in TINY_STUDENTS} == \
+        {s: expected for s, (_, expected) in TINY_STUDENTS.items()}, log
+    seconds = {o.student: o.seconds for o in result.outcomes}
+    assert seconds["never_serves"] < 60, seconds  # no waiting for a connection that never comes
+
+
+# --- the other assignments' answer keys --------------------------------------------------------
+
+# 03's hidden tests use idioms that cannot cross the channel (identity of the objects they pass,
+# vars(), type(nn)(**params), hidden classes that subclass the student's NN): they must be
+# rewritten before 03 grades in two processes (README, "Two processes per notebook").
+TWO_PROCESS_READY = ["01_xor", "04_layers", "05_deep_learning_from_scratch"]
+
+
+def test_the_answer_keys_earn_full_marks_in_two_processes(tmp_path):
+    from course.instructor.assignments import notebook_name
+    from course.instructor.build import source_notebook
+
+    root = make_course(tmp_path / "course", TWO_PROCESS_READY)
+    examples = ROOT / "tests" / "submissions" / "complete"
+    for assignment in TWO_PROCESS_READY:
+        shutil.copytree(examples / assignment, root / "submitted" / "complete" / assignment)
+    log: list[str] = []
+    result = runner.run(root, TWO_PROCESS_READY, workers=2, log=log.append, report=False,
+                        overrides={"CourseAutograde": {"two_process": True}})
+    assert not result.failed, log
+    for assignment in TWO_PROCESS_READY:
+        source = nbformat.read(source_notebook(ROOT, assignment), as_version=4)
+        tests = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in source.cells
+                 if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+        got = grades("sqlite:///" + str(root / "gradebook.db"), assignment)["complete"]
+        assert {t: got[t][0] for t in tests} == tests, (assignment, notebook_name(assignment), log)

@@ -1,0 +1,412 @@
+"""The two-process grading channel (course/instructor/autograde/twoproc/channel.py), with hostile peers.
+
+Fast unit tests on a socketpair: the student's side runs in a thread with the real request
+handler of `student_side` on a namespace of its own; hostile peers write raw frames.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+
+import numpy as np
+import pytest
+
+from course.instructor.autograde.twoproc import channel, grader_side, student_side
+from course.instructor.autograde.twoproc.channel import ChannelError, ChannelTimeout, Peer
+
+
+class Student:
+    """The student's side of `student_side.serve`, on a socketpair, in a thread."""
+
+    def __init__(self, sock, namespace):
+        self.namespace = namespace
+        self.server = student_side._Server()
+        self.error = None
+        self.thread = threading.Thread(target=self.run, args=(sock,), daemon=True)
+        self.thread.start()
+
+    def run(self, sock):
+        original = student_side._namespace
+        student_side._namespace = lambda: self.namespace
+        peer = Peer(sock, self.server, student_side._make_stub)
+        peer.exports, peer._export_ids, peer._ids, peer.handles = (
+            student_side._TABLES.exports, student_side._TABLES.export_ids, student_side._TABLES.ids,
+            student_side._TABLES.handles)
+        peer.token = student_side._TOKEN
+        peer.describe = student_side.describe
+        student_side._CURRENT["peer"] = peer
+        try:
+            peer.hello()
+            peer.serve()
+        except Exception as error:  # noqa: BLE001 - recorded for the test
+            self.error = error
+        finally:
+            student_side._CURRENT["peer"] = None
+            self.server.restore()
+            student_side._namespace = original
+            sock.close()
+
+
+@pytest.fixture
+def pair():
+    """(grader namespace, the student's namespace, begin(names)) with the real grader side."""
+    made = []
+
+    def start(student_ns, names, timeout=10):
+        a, b = socket.socketpair()
+        student = Student(b, student_ns)
+        peer = Peer(a, grader_side._serve, grader_side._make_handle, timeout=timeout)
+        peer.exports, peer._export_ids, peer._ids, peer.handles = (
+            grader_side._TABLES.exports, grader_side._TABLES.export_ids, grader_side._TABLES.ids,
+            grader_side._TABLES.handles)
+        peer.token = grader_side._TOKEN
+        peer.describe = grader_side._describe
+        grader_side._STATE.update(peer=peer, sock=a, error=None, timeout=timeout)
+        peer.wait_hello(5)
+        ns = {}
+        values = peer.request("get", list(names))
+        ns.update(values)
+        made.append((student, a))
+        return ns, student
+
+    yield start
+    for student, a in made:
+        grader_side.end()
+        student.thread.join(5)
+
+
+def test_data_round_trips_exactly(pair):
+    values = {
+        "a": np.arange(6.0).reshape(2, 3), "b": np.array([True, False]), "i": np.arange(3, dtype=np.int32),
+        "c": np.array([1 + 2j]), "f": np.float64(0.5), "n": np.int64(7), "x": 3, "y": 2.5, "s": "text",
+        "t": (1, [2, 3], {"k": None}), "empty": np.zeros((0, 4)), "nan": float("nan"), "z": 1 + 1j,
+        "fortran": np.asfortranarray(np.arange(6.0).reshape(2, 3)), "big": 10 ** 40,
+    }
+    ns, _ = pair(values, values)
+    for name, value in values.items():
+        got = ns[name]
+        assert type(got) is type(value) or (name == "fortran" and type(got) is np.ndarray), name
+        if isinstance(value, np.ndarray):
+            assert got.dtype == value.dtype and got.shape == value.shape and np.array_equal(got, value)
+        elif name != "nan":
+            assert got == value, name
+    assert isinstance(ns["n"], np.integer) and not isinstance(ns["n"], int)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_object_arrays_subclasses_and_functions_are_handles(pair):
+    class MyFloat(float):
+        def __eq__(self, other):
+            return True
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    student = {"obj": np.array([1, "x"], dtype=object), "masked": np.ma.masked_array([1.0, 2.0]),
+               "matrix": np.matrix([[1.0]]), "liar": MyFloat(2.0), "sigmoid": sigmoid,
+               "records": np.zeros(2, dtype=[("a", "f8")])}
+    ns, _ = pair(student, student)
+    for name in student:
+        assert isinstance(ns[name], grader_side.Handle), name
+    assert not (ns["liar"] == 3.0)  # a handle compares by identity: the student's __eq__ never runs here
+    z = np.array([-1.0, 0.0, 2.0])
+    out = ns["sigmoid"](z)
+    assert type(out) is np.ndarray and np.allclose(out, 1 / (1 + np.exp(-z)))
+    assert np.allclose(np.asarray(ns["masked"]), [1.0, 2.0])  # __array__: data only
+    with pytest.raises(TypeError):
+        np.asarray(ns["obj"]) + 1
+
+
+def test_handles_keep_identity_attributes_methods_len_iteration(pair):
+    class Layer:
+        def __init__(self, n):
+            self.n = n
+            self.W = np.ones((n, 2))
+
+        def forward(self, x):
+            return x @ self.W.T
+
+    layers = [Layer(2), Layer(3)]
+    student = {"layers": layers, "first": layers[0], "Layer": Layer, "gen": (i for i in range(3))}
+    ns, _ = pair(student, student)
+    got = ns["layers"]
+    assert type(got) is list and got[0] is ns["first"]
+    assert {got[0]: "ok"}[ns["first"]] == "ok"
+    assert got[1].n == 3 and np.array_equal(got[1].forward(np.ones((1, 2))), [[2.0, 2.0, 2.0]])
+    got[0].n = 5
+    assert layers[0].n == 5
+    assert isinstance(got[0], ns["Layer"]) and type(got[0]).__name__ == "Layer"
+    assert not isinstance(3, ns["Layer"])
+    assert list(ns["gen"]) == [0, 1, 2]
+    new = ns["Layer"](4)
+    assert isinstance(new, grader_side.Handle) and new.W.shape == (4, 2)
+    with pytest.raises(TypeError):
+        class Sub(ns["Layer"]):  # noqa: F841 - a test cannot subclass the student's class
+            pass
+
+
+def test_in_place_updates_come_back(pair):
+    def update(W, dW, lr):
+        W -= lr * dW
+
+    def step(weights):
+        weights[0] += 1
+
+    ns, _ = pair({"update": update, "step": step}, ["update", "step"])
+    W, dW = np.ones(3), np.arange(3.0)
+    ns["update"](W, dW, 0.5)
+    assert np.array_equal(W, [1.0, 0.5, 0.0]) and np.array_equal(dW, [0.0, 1.0, 2.0])
+    weights = [np.zeros(2), np.zeros(1)]
+    ns["step"](weights)
+    assert np.array_equal(weights[0], [1.0, 1.0]) and np.array_equal(weights[1], [0.0])
+
+
+def test_random_state_follows_the_calls(pair):
+    def draw(n):
+        return np.random.randn(n)
+
+    ns, _ = pair({"draw": draw}, ["draw"])
+    np.random.seed(3)
+    first = np.random.randn(2)
+    got = ns["draw"](3)
+    after = np.random.randn(1)
+    np.random.seed(3)
+    expected = np.random.randn(6)
+    assert np.array_equal(np.concatenate([first, got, after]), expected)
+
+
+def test_trusted_functions_are_call_backs_and_their_failures_count(pair):
+    def loop(x):
+        total = 0.0
+        for _ in range(3):
+            total += float(np.sum(helper(x)))
+        return total
+
+    student = {"loop": loop, "helper": lambda x: x * 0}
+    loop.__globals__["helper"] = student["helper"]
+    ns, student_thread = pair(student, ["loop"])
+    calls = []
+
+    def trusted(x):
+        calls.append(x.copy())
+        return x * 2
+
+    from course import grading
+
+    grading._swap_hook = grader_side._swap_hook
+    try:
+        with grading.replaced(ns, helper=trusted):
+            # the student's function resolves `helper` in its own module: bind it there
+            loop.__globals__["helper"] = student_thread.namespace["helper"]
+            assert ns["loop"](np.ones(2)) == 12.0
+        assert len(calls) == 3 and "helper" in student_thread.namespace
+
+        def swallowing(x):
+            try:
+                failing(x)
+            except AssertionError:
+                pass
+            return 1.0
+
+        student_thread.namespace["swallowing"] = swallowing
+        swallowing.__globals__["failing"] = None
+
+        def failing_check(x):
+            raise AssertionError("the stub saw a wrong input")
+
+        handle = grader_side._ask("get", ["swallowing"])["swallowing"]
+        grader_side._ask("bind", {"failing": failing_check})
+        swallowing.__globals__["failing"] = student_thread.namespace["failing"]
+        with pytest.raises(AssertionError, match="the stub saw a wrong input"):
+            handle(np.ones(1))
+    finally:
+        grading._swap_hook = None
+
+
+def test_call_backs_expose_public_attributes_only(pair):
+    def probe(cb):
+        out = {}
+        for name in ("__globals__", "__code__", "_secret", "__wrapped__"):
+            try:
+                getattr(cb, name)
+                out[name] = "reached"
+            except AttributeError:
+                out[name] = "refused"
+        out["value"] = cb.value
+        return out
+
+    class Stub:
+        value = 3
+        _secret = "hidden expected value"
+
+    ns, _ = pair({"probe": probe}, ["probe"])
+    got = ns["probe"](Stub())
+    assert got == {"__globals__": "refused", "__code__": "refused", "_secret": "refused",
+                   "__wrapped__": "refused", "value": 3}
+
+
+def test_student_exceptions_are_rebuilt_by_type(pair):
+    def broken(x):
+        raise ValueError("shapes (2,) and (3,) not aligned")
+
+    def todo(x):
+        raise NotImplementedError
+
+    class Custom(Exception):
+        pass
+
+    def custom(x):
+        raise Custom("mine")
+
+    ns, _ = pair({"broken": broken, "todo": todo, "custom": custom}, ["broken", "todo", "custom"])
+    with pytest.raises(ValueError, match="not aligned"):
+        ns["broken"](1)
+    with pytest.raises(NotImplementedError):
+        ns["todo"](1)
+    with pytest.raises(channel.RemoteError, match="Custom: mine"):
+        ns["custom"](1)
+    from course.grading import call
+
+    with pytest.raises(AssertionError, match="is not implemented yet"):
+        call(ns["todo"], np.ones(2), what="todo(...)")
+
+
+# --- hostile peers ------------------------------------------------------------------------------
+
+def raw_frame(header: dict, body: bytes = b"") -> bytes:
+    head = json.dumps(header).encode()
+    return struct.pack(">QI", 4 + len(head) + len(body), len(head)) + head + body
+
+
+def grader_peer(timeout=2.0, max_frame=channel.MAX_FRAME):
+    a, b = socket.socketpair()
+    peer = Peer(a, grader_side._serve, grader_side._make_handle, timeout=timeout, max_frame=max_frame,
+                sync_random=False)
+    return peer, b
+
+
+def answer_with(b, header, body=b""):
+    def run():
+        channel.recv_frame(b, 5)
+        b.sendall(raw_frame(header, body))
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("header, body, message", [
+    ({"r": 1, "v": {"A": 0, "dt": "|O8", "sh": [1]}, "b": [8]}, b"\0" * 8, "malformed array"),
+    ({"r": 1, "v": {"A": 0, "dt": "O", "sh": [1]}, "b": [8]}, b"\0" * 8, "malformed array"),
+    ({"r": 1, "v": {"A": 0, "dt": "<f8", "sh": [2]}, "b": [8]}, b"\0" * 8, "do not match"),
+    ({"r": 1, "v": {"A": 0, "dt": "<f8", "sh": [1]}, "b": [9]}, b"\0" * 8, "do not add up"),
+    ({"r": 1, "v": {"R": 999999}, "b": []}, b"", "never sent"),
+    ({"r": 1, "v": {"X": "os.system"}, "b": []}, b"", "not a value"),
+    ({"r": 1, "v": {"M": "os"}, "b": []}, b"", "not a library"),
+    ({"r": 1, "v": {"M": "numpy; import os"}, "b": []}, b"", "not a library"),
+    ({"r": 2, "v": 1, "b": []}, b"", "not asked"),
+])
+def test_hostile_answers_are_channel_errors(header, body, message):
+    peer, b = grader_peer()
+    thread = answer_with(b, header, body)
+    with pytest.raises(ChannelError, match=message):
+        peer.request("call", 1)
+    thread.join(5)
+
+
+def test_a_global_outside_the_libraries_is_never_imported():
+    peer, b = grader_peer()
+    thread = answer_with(b, {"r": 1, "v": {"H": 5, "G": ["os", "system"], "k": "callable"}, "b": []})
+    got = peer.request("get", ["x"])
+    thread.join(5)
+    assert isinstance(got, grader_side.Handle)  # not os.system
+
+
+def test_malformed_json_and_huge_frames():
+    peer, b = grader_peer()
+    b.sendall(struct.pack(">QI", 4 + 5, 5) + b"{nope")
+    with pytest.raises(ChannelError, match="malformed header"):
+        peer.request("len", 1)
+    peer, b = grader_peer(max_frame=1024)
+    b.sendall(struct.pack(">QI", 10 ** 12, 10))
+    with pytest.raises(ChannelError, match="over the limit"):
+        peer.request("len", 1)
+    peer, b = grader_peer()
+    b.sendall(struct.pack(">QI", 4 + 1, 1) + b"[")
+    with pytest.raises(ChannelError, match="malformed header"):
+        peer.request("len", 1)
+
+
+def test_a_peer_that_never_answers_or_hangs_up():
+    peer, b = grader_peer(timeout=0.3)
+    with pytest.raises(ChannelTimeout):
+        peer.request("len", 1)
+    peer, b = grader_peer()
+    b.close()
+    with pytest.raises(ChannelError, match="closed|broke"):
+        peer.request("len", 1)
+    peer, b = grader_peer(timeout=0.5)
+    b.sendall(struct.pack(">QI", 100, 10) + b'{"r": 1')  # half a frame, then silence
+    with pytest.raises(ChannelTimeout):
+        peer.request("len", 1)
+
+
+def test_a_callback_for_an_object_never_exported():
+    """The student's side asks the grader to call an object by a guessed id: refused, not run."""
+    peer, b = grader_peer()
+    secret = []
+    peer.export(lambda: secret.append("ran"))  # id 1 exists, but the student names 2..
+
+    def run():
+        channel.recv_frame(b, 5)
+        b.sendall(raw_frame({"q": "call", "i": 1, "v": {"T": [{"R": 77}, [], {"D": []}]}, "b": []}))
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    with pytest.raises(ChannelError, match="never sent"):
+        peer.request("len", 1)
+    thread.join(5)
+    assert secret == []
+
+
+def test_a_request_for_a_private_attribute_or_an_unknown_operation():
+    peer, b = grader_peer()
+    hid = peer.export(lambda x: x)
+
+    def run():
+        channel.recv_frame(b, 5)
+        b.sendall(raw_frame({"q": "getattr", "i": 1, "v": {"T": [{"R": hid}, "__globals__"]}, "b": []}))
+        reply, _ = channel.recv_frame(b, 5)
+        replies.append(reply)
+        b.sendall(raw_frame({"q": "exec", "i": 2, "v": {"T": ["print(1)"]}, "b": []}))
+    replies = []
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    with pytest.raises(ChannelError, match="does not serve"):
+        peer.request("len", 1)
+    thread.join(5)
+    assert replies[0]["e"]["t"] == "AttributeError"
+
+
+def test_a_test_double_layer_gets_an_optimizer_step_and_nothing_else(pair):
+    class Momentum:
+        def update(self, layer):
+            layer._W = layer._W - 0.1 * layer._grad_W_current
+            try:
+                layer.calls = []  # what the stub records cannot be rewritten
+            except AttributeError:
+                pass
+            try:
+                layer._W = "not an array"
+            except AttributeError:
+                pass
+
+    class ToyLayer:
+        def __init__(self):
+            self._W, self._grad_W_current = np.ones(2), np.array([1.0, -1.0])
+            self.calls = ["recorded"]
+
+    ns, _ = pair({"Momentum": Momentum}, ["Momentum"])
+    layer = ToyLayer()
+    ns["Momentum"]().update(layer)
+    assert np.allclose(layer._W, [0.9, 1.1]) and layer.calls == ["recorded"]
