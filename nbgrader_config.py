@@ -72,3 +72,6 @@ c.CourseAutograde.max_written_bytes = "500M"         # files a notebook may writ
 c.CourseAutograde.max_notebook_bytes = "50M"         # size of a submitted notebook
 c.CourseAutograde.max_cells = 2000                   # cells in a submitted notebook
 c.CourseAutograde.max_cell_bytes = "1M"              # source of one cell
+# the hidden tests run in a grader kernel of their own; the student's code reaches them only
+# through calls that carry data (README, "Two processes per notebook"). False: one kernel.
+c.CourseAutograde.two_process = True

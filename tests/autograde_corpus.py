@@ -110,7 +110,11 @@ def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> 
         # the notebook's imports cell (the first code cell is the environment check)
         cell = next(c for c in nb.cells if c.cell_type == "code" and "import numpy" in c.source)
         cell.source = "import tensorflow_that_is_not_installed\n" + cell.source
-    variant("import_error", None, import_error)
+    # The notebook's `import numpy as np` never runs. The test cells import numpy themselves in the
+    # grader's kernel (two processes), so the functions that need nothing the failed cell imports
+    # keep their points (in one kernel every test failed on the missing `np`).
+    variant("import_error", {"test_add_bias", "test_sigmoid", "test_log_loss", "test_feed_forward", "test_train",
+                             "test_mlp"}, import_error)
 
     def delete_tests(nb):
         nb.cells = [c for c in nb.cells
@@ -301,8 +305,8 @@ def write(folder, files: dict[str, str]) -> None:
 
 # --- issue 13: attacks from inside the student's Python process (two-process grading) ----------
 # Issue 13 reports that attacks of these kinds earn points in one-process mode (the test cells run
-# in the student's interpreter); in two-process mode (c.CourseAutograde.two_process) they must earn
-# nothing. Graded by tests/test_twoproc_autograde.py until two-process grading is the default.
+# in the student's interpreter); with two processes (the default) they must earn nothing. Graded
+# by tests/test_twoproc_autograde.py, in a course whose hidden tests carry marker strings.
 
 TWO_PROCESS_KINDS = ["ipython_hooks", "repatch_from_threads", "frame_oracle", "leaks_test_source"]
 

@@ -30,12 +30,7 @@ class Student:
     def run(self, sock):
         original = student_side._namespace
         student_side._namespace = lambda: self.namespace
-        peer = Peer(sock, self.server, student_side._make_stub)
-        peer.exports, peer._export_ids, peer._ids, peer.handles = (
-            student_side._TABLES.exports, student_side._TABLES.export_ids, student_side._TABLES.ids,
-            student_side._TABLES.handles)
-        peer.token = student_side._TOKEN
-        peer.describe = student_side.describe
+        peer = student_side.make_peer(sock, self.server)
         student_side._CURRENT["peer"] = peer
         try:
             peer.hello()
@@ -57,12 +52,7 @@ def pair():
     def start(student_ns, names, timeout=10):
         a, b = socket.socketpair()
         student = Student(b, student_ns)
-        peer = Peer(a, grader_side._serve, grader_side._make_handle, timeout=timeout)
-        peer.exports, peer._export_ids, peer._ids, peer.handles = (
-            grader_side._TABLES.exports, grader_side._TABLES.export_ids, grader_side._TABLES.ids,
-            grader_side._TABLES.handles)
-        peer.token = grader_side._TOKEN
-        peer.describe = grader_side._describe
+        peer = grader_side.make_peer(a, timeout)
         grader_side._STATE.update(peer=peer, sock=a, error=None, timeout=timeout)
         peer.wait_hello(5)
         ns = {}
@@ -410,3 +400,66 @@ def test_a_test_double_layer_gets_an_optimizer_step_and_nothing_else(pair):
     layer = ToyLayer()
     ns["Momentum"]().update(layer)
     assert np.allclose(layer._W, [0.9, 1.1]) and layer.calls == ["recorded"]
+
+
+# --- what 03's tests need: identity of what they hand over, objects without __init__, vars() ----
+
+def test_a_list_or_dict_handed_over_comes_back_as_itself(pair):
+    class Keeper:
+        def __init__(self, items):
+            self.items = items
+
+    class Copier:
+        def __init__(self, items):
+            self.items = list(items)
+
+    def grow(items):
+        items.append(4)
+        return items
+
+    student = {"Keeper": Keeper, "Copier": Copier, "grow": grow}
+    ns, _ = pair(student, student)
+    items = [1, (2, 3)]
+    kept = ns["Keeper"](items)
+    assert kept.items is items  # as in one process: __init__ stored the very list it was given
+    assert vars(kept)["items"] is items and set(vars(kept)) == {"items"}
+    copied = ns["Copier"](items)
+    assert copied.items == items and copied.items is not items  # a copy is told apart
+    grown = ns["grow"](items)
+    assert grown is items and items == [1, (2, 3), 4]  # changed in place there, so here too
+    settings = {"lr": 0.5}
+    assert ns["Keeper"](settings).items is settings
+
+
+def test_an_object_made_without_init_and_an_enums_members(pair):
+    import enum
+
+    class Net:
+        def __init__(self):
+            raise AssertionError("__init__ must not run")
+
+    class Kind(enum.Enum):
+        up = 1
+        down = 2
+
+    student = {"Net": Net, "Kind": Kind}
+    ns, _ = pair(student, student)
+    bare = ns["Net"].__new__(ns["Net"])
+    assert isinstance(bare, ns["Net"]) and vars(bare) == {}
+    bare.betas_ = [np.ones(2)]
+    assert np.array_equal(bare.betas_[0], [1.0, 1.0])
+    assert set(ns["Kind"].__members__) == {"up", "down"}
+
+
+def test_the_grader_forgets_a_dead_kernels_objects(pair):
+    class Layer:
+        pass
+
+    ns, _ = pair({"layer": Layer()}, ["layer"])
+    old = ns["layer"]
+    assert grader_side._TABLES.handles
+    grader_side.forget()  # the student's kernel was restarted, or the next notebook begins
+    assert not grader_side._TABLES.handles and not grader_side._TABLES.exports
+    # the student's side numbers its objects from a random start per kernel, so an id the grader
+    # kept from a dead kernel names nothing in the next one
+    assert old._channel_id > 1

@@ -66,8 +66,9 @@ class CourseAutograde(Configurable):
         Unicode(), ["builtins", "math", "numpy", "scipy.special", "course.grading"],
         help="Modules whose attributes are restored before every cell and after every call(...) of "
              "a student's function, so a monkeypatch cannot fake a pass.").tag(config=True)
-    two_process = Bool(False, help="Run the hidden tests in a grader kernel of their own, apart from the "
-                       "student's code (course/instructor/autograde/twoproc/); False: one kernel per notebook.").tag(config=True)
+    two_process = Bool(True, help="Run the hidden tests in a grader kernel of their own, apart from the "
+                       "student's code (course/instructor/autograde/twoproc/). False: one kernel per notebook, "
+                       "where the student's code could reach the tests (faster; for trusted notebooks only).").tag(config=True)
     uid_base = Integer(200000, help="When run as root, each kernel runs as uid uid_base + the worker's pid.").tag(config=True)
 
     @validate("memory_limit", "max_file_size", "max_output_bytes", "max_notebook_output_bytes", "max_written_bytes",

@@ -178,17 +178,16 @@ class SandboxedExecute(Execute):
             self.note(index, "output", f"This cell displayed {dropped} output(s) that are not valid notebook "
                       "outputs (nbformat's schema); they were dropped.")
 
-    def _run_cell(self, cell, resources, index):
-        if cell.cell_type != "code" or not cell.source.strip():
-            return cell, resources
-        limits = self.sandbox.limits
+    def _ready_for_cell(self, cell, index) -> bool:
+        """Before a cell: False (the cell marked NotRun) once the notebook's time is up or its
+        kernel cannot be brought back; a kernel that died after the previous cell is restarted."""
         if self._given_up is None and self._remaining() <= 0:
-            self._given_up = (f"The notebook reached its time limit of {limits.notebook_timeout} s; "
+            self._given_up = (f"The notebook reached its time limit of {self.sandbox.limits.notebook_timeout} s; "
                               "this cell and the ones after it were not run.")
             self.note(index, "notebook time", self._given_up)
         if self._given_up is not None:
             cell.outputs = [error_output("NotRun", self._given_up)]
-            return cell, resources
+            return False
         if not run_sync(self.km.is_alive)():
             # the previous cell ended and took the kernel with it (exit(), a timer, a thread)
             previous = self._executed.pop() if self._executed else None
@@ -197,7 +196,14 @@ class SandboxedExecute(Execute):
                           "cells after it ran in a fresh kernel.")
             if not self._recover(index):
                 cell.outputs = [error_output("NotRun", self._given_up)]
-                return cell, resources
+                return False
+        return True
+
+    def _run_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        if not self._ready_for_cell(cell, index):
+            return cell, resources
         self._cell_output = 0
         self._dropped = 0
         self._dropped_stderr = False

@@ -15,6 +15,14 @@ arrays the header names. Values are encoded as:
     {"G": [module, qualname], "H": id, ...}  a library object the receiver may import itself
     {"H": id, "k": kind, "t": [module, name]} an object of the SENDER's, as a handle
     {"R": id}                     an object of the RECEIVER's, sent back
+    {"L": [...], "X": n}          a list the grader sent in a request (n names it), or that list
+                                  coming back; {"D": ..., "X": n} the same for a dict
+
+A list or dict that the grader hands over keeps its identity, as in one process: the student's
+side remembers which decoded container came from the grader's container n (for the rest of the
+test cell), and when the student's code hands it back (stores it, returns it), the grader gets
+its own container back, updated in place if the student's code changed it. So `nn.layers is
+layers` holds when the student's `__init__` stored the list it was given, and fails for a copy.
 
 Nothing received is unpickled or evaluated: a dtype is checked against a pattern before numpy
 reads it, a handle is a number looked up in the receiver's own table, a module is imported by
@@ -228,6 +236,20 @@ def recv_frame(sock: socket.socket, timeout: float | None = None, max_frame: int
 
 # --- the peer ---------------------------------------------------------------------------------
 
+class Tables:
+    """A side's exports and handles, kept for the kernel's life: each test cell talks through a
+    new Peer, and the same object keeps its handle from one cell to the next."""
+
+    def __init__(self, first_id: int = 1):
+        self.exports: dict = {}
+        self.export_ids: dict = {}
+        self.ids = itertools.count(first_id)
+        self.handles: dict = {}
+
+    def attach(self, peer: "Peer") -> None:
+        peer.exports, peer._export_ids, peer._ids, peer.handles = self.exports, self.export_ids, self.ids, self.handles
+
+
 class Peer:
     """One end of the channel: its exported objects, its handles of the other side's, requests.
 
@@ -237,13 +259,17 @@ class Peer:
 
     def __init__(self, sock: socket.socket, handler: Callable, make_handle: Callable, *,
                  timeout: float | None = None, max_frame: int = MAX_FRAME, sync_random: bool = True,
-                 can_export: Callable[[Any], bool] | None = None):
+                 carry_random: bool = True, can_export: Callable[[Any], bool] | None = None):
         self.sock = sock
         self.handler = handler
         self.make_handle = make_handle
         self.timeout = timeout
         self.max_frame = max_frame
         self.sync_random = sync_random
+        # whether this side's own requests carry numpy's state (see request): the grader's do;
+        # the student's calls back into the grader's stand-ins do not (they must not draw from
+        # numpy's global random state), which saves reading and setting it on every call-back
+        self.carry_random = carry_random
         self.exports: dict[int, Any] = {}
         self._export_ids: dict[int, int] = {}
         self._ids = itertools.count(1)
@@ -252,6 +278,14 @@ class Peer:
         self.closed = False
         self.token: Any = self  # what our handles carry as `_channel_peer`
         self._depth = 0
+        # the grader's side: containers sent in requests, by number (see the module's doc);
+        # the student's side: id(decoded container) -> (container, number). A test cell talks
+        # through a Peer of its own, so containers keep their identity within one cell
+        self.track_containers = False
+        self._tracking = False
+        self.containers: dict[int, Any] = {}
+        self._container_ids: dict[int, int] = {}
+        self.origins: dict[int, tuple] = {}
         self.callback_failures: list[BaseException] = []
 
     # ------------------------------------------------------------------ exports and handles
@@ -295,12 +329,18 @@ class Peer:
         if kind is complex:
             return {"C": [value.real, value.imag]}
         if kind is list:
-            return [self.encode(v, buffers, arrays, memo, depth + 1) for v in value]
+            items = [self.encode(v, buffers, arrays, memo, depth + 1) for v in value]
+            number = self._container_number(value)
+            return items if number is None else {"L": items, "X": number}
         if kind is tuple:
             return {"T": [self.encode(v, buffers, arrays, memo, depth + 1) for v in value]}
         if kind is dict:
-            return {"D": [[self.encode(k, buffers, arrays, memo, depth + 1),
-                           self.encode(v, buffers, arrays, memo, depth + 1)] for k, v in value.items()]}
+            out = {"D": [[self.encode(k, buffers, arrays, memo, depth + 1),
+                          self.encode(v, buffers, arrays, memo, depth + 1)] for k, v in value.items()]}
+            number = self._container_number(value)
+            if number is not None:
+                out["X"] = number
+            return out
         if kind is np.ndarray and value.dtype.kind in "biufc" and value.dtype.fields is None:
             key = id(value)
             if key in memo:
@@ -329,6 +369,38 @@ class Peer:
         out.update(self.describe(value))
         return out
 
+    def _container_number(self, value: Any) -> int | None:
+        """The number a list or dict travels with (see the module's doc), or None."""
+        if self._tracking:  # the grader, sending a request: name the container
+            number = self._container_ids.get(id(value))
+            if number is None or self.containers.get(number) is not value:
+                number = len(self.containers) + 1
+                self.containers[number] = value
+                self._container_ids[id(value)] = number
+            return number
+        origin = self.origins.get(id(value))  # the student's side, sending one back
+        return origin[1] if origin is not None and origin[0] is value else None
+
+    def _container(self, value: dict, content: Any) -> Any:
+        number = value.get("X")
+        if number is None:
+            return content
+        if type(number) is not int:
+            raise ChannelError("malformed container number")
+        if not self.track_containers:  # the student's side: remember where it came from
+            self.origins[id(content)] = (content, number)
+            return content
+        original = self.containers.get(number)
+        if type(original) is not type(content):
+            return content
+        if not same_data(original, content):  # the student's code changed it in place
+            if type(original) is list:
+                original[:] = content
+            else:
+                original.clear()
+                original.update(content)
+        return original
+
     def decode(self, value: Any, buffers: list, arrays: dict, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise ChannelError("a value nested too deeply")
@@ -338,6 +410,8 @@ class Peer:
             return [self.decode(v, buffers, arrays, depth + 1) for v in value]
         if type(value) is not dict or len(value) == 0:
             raise ChannelError(f"not a value: {str(value)[:80]}")
+        if "L" in value and type(value["L"]) is list:
+            return self._container(value, [self.decode(v, buffers, arrays, depth + 1) for v in value["L"]])
         if "A" in value:
             index = value["A"]
             if index in arrays:
@@ -378,7 +452,7 @@ class Peer:
                     out[key] = self.decode(pair[1], buffers, arrays, depth + 1)
                 except TypeError:
                     raise ChannelError("a dict key that is not hashable") from None
-            return out
+            return self._container(value, out)
         if "C" in value:
             pair = value["C"]
             if type(pair) is not list or len(pair) != 2 or not all(type(x) in (int, float) for x in pair):
@@ -439,7 +513,7 @@ class Peer:
         rid = next(self._requests)
         # numpy's global random state goes along with the outermost calls of the other side's
         # code (and comes back with their answers): reading and setting it costs ~0.2 ms
-        sync = self._depth == 0 and method in SYNC_METHODS
+        sync = self.carry_random and self._depth == 0 and method in SYNC_METHODS
         self._depth += 1
         try:
             return self._request(rid, method, args, sync)
@@ -447,7 +521,11 @@ class Peer:
             self._depth -= 1
 
     def _request(self, rid: int, method: str, args: tuple, sync: bool) -> Any:
-        sent = self._send({"q": method, "i": rid}, args, with_payload=True, sync=sync)
+        self._tracking = self.track_containers
+        try:
+            sent = self._send({"q": method, "i": rid}, args, with_payload=True, sync=sync)
+        finally:
+            self._tracking = False
         while True:
             header, buffers = self._receive(self.timeout)
             if "q" in header:
@@ -561,6 +639,21 @@ class Peer:
         header, _ = self._receive(timeout)
         if not header.get("hello"):
             raise ChannelError("the other side did not greet")
+
+
+def same_data(a: Any, b: Any, depth: int = 0) -> bool:
+    """Whether two decoded values hold the same data (arrays by bytes; other objects by identity)."""
+    if type(a) is not type(b) or depth > MAX_DEPTH:
+        return False
+    if type(a) is np.ndarray:
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    if type(a) in (list, tuple):
+        return len(a) == len(b) and all(same_data(x, y, depth + 1) for x, y in zip(a, b))
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(same_data(a[k], b[k], depth + 1) for k in a)
+    if a is None or type(a) in (bool, int, float, str, complex) or isinstance(a, np.generic):
+        return bool(a == b) or (a != a and b != b)
+    return a is b
 
 
 def _message(error: BaseException) -> str:

@@ -15,9 +15,15 @@ submission, runs the test cells at their place in the notebook. For each test ce
    the next test replayed, as when a cell kills it.
 
 The channel between the two is a Unix socket in a folder mounted into both sandboxes.
+
+A worker keeps its grader kernel from one notebook to the next (it never runs a student's code,
+and only data crosses the channel): after each notebook its namespace, history and channel
+tables are reset, so the next student's tests start clean and pay no kernel start or imports.
+A grader kernel that died, hung or was restarted is replaced.
 """
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 import shutil
@@ -37,6 +43,9 @@ SERVE = "__import__('course.instructor.autograde.twoproc.student_side', fromlist
 BEGIN = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['begin'])"
          ".begin(globals(), {names!r}, {timeout!r})")
 END = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['end']).end()"
+FORGET = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['forget']).forget()"
+RESET = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['reset']).reset(); "
+         "get_ipython().reset(new_session=True)")
 GRADER_INIT = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['install']).install(); "
                "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['listen']).listen({path!r})")
 
@@ -66,13 +75,80 @@ def names_read(source: str) -> list[str]:
     return sorted(read - bound)
 
 
+# This worker process's grader kernel, kept between notebooks (see the module's doc): the
+# attributes of the TwoProcessExecute that started it, and the settings they were made with.
+_KEPT: dict = {}
+_KEPT_ATTRIBUTES = ("_gkm", "_gkc", "_channel_dir", "_grader_dir", "_socket", "_student_sandbox", "_grader_sandbox")
+
+
+def _stop_kernel(gkm, gkc) -> None:
+    try:
+        gkm.kill_everything()
+        if gkc is not None:
+            gkc.stop_channels()
+        run_sync(gkm.cleanup_resources)()
+    except Exception as error:  # pragma: no cover - best effort
+        gkm.log.warning("cleaning up the grader's kernel: %s", error)
+    gkm.remove_rundir()
+
+
+def _forget_kept() -> None:
+    """At the worker's exit (or when the settings change): stop the kept kernel, remove its folders."""
+    kept = dict(_KEPT)
+    _KEPT.clear()
+    if kept:
+        _stop_kernel(kept["_gkm"], kept["_gkc"])
+        shutil.rmtree(kept["_channel_dir"], ignore_errors=True)
+        shutil.rmtree(kept["_grader_dir"], ignore_errors=True)
+
+
+atexit.register(_forget_kept)
+
+
 class TwoProcessExecute(SandboxedExecute):
     """Run test cells in a grader kernel, the rest in the student's (see the module's doc)."""
 
     # ------------------------------------------------------------------ kernels
     def preprocess(self, nb, resources=None, km=None):
-        self._gkm = self._gkc = None
         self._student_km = None
+        if not self._take_kept():
+            self._gkm = self._gkc = None
+            self._make_folders()
+        kept = False
+        try:
+            result = super().preprocess(nb, resources, km)
+            kept = self._keep()
+            return result
+        finally:
+            if not kept:
+                self._stop_grader()
+                self._remove_folders()
+
+    def _settings(self) -> str:
+        return repr((self.sandbox, self.extra_arguments, self.startup_timeout))
+
+    def _take_kept(self) -> bool:
+        """Use the grader kernel an earlier notebook left in this worker, if it is alive."""
+        if not _KEPT:
+            return False
+        if _KEPT["settings"] != self._settings() or not run_sync(_KEPT["_gkm"].is_alive)():
+            _forget_kept()
+            return False
+        for name in _KEPT_ATTRIBUTES:
+            setattr(self, name, _KEPT[name])
+        _KEPT.clear()
+        return True
+
+    def _keep(self) -> bool:
+        """After a notebook: reset the grader kernel and keep it for the next one."""
+        if self._gkm is None or self._gkc is None or not run_sync(self._gkm.is_alive)():
+            return False
+        if self._grader_run(RESET, timeout=30) is not None:
+            return False
+        _KEPT.update({name: getattr(self, name) for name in _KEPT_ATTRIBUTES}, settings=self._settings())
+        return True
+
+    def _make_folders(self) -> None:
         base = self.sandbox.shared_dir.parent if self.sandbox.shared_dir else None
         self._channel_dir = Path(tempfile.mkdtemp(prefix="ch", dir=base or "/tmp"))
         self._grader_dir = Path(tempfile.mkdtemp(prefix="gw", dir=base or "/tmp"))
@@ -89,13 +165,10 @@ class TwoProcessExecute(SandboxedExecute):
         self._grader_sandbox = dataclasses.replace(
             self.sandbox, extra_binds=list(self.sandbox.extra_binds) + [self._channel_dir],
             exec_lines=[GRADER_INIT.format(path=self._socket)])
-        self.grader_seconds = 0.0
-        try:
-            return super().preprocess(nb, resources, km)
-        finally:
-            self._stop_grader()
-            shutil.rmtree(self._channel_dir, ignore_errors=True)
-            shutil.rmtree(self._grader_dir, ignore_errors=True)
+
+    def _remove_folders(self) -> None:
+        shutil.rmtree(self._channel_dir, ignore_errors=True)
+        shutil.rmtree(self._grader_dir, ignore_errors=True)
 
     def create_kernel_manager(self):
         self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._student_sandbox,
@@ -110,6 +183,8 @@ class TwoProcessExecute(SandboxedExecute):
         super()._start()
         if not launched:
             self._ready_grader()
+        elif self._grader_run(FORGET, timeout=30) is not None:
+            self._restart_grader()  # the grader would take the new kernel's objects for the old ones
 
     def _launch_grader(self) -> None:
         try:
@@ -140,17 +215,8 @@ class TwoProcessExecute(SandboxedExecute):
             raise KernelStartError(f"could not start the grader's kernel: {error}\n{log}") from error
 
     def _stop_grader(self) -> None:
-        gkm = self._gkm
-        if gkm is None:
-            return
-        try:
-            gkm.kill_everything()
-            if self._gkc is not None:
-                self._gkc.stop_channels()
-            run_sync(gkm.cleanup_resources)()
-        except Exception as error:  # pragma: no cover - best effort
-            self.log.warning("cleaning up the grader's kernel: %s", error)
-        gkm.remove_rundir()
+        if self._gkm is not None:
+            _stop_kernel(self._gkm, self._gkc)
         self._gkm = self._gkc = None
 
     def _restart_grader(self) -> None:
@@ -166,22 +232,8 @@ class TwoProcessExecute(SandboxedExecute):
     def _run_cell(self, cell, resources, index):
         if not is_test_cell(cell) or not cell.source.strip():
             return super()._run_cell(cell, resources, index)
-        limits = self.sandbox.limits
-        if self._given_up is None and self._remaining() <= 0:
-            self._given_up = (f"The notebook reached its time limit of {limits.notebook_timeout} s; "
-                              "this cell and the ones after it were not run.")
-            self.note(index, "notebook time", self._given_up)
-        if self._given_up is not None:
-            cell.outputs = [error_output("NotRun", self._given_up)]
+        if not self._ready_for_cell(cell, index):
             return cell, resources
-        if not run_sync(self.km.is_alive)():
-            previous = self._executed.pop() if self._executed else None
-            if previous is not None:
-                self.note(previous, "kernel died", "The kernel stopped right after this cell; the "
-                          "cells after it ran in a fresh kernel.")
-            if not self._recover(index):
-                cell.outputs = [error_output("NotRun", self._given_up)]
-                return cell, resources
         if self._gkm is None or not run_sync(self._gkm.is_alive)():
             self._restart_grader()
         started = time.monotonic()
@@ -215,7 +267,6 @@ class TwoProcessExecute(SandboxedExecute):
         if self._gkc is not None:
             self._grader_run(END, timeout=30)
         self._finish_student(cell, index, serve_id)
-        self.grader_seconds += time.monotonic() - started
         self._after_cell(cell, index, time.monotonic() - started)
         return cell, resources
 

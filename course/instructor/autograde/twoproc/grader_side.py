@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .channel import ChannelError, ChannelTimeout, Peer, is_data, resolve_global
+from .channel import ChannelError, ChannelTimeout, Peer, Tables, is_data, resolve_global
 
 # Names a notebook imports by convention: always the real module here, whatever the notebook
 # binds them to (a student's `np = FakeNumpy()` must not reach the tests).
@@ -34,15 +34,7 @@ _PUBLIC = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 MAX_LIST = 1_000_000
 
 
-class _Tables:
-    def __init__(self):
-        self.exports: dict = {}
-        self.export_ids: dict = {}
-        self.ids = itertools.count(1)
-        self.handles: dict = {}
-
-
-_TABLES = _Tables()
+_TABLES = Tables()
 _STATE: dict = {"listener": None, "peer": None, "sock": None, "error": None, "timeout": None}
 _TOKEN = object()
 
@@ -111,18 +103,28 @@ def _handle_class(module: str, name: str) -> type:
     return cls
 
 
+_DUNDERS = frozenset({"__name__", "__qualname__", "__doc__", "__dict__", "__members__"})
+
+
 class Handle:
     """An object of the student's: every use is a request to the student's kernel."""
 
     __slots__ = ("_channel_id", "_channel_info", "__weakref__")
     _channel_peer = _TOKEN
 
+    def __new__(cls, *args: Any, **kwargs: Any):
+        if isinstance(cls, Handle):  # `NN.__new__(NN)`: an object of the student's class, without __init__
+            return _ask("new", cls, list(args))
+        return object.__new__(cls)
+
     def __init__(self, hid: int, info: dict):
         object.__setattr__(self, "_channel_id", hid)
         object.__setattr__(self, "_channel_info", info)
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") and name.endswith("__") and name not in ("__name__", "__qualname__", "__doc__"):
+        # Python's own probes (__array_interface__, __getstate__...) stay here; `vars(obj)` (a copy
+        # of its __dict__) and an Enum's __members__ are what tests read
+        if name.startswith("__") and name.endswith("__") and name not in _DUNDERS:
             raise AttributeError(name)
         return _ask("getattr", self, name)
 
@@ -345,6 +347,16 @@ def listen(path: str) -> None:
     _STATE["listener"] = listener
 
 
+def make_peer(sock: socket.socket, timeout: float | None) -> Peer:
+    """The grader's end of one test cell's conversation."""
+    peer = Peer(sock, _serve, _make_handle, timeout=timeout)
+    _TABLES.attach(peer)
+    peer.token = _TOKEN
+    peer.describe = _describe
+    peer.track_containers = True  # lists and dicts it hands over come back as themselves
+    return peer
+
+
 def begin(namespace: dict, names: list, timeout: float, connect_timeout: float = 20.0) -> None:
     """Wait for the student's kernel, then bind the names the test cell reads (see module doc)."""
     _STATE["error"] = None
@@ -357,11 +369,7 @@ def begin(namespace: dict, names: list, timeout: float, connect_timeout: float =
         _STATE["error"] = "the student's kernel did not connect"
         _STATE["peer"] = None
         raise ChannelError("the student's kernel did not connect") from None
-    peer = Peer(sock, _serve, _make_handle, timeout=timeout)
-    peer.exports, peer._export_ids, peer._ids, peer.handles = (
-        _TABLES.exports, _TABLES.export_ids, _TABLES.ids, _TABLES.handles)
-    peer.token = _TOKEN
-    peer.describe = _describe
+    peer = make_peer(sock, timeout)
     _STATE["peer"], _STATE["sock"] = peer, sock
     peer.wait_hello(connect_timeout)
     wanted = []
@@ -377,6 +385,19 @@ def begin(namespace: dict, names: list, timeout: float, connect_timeout: float =
         for name in wanted:
             if name in values:
                 namespace[name] = values[name]
+
+
+def forget() -> None:
+    """A new student's kernel (a restart, or the next notebook): its objects are not the old ones."""
+    _TABLES.__init__()
+    _CLASSES.clear()
+
+
+def reset() -> None:
+    """Between two notebooks (the worker keeps this kernel): forget the last student's objects."""
+    end()
+    forget()
+    _STATE.update(error=None, timeout=None)
 
 
 def end() -> None:

@@ -15,28 +15,20 @@ when the grader says it is done, every such name gets its value back.
 from __future__ import annotations
 
 import inspect
-import itertools
+import secrets
 import socket
 from typing import Any
 
 import numpy as np
 
-from .channel import ChannelError, Peer
+from .channel import ChannelError, Peer, Tables
 
 _MISSING = object()
 
 
-class _Tables:
-    """Exports and handles live as long as the kernel: the same object keeps its handle."""
-
-    def __init__(self):
-        self.exports: dict = {}
-        self.export_ids: dict = {}
-        self.ids = itertools.count(1)
-        self.handles: dict = {}
-
-
-_TABLES = _Tables()
+# ids start at a random number per kernel: a handle the grader kept from a kernel that died
+# names nothing in its successor, rather than another object
+_TABLES = Tables(first_id=1 + secrets.randbits(40))
 _CURRENT: dict = {"peer": None}
 _TOKEN = object()
 
@@ -180,6 +172,10 @@ class _Server:
         return getattr(obj, name)(*args, **kwargs)
 
     @staticmethod
+    def op_new(cls, args):
+        return cls.__new__(cls, *args)
+
+    @staticmethod
     def op_getattr(obj, name):
         return getattr(obj, name)
 
@@ -277,6 +273,16 @@ class _Server:
         return describe(obj)["t"]
 
 
+def make_peer(sock: socket.socket, server: "_Server", timeout: float | None = None) -> Peer:
+    """The student's end of one test cell's conversation."""
+    # its calls back into the grader's stand-ins do not carry numpy's random state (see Peer)
+    peer = Peer(sock, server, _make_stub, timeout=timeout, carry_random=False)
+    _TABLES.attach(peer)
+    peer.token = _TOKEN
+    peer.describe = describe
+    return peer
+
+
 def serve(path: str, timeout: float | None = None) -> None:
     """Connect to the grader at `path` and answer it until it is done with this test cell."""
     from .. import guard
@@ -289,11 +295,7 @@ def serve(path: str, timeout: float | None = None) -> None:
         sock.connect(path)
     finally:
         guard._local.busy = busy
-    peer = Peer(sock, server, _make_stub, timeout=timeout)
-    peer.exports, peer._export_ids, peer._ids, peer.handles = (
-        _TABLES.exports, _TABLES.export_ids, _TABLES.ids, _TABLES.handles)
-    peer.token = _TOKEN
-    peer.describe = describe
+    peer = make_peer(sock, server, timeout)
     _CURRENT["peer"] = peer
     try:
         peer.hello()
