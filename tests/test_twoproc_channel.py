@@ -20,8 +20,9 @@ from course.instructor.autograde.twoproc.channel import ChannelError, ChannelTim
 class Student:
     """The student's side of `student_side.serve`, on a socketpair, in a thread."""
 
-    def __init__(self, sock, namespace):
+    def __init__(self, sock, namespace, token=None):
         self.namespace = namespace
+        self.token = token
         self.server = student_side._Server()
         self.error = None
         self.thread = threading.Thread(target=self.run, args=(sock,), daemon=True)
@@ -33,7 +34,7 @@ class Student:
         peer = student_side.make_peer(sock, self.server)
         student_side._CURRENT["peer"] = peer
         try:
-            peer.hello()
+            peer.hello(self.token)
             peer.serve()
         except Exception as error:  # noqa: BLE001 - recorded for the test
             self.error = error
@@ -274,6 +275,7 @@ def grader_peer(timeout=2.0, max_frame=channel.MAX_FRAME):
     a, b = socket.socketpair()
     peer = Peer(a, grader_side._serve, grader_side._make_handle, timeout=timeout, max_frame=max_frame,
                 sync_random=False)
+    grader_side._TABLES.attach(peer)  # what it exports is what the grader's call-backs may use
     return peer, b
 
 
@@ -463,3 +465,88 @@ def test_the_grader_forgets_a_dead_kernels_objects(pair):
     # the student's side numbers its objects from a random start per kernel, so an id the grader
     # kept from a dead kernel names nothing in the next one
     assert old._channel_id > 1
+
+
+
+# --- what a student's call-back may use: only what the test handed over (review of issue 13) -----
+
+def test_a_call_back_cannot_use_the_graders_own_functions_or_modules(pair):
+    import builtins
+    import os
+
+    outcomes = []
+
+    def attack(x):
+        peer = student_side._CURRENT["peer"]
+        # library objects cross by name: the grader would resolve them to its own exec, eval...
+        for method, args in (("call", (exec, ["import builtins; builtins.PWNED = True"], {})),
+                             ("call", (eval, ["1 + 1"], {})),
+                             ("call", (getattr, [np, "save"], {})),
+                             ("call", (np.load, ["/etc/passwd"], {})),
+                             ("getattr", (np, "save")),
+                             ("getattr", (os, "system")),
+                             ("list", (builtins,))):
+            try:
+                peer.request(method, *args)
+                outcomes.append((method, "ran"))
+            except Exception as error:  # noqa: BLE001 - what the student's code gets
+                outcomes.append((method, type(error).__name__))
+        return x
+
+    ns, _ = pair({"attack": attack}, ["attack"])
+    assert ns["attack"](3) == 3  # the conversation goes on: the student's code only got errors
+    assert not hasattr(builtins, "PWNED")
+    assert [result for _, result in outcomes] == ["TypeError"] * 7, outcomes
+
+
+def test_a_stand_in_the_test_handed_over_can_still_be_called_back(pair):
+    def uses(helper, x):
+        return helper(x) + helper.offset
+
+    class Helper:
+        offset = 1
+
+        def __call__(self, x):
+            return 2 * x
+
+    ns, _ = pair({"uses": uses}, ["uses"])
+    assert ns["uses"](Helper(), 5) == 11
+
+
+def test_begin_waits_for_the_connection_with_the_cells_token(tmp_path):
+    path = str(tmp_path / "s")
+    grader_side.listen(path)
+    try:
+        dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # an earlier kernel's, never greets
+        dead.connect(path)
+        dead.close()
+        rogue = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # a student's own, guessing
+        rogue.connect(path)
+        channel.send_frame(rogue, {"hello": True, "t": "guess", "b": []}, [])
+        students = []
+
+        def connect():  # waits in connect() while the earlier connections fill the listener's queue
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(path)
+            students.append(Student(sock, {"x": 41}, token="the-cells-token"))
+
+        connecting = threading.Thread(target=connect, daemon=True)
+        connecting.start()
+        ns: dict = {}
+        grader_side.begin(ns, ["x"], timeout=10, token="the-cells-token", connect_timeout=10)
+        assert ns["x"] == 41
+        grader_side.end()
+        connecting.join(5)
+        students[0].thread.join(5)
+        rogue.close()
+    finally:
+        grader_side._STATE["listener"].close()
+        grader_side._STATE["listener"] = None
+
+
+def test_reset_forgets_the_last_students_random_state():
+    np.random.seed(7)
+    grader_side.reset()
+    drawn = np.random.rand(4)
+    np.random.seed(7)
+    assert not np.array_equal(drawn, np.random.rand(4))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -39,9 +40,9 @@ from ..sandbox import UID_SLOTS, SandboxKernelManager, chown_tree
 
 GRADER_START = UID_SLOTS - 1  # the grader kernel's uid slot (the student's kernels count up from 0)
 
-SERVE = "__import__('course.instructor.autograde.twoproc.student_side', fromlist=['serve']).serve({path!r})"
+SERVE = "__import__('course.instructor.autograde.twoproc.student_side', fromlist=['serve']).serve({path!r}, {token!r})"
 BEGIN = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['begin'])"
-         ".begin(globals(), {names!r}, {timeout!r})")
+         ".begin(globals(), {names!r}, {timeout!r}, {token!r})")
 END = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['end']).end()"
 FORGET = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['forget']).forget()"
 RESET = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['reset']).reset(); "
@@ -243,9 +244,11 @@ class TwoProcessExecute(SandboxedExecute):
         self._kept_stderr = False
         self._watchdog_reason = None
         timeout = self._get_timeout(cell)
-        serve_id = self.kc.execute(SERVE.format(path=self._socket), silent=True, store_history=False,
+        token = secrets.token_hex(16)  # this cell's connection, told apart from any other (grader_side.begin)
+        serve_id = self.kc.execute(SERVE.format(path=self._socket, token=token), silent=True, store_history=False,
                                    allow_stdin=False)
-        problem = self._begin(BEGIN.format(names=names_read(cell.source), timeout=max(1, timeout - 2)), serve_id)
+        problem = self._begin(BEGIN.format(names=names_read(cell.source), timeout=max(1, timeout - 2), token=token),
+                              serve_id)
         if problem is not None:
             cell.outputs = [error_output("NotGraded", "Your notebook's kernel could not take part in this "
                                          "test: " + problem)]

@@ -20,11 +20,12 @@ import inspect
 import itertools
 import re
 import socket
+import time
 from typing import Any
 
 import numpy as np
 
-from .channel import ChannelError, ChannelTimeout, Peer, Tables, is_data, resolve_global
+from .channel import ChannelError, ChannelTimeout, Peer, Tables, global_name, is_data, release, resolve_global
 
 # Names a notebook imports by convention: always the real module here, whatever the notebook
 # binds them to (a student's `np = FakeNumpy()` must not reach the tests).
@@ -224,7 +225,7 @@ class Handle:
         where = info.get("t")
         if type(where) is list and len(where) == 2 and info.get("k") != "class":
             try:
-                cls = resolve_global(*where)
+                cls = resolve_global(*where, imported_only=True)
                 if isinstance(cls, type):
                     return cls  # a library class (sklearn's Ridge): isinstance() against the real one
             except Exception:
@@ -275,8 +276,15 @@ def _fields(obj: Any) -> dict:
 
 
 def _own(obj: Any) -> Any:
-    if isinstance(obj, Handle):
-        raise ChannelError("a call-back must name an object of the grader's")
+    """What a call-back may use: an object the test handed over (exported from here, not a
+    library's). A library function, class or module named by the student's side (`exec`, `open`,
+    `builtins`) is resolved to this kernel's own: never call it, read it or iterate it for them."""
+    import types
+
+    hid = _TABLES.export_ids.get(id(obj))
+    if hid is None or _TABLES.exports.get(hid) is not obj or isinstance(obj, (Handle, types.ModuleType)) or \
+            global_name(obj) is not None:
+        raise TypeError("the student's code can only use what the test handed over")
     return obj
 
 
@@ -354,24 +362,41 @@ def make_peer(sock: socket.socket, timeout: float | None) -> Peer:
     peer.token = _TOKEN
     peer.describe = _describe
     peer.track_containers = True  # lists and dicts it hands over come back as themselves
+    peer.imports = False  # a name the student's side sends never makes this kernel import a module
     return peer
 
 
-def begin(namespace: dict, names: list, timeout: float, connect_timeout: float = 20.0) -> None:
-    """Wait for the student's kernel, then bind the names the test cell reads (see module doc)."""
+def begin(namespace: dict, names: list, timeout: float, token: str | None = None,
+          connect_timeout: float = 20.0) -> None:
+    """Wait for the student's kernel, then bind the names the test cell reads (see module doc).
+
+    The executor gives this cell's `serve` and `begin` the same random token: a connection that
+    does not greet with it (left over from an earlier cell or notebook, or opened by a student's
+    own code) is closed, and the wait goes on.
+    """
     _STATE["error"] = None
     _STATE["timeout"] = timeout
     listener = _STATE["listener"]
-    listener.settimeout(connect_timeout)
-    try:
-        sock, _ = listener.accept()
-    except socket.timeout:
-        _STATE["error"] = "the student's kernel did not connect"
-        _STATE["peer"] = None
-        raise ChannelError("the student's kernel did not connect") from None
-    peer = make_peer(sock, timeout)
+    deadline = time.monotonic() + connect_timeout
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise socket.timeout
+            listener.settimeout(left)
+            sock, _ = listener.accept()
+        except socket.timeout:
+            _STATE["error"] = "the student's kernel did not connect"
+            _STATE["peer"] = None
+            raise ChannelError("the student's kernel did not connect") from None
+        peer = make_peer(sock, timeout)
+        try:
+            if peer.wait_hello(max(0.1, min(left, 5.0))) == token:
+                break
+        except ChannelError:
+            pass
+        release(sock)
     _STATE["peer"], _STATE["sock"] = peer, sock
-    peer.wait_hello(connect_timeout)
     wanted = []
     for name in names:
         if name in ALIASES:
@@ -394,10 +419,15 @@ def forget() -> None:
 
 
 def reset() -> None:
-    """Between two notebooks (the worker keeps this kernel): forget the last student's objects."""
+    """Between two notebooks (the worker keeps this kernel): forget the last student's objects,
+    and the random state the last student's kernel sent."""
+    import random
+
     end()
     forget()
     _STATE.update(error=None, timeout=None)
+    np.random.seed()
+    random.seed()
 
 
 def end() -> None:
@@ -409,7 +439,4 @@ def end() -> None:
         except ChannelError:
             pass
     if sock is not None:
-        try:
-            sock.close()
-        except OSError:
-            pass
+        release(sock)

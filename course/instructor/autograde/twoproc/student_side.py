@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .channel import ChannelError, Peer, Tables
+from .channel import ChannelError, Peer, Tables, release
 
 _MISSING = object()
 
@@ -283,8 +283,9 @@ def make_peer(sock: socket.socket, server: "_Server", timeout: float | None = No
     return peer
 
 
-def serve(path: str, timeout: float | None = None) -> None:
-    """Connect to the grader at `path` and answer it until it is done with this test cell."""
+def serve(path: str, token: str | None = None, timeout: float | None = None) -> None:
+    """Connect to the grader at `path`, greet it with this cell's `token`, and answer it until
+    it is done with this test cell."""
     from .. import guard
 
     server = _Server()
@@ -298,7 +299,7 @@ def serve(path: str, timeout: float | None = None) -> None:
     peer = make_peer(sock, server, timeout)
     _CURRENT["peer"] = peer
     try:
-        peer.hello()
+        peer.hello(token)
         peer.serve()
     except ChannelError:
         pass  # the grader went away: its side records why
@@ -306,7 +307,7 @@ def serve(path: str, timeout: float | None = None) -> None:
         _CURRENT["peer"] = None
         server.restore()
         peer.closed = True
-        sock.close()
+        release(sock)
 
 
 __all__ = ["serve", "GraderObject"]
