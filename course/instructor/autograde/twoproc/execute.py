@@ -4,9 +4,10 @@ Per notebook: the student's kernel (sandboxed as in one-process mode) runs every
 test cells; a grader kernel, in a sandbox of its own that holds an empty folder instead of the
 submission, runs the test cells at their place in the notebook. For each test cell:
 
-1. the student's kernel runs a fixed snippet, `student_side.serve(SOCKET)` (no test information
-   in it): it connects to the grader's socket and answers requests until the cell is over;
-   whatever it prints meanwhile is discarded;
+1. the student's kernel runs a fixed snippet, `student_side.serve(SOCKET, TOKEN)` (no test
+   information in it; TOKEN, random per cell, names this cell's connection): it connects to the
+   grader's socket and answers requests until the cell is over; whatever it prints meanwhile is
+   discarded;
 2. the grader kernel binds the names the test cell reads (`grader_side.begin`), runs the test
    cell as an ordinary cell (its outputs are the cell's outputs: nbgrader grades them as
    usual), then says it is done (`grader_side.end`);

@@ -1,6 +1,6 @@
 """In the student's kernel, while the grader runs a test cell: answer the grader's requests.
 
-The executor runs `serve(PATH)` in the student's kernel as an ordinary (silent) cell, so the
+The executor runs `serve(PATH, TOKEN)` in the student's kernel as an ordinary (silent) cell, so the
 student's code runs where it always runs: the kernel's main thread, its signals, its limits.
 It connects to the grader's socket and serves requests on the notebook's objects: read names,
 call functions and methods, read and set attributes, index, iterate, compare types. Results go
