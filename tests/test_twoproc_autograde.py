@@ -196,22 +196,25 @@ TINY_STUDENTS = {  # student: (answers, (test_square, test_double))
 }
 
 
-def test_a_student_kernel_that_dies_hangs_or_never_serves(tmp_path):
-    from autograde_support import TINY, tiny_assignment, tiny_submission
+def _grade_tiny(tmp_path, students: dict, settings: dict):
+    """Grade these TINY_STUDENTS in a scratch course: (run result, {student: (square, double)}, log)."""
+    from autograde_support import TINY, submit, tiny_assignment, tiny_submission
 
     root = make_course(tmp_path / "course", [])
     tiny_assignment(root)
-    for student, (answers, _) in TINY_STUDENTS.items():
-        folder = root / "submitted" / student / TINY
-        folder.mkdir(parents=True)
-        (folder / f"{TINY}.ipynb").write_text(tiny_submission(answers))
+    for student, (answers, _) in students.items():
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(answers)})
     log: list[str] = []
-    result = runner.run(root, [TINY], workers=2, log=log.append, overrides={
-        "CourseAutograde": {"cell_timeout": 8, "interrupt_grace": 3}})
-    assert not result.failed, log
+    result = runner.run(root, [TINY], workers=2, log=log.append, report=False,
+                        overrides={"CourseAutograde": settings})
     got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
-    assert {s: (got[s]["test_square"][0], got[s]["test_double"][0]) for s in TINY_STUDENTS} == \
-        {s: expected for s, (_, expected) in TINY_STUDENTS.items()}, log
+    return result, {s: (got[s]["test_square"][0], got[s]["test_double"][0]) for s in students}, log
+
+
+def test_a_student_kernel_that_dies_hangs_or_never_serves(tmp_path):
+    result, points, log = _grade_tiny(tmp_path, TINY_STUDENTS, {"cell_timeout": 8, "interrupt_grace": 3})
+    assert not result.failed, log
+    assert points == {s: expected for s, (_, expected) in TINY_STUDENTS.items()}, log
     seconds = {o.student: o.seconds for o in result.outcomes}
     assert seconds["never_serves"] < 60, seconds  # no waiting for a connection that never comes
 
@@ -221,19 +224,7 @@ def test_a_student_kernel_that_dies_hangs_or_never_serves(tmp_path):
 # answer key and 02's examples that way.)
 
 def test_one_process_mode_grades_the_tiny_students_alike(tmp_path):
-    from autograde_support import TINY, tiny_assignment, tiny_submission
-
     students = {s: v for s, v in TINY_STUDENTS.items() if s in ("good", "wrong", "dies")}
-    root = make_course(tmp_path / "course", [])
-    tiny_assignment(root)
-    for student, (answers, _) in students.items():
-        folder = root / "submitted" / student / TINY
-        folder.mkdir(parents=True)
-        (folder / f"{TINY}.ipynb").write_text(tiny_submission(answers))
-    log: list[str] = []
-    result = runner.run(root, [TINY], workers=2, log=log.append, report=False,
-                        overrides={"CourseAutograde": {"two_process": False}})
+    result, points, log = _grade_tiny(tmp_path, students, {"two_process": False})
     assert not result.failed, log
-    got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
-    assert {s: (got[s]["test_square"][0], got[s]["test_double"][0]) for s in students} == \
-        {s: expected for s, (_, expected) in students.items()}, log
+    assert points == {s: expected for s, (_, expected) in students.items()}, log
