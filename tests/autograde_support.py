@@ -72,11 +72,11 @@ TINY_CELLS = [
 TINY_POINTS = {"test_square": 1, "test_double": 2}
 
 
-def tiny_assignment(root: Path) -> None:
+def tiny_assignment(root: Path, cells: list = TINY_CELLS) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
                    "language_info": {"name": "python"}}
-    for kind, grade_id, source in TINY_CELLS:
+    for kind, grade_id, source in cells:
         cell = nbformat.v4.new_code_cell(source)
         if grade_id in TINY_POINTS:
             cell.metadata = _meta(grade_id, grade=True, solution=False, locked=True, points=TINY_POINTS[grade_id])
@@ -89,14 +89,14 @@ def tiny_assignment(root: Path) -> None:
 
 
 def tiny_submission(answers: dict[str, str] | None = None, extra: list[str] | None = None,
-                    drop: tuple[str, ...] = ()) -> str:
+                    drop: tuple[str, ...] = (), cells: list = TINY_CELLS) -> str:
     """A student's notebook: hidden tests gone, the answer key (or `answers`) in the cells."""
     import re
 
     answers = answers or {}
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}}
-    for kind, grade_id, source in TINY_CELLS:
+    for kind, grade_id, source in cells:
         if grade_id in drop:
             continue
         if grade_id in TINY_POINTS:

@@ -228,3 +228,41 @@ def test_one_process_mode_grades_the_tiny_students_alike(tmp_path):
     result, points, log = _grade_tiny(tmp_path, students, {"two_process": False})
     assert not result.failed, log
     assert points == {s: expected for s, (_, expected) in students.items()}, log
+
+
+# --- a worker keeps its grader kernel from one notebook to the next ---------------------------
+
+# test_square also says which process ran it (its start time, in clock ticks since boot) and
+# whether a name the test cell of an earlier notebook set is still there
+WHO_GRADES = ("### BEGIN HIDDEN TESTS\n"
+              "print('grader', open('/proc/self/stat').read().rsplit(')', 1)[1].split()[19],\n"
+              "      'stale' if '_planted' in globals() else 'fresh')\n"
+              "_planted = True\n"
+              "### END HIDDEN TESTS\n")
+
+
+def test_a_worker_keeps_one_grader_kernel_and_resets_it_between_notebooks(tmp_path):
+    from autograde_support import TINY, TINY_CELLS, submit, tiny_assignment, tiny_submission
+
+    cells = [(kind, g, WHO_GRADES + source if g == "test_square" else source) for kind, g, source in TINY_CELLS]
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root, cells)
+    students = ("ann", "bob", "cy")
+    for student in students:
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(cells=cells)})
+    log: list[str] = []
+    result = runner.run(root, [TINY], workers=1, log=log.append, report=False)
+    assert not result.failed, log
+    seen = {}
+    for student in students:
+        nb = nbformat.read(root / "autograded" / student / TINY / f"{TINY}.ipynb", as_version=4)
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
+        text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+        words = text.split()
+        assert words[:1] == ["grader"] and len(words) == 3, cell.outputs
+        seen[student] = (words[1], words[2])
+    assert len({start for start, _ in seen.values()}) == 1, f"a new grader kernel per notebook: {seen}"
+    assert all(state == "fresh" for _, state in seen.values()), f"a test cell saw the last notebook's names: {seen}"
+    got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
+    assert {s: (got[s]["test_square"][0], got[s]["test_double"][0]) for s in students} == \
+        {s: (1, 2) for s in students}

@@ -113,6 +113,8 @@ class TwoProcessExecute(SandboxedExecute):
     # ------------------------------------------------------------------ kernels
     def preprocess(self, nb, resources=None, km=None):
         self._student_km = None
+        # before nbclient appends its history option to extra_arguments while it starts kernels
+        self._settings_at_start = self._settings()
         if not self._take_kept():
             self._gkm = self._gkc = None
             self._make_folders()
@@ -147,7 +149,7 @@ class TwoProcessExecute(SandboxedExecute):
             return False
         if self._grader_run(RESET, timeout=30) is not None:
             return False
-        _KEPT.update({name: getattr(self, name) for name in _KEPT_ATTRIBUTES}, settings=self._settings())
+        _KEPT.update({name: getattr(self, name) for name in _KEPT_ATTRIBUTES}, settings=self._settings_at_start)
         return True
 
     def _make_folders(self) -> None:
