@@ -308,7 +308,7 @@ def write(folder, files: dict[str, str]) -> None:
 # in the student's interpreter); with two processes (the default) they must earn nothing. Graded
 # by tests/test_twoproc_autograde.py, in a course whose hidden tests carry marker strings.
 
-TWO_PROCESS_KINDS = ["ipython_hooks", "repatch_from_threads", "frame_oracle", "leaks_test_source"]
+TWO_PROCESS_KINDS = ["ipython_hooks", "repatch_from_threads", "frame_oracle", "leaks_test_source", "lying_model"]
 
 _IPYTHON_HOOKS = r"""
 import ast as _ast
@@ -399,6 +399,23 @@ def add_bias(X):
 """
 
 
+# A model that claims to be an MLPClassifier and answers its own accuracy: the verdict may come
+# from the student's kernel (isinstance, score), the point only from the fitted weights as data.
+_LYING_MODEL = """
+class _Confident(MLPClassifier):
+    def score(self, X, y, sample_weight=None):
+        return 1.0
+
+
+model = _Confident(hidden_layer_sizes=(4,), activation="logistic", max_iter=1, random_state=0)
+model.fit(X, y)
+"""
+
+
+def _replace(nb, grade_id, code):
+    _cell(nb, grade_id).source = code.strip("\n") + "\n"
+
+
 def _append(nb, grade_id, code):
     cell = _cell(nb, grade_id)
     cell.source = cell.source.rstrip("\n") + "\n\n" + code.strip("\n") + "\n"
@@ -413,6 +430,7 @@ def two_process_corpus(untouched, mistakes) -> dict[str, tuple[dict, str]]:
         "repatch_from_threads": lambda nb: _append(nb, "add_bias", _REPATCH),
         "frame_oracle": lambda nb: _append(nb, "sigmoid", _FRAME_ORACLE),
         "leaks_test_source": lambda nb: _append(nb, "add_bias", _LEAK),
+        "lying_model": lambda nb: _replace(nb, "mlp", _LYING_MODEL),
     }
     for name, attack in attacks.items():
         for base_name, base in (("untouched", untouched), ("mistakes", mistakes)):

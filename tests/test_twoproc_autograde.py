@@ -19,7 +19,7 @@ import re
 import nbformat
 import pytest
 
-from autograde_corpus import ASSIGNMENT, NOTEBOOK, two_process_corpus, write
+from autograde_corpus import ASSIGNMENT, NOTEBOOK, TWO_PROCESS_KINDS, two_process_corpus, write
 from autograde_support import ROOT, grades, make_course
 from course.instructor.autograde import runner
 
@@ -121,7 +121,7 @@ def test_the_examples_grade_as_in_one_process(run):
     assert total == {"complete": 13, "untouched": 0, "mistakes": 8}, total
 
 
-@pytest.mark.parametrize("attack", ["ipython_hooks", "repatch_from_threads", "frame_oracle", "leaks_test_source"])
+@pytest.mark.parametrize("attack", TWO_PROCESS_KINDS)
 def test_attacks_earn_nothing(run, attack):
     blank = _scores(run, f"{attack}_untouched")
     assert sum(v or 0 for v in blank.values()) == 0, blank

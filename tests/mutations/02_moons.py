@@ -77,6 +77,13 @@ WRONG = {
         "100 hidden units": ("hidden_layer_sizes=(4,)", "hidden_layer_sizes=(100,)"),
         "never fitted": ("model.fit(X, y)", "pass"),
         "fitted with a bias column": ("model.fit(X, y)", "model.fit(np.hstack([X, np.ones((len(X), 1))]), y)"),
+        "a subclass whose score always says 1.0, fitted for one iteration": (
+            "class _Confident(MLPClassifier):\n"
+            "    def score(self, X, y, sample_weight=None):\n"
+            "        return 1.0\n\n\n"
+            "model = _Confident(hidden_layer_sizes=(4,), activation=\"logistic\", solver=\"adam\",\n"
+            "                   learning_rate_init=0.3, max_iter=1, batch_size=200, random_state=0)\n"
+            "model.fit(X, y)\n"),
     },
 }
 
@@ -155,8 +162,12 @@ RIGHT = {
     },
 }
 
-# Mutations that only a hidden test catches (none: every one above fails a visible check).
-HIDDEN_ONLY: dict[str, dict[str, str]] = {}
+# Mutations that only a hidden test catches.
+HIDDEN_ONLY: dict[str, dict[str, str]] = {
+    "mlp": {"a subclass whose score always says 1.0, fitted for one iteration": (
+        "not a mistake but a model that lies about itself: Validate takes the model's own score, the "
+        "hidden test recomputes the accuracy from coefs_ and intercepts_")},
+}
 
 MISTAKES = [
     ("sigmoid", "sign flipped"),
