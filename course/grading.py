@@ -319,10 +319,10 @@ def replaced(namespace: dict, **names: Any) -> Iterator[None]:
     missing = object()
     saved = {name: namespace.get(name, missing) for name in names}
     hook = _swap_hook
-    namespace.update(names)
-    if hook is not None:
-        hook("bind", names)
-    try:
+    try:  # a bind that fails half-way still gives every name its value back
+        namespace.update(names)
+        if hook is not None:
+            hook("bind", names)
         yield
     finally:
         for name, value in saved.items():

@@ -241,6 +241,23 @@ WHO_GRADES = ("### BEGIN HIDDEN TESTS\n"
               "### END HIDDEN TESTS\n")
 
 
+# a student's cell, after the tests: remove the grader's socket, found through the mounts, so that
+# the next notebooks of this worker could not be graded
+UNLINK_SOCKET = """
+import os
+_tried = []
+for _line in open("/proc/self/mountinfo"):
+    _mount = _line.split()[4]
+    if os.path.basename(_mount).startswith("ch") and os.path.exists(os.path.join(_mount, "s")):
+        try:
+            os.unlink(os.path.join(_mount, "s"))
+            _tried.append("removed")
+        except OSError as _error:
+            _tried.append(_error.errno)
+print("unlink", _tried)
+"""
+
+
 def test_a_worker_keeps_one_grader_kernel_and_resets_it_between_notebooks(tmp_path):
     from autograde_support import TINY, TINY_CELLS, submit, tiny_assignment, tiny_submission
 
@@ -249,9 +266,13 @@ def test_a_worker_keeps_one_grader_kernel_and_resets_it_between_notebooks(tmp_pa
     tiny_assignment(root, cells)
     students = ("ann", "bob", "cy")
     for student in students:
-        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(cells=cells)})
+        extra = [UNLINK_SOCKET] if student == "bob" else None
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(cells=cells, extra=extra)})
     log: list[str] = []
     result = runner.run(root, [TINY], workers=1, log=log.append, report=False)
+    bob = nbformat.read(root / "autograded" / "bob" / TINY / f"{TINY}.ipynb", as_version=4)
+    tried = "".join(o.get("text", "") for o in bob.cells[-1].outputs if o.get("output_type") == "stream")
+    assert tried.strip() == "unlink [30]", bob.cells[-1].outputs  # EROFS: the channel's folder is read-only there
     assert not result.failed, log
     seen = {}
     for student in students:

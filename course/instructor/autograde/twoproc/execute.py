@@ -29,6 +29,7 @@ import dataclasses
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -80,7 +81,17 @@ def names_read(source: str) -> list[str]:
 # This worker process's grader kernel, kept between notebooks (see the module's doc): the
 # attributes of the TwoProcessExecute that started it, and the settings they were made with.
 _KEPT: dict = {}
-_KEPT_ATTRIBUTES = ("_gkm", "_gkc", "_channel_dir", "_grader_dir", "_socket", "_student_sandbox", "_grader_sandbox")
+_KEPT_ATTRIBUTES = ("_gkm", "_gkc", "_channel_dir", "_grader_dir", "_socket", "_socket_id", "_student_sandbox",
+                    "_grader_sandbox")
+
+
+def _socket_id(path: str) -> tuple | None:
+    """(device, inode) of the socket at `path`: a kept kernel is used only while its socket is there."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISSOCK(st.st_mode) else None
 
 
 def _stop_kernel(gkm, gkc) -> None:
@@ -135,7 +146,8 @@ class TwoProcessExecute(SandboxedExecute):
         """Use the grader kernel an earlier notebook left in this worker, if it is alive."""
         if not _KEPT:
             return False
-        if _KEPT["settings"] != self._settings() or not run_sync(_KEPT["_gkm"].is_alive)():
+        if _KEPT["settings"] != self._settings() or not run_sync(_KEPT["_gkm"].is_alive)() or \
+                _socket_id(_KEPT["_socket"]) != _KEPT["_socket_id"]:
             _forget_kept()
             return False
         for name in _KEPT_ATTRIBUTES:
@@ -164,8 +176,10 @@ class TwoProcessExecute(SandboxedExecute):
         os.chmod(self._channel_dir, 0o711 if uid is not None else 0o700)
         if uid is not None:
             chown_tree(self._channel_dir, uid, uid)
+        # read-only for the student's kernels: connecting needs no write access, and a student
+        # who could remove or replace the socket would cut off the next notebooks of this worker
         self._student_sandbox = dataclasses.replace(
-            self.sandbox, extra_binds=list(self.sandbox.extra_binds) + [self._channel_dir])
+            self.sandbox, read_only=list(self.sandbox.read_only) + [self._channel_dir])
         self._grader_sandbox = dataclasses.replace(
             self.sandbox, extra_binds=list(self.sandbox.extra_binds) + [self._channel_dir],
             exec_lines=[GRADER_INIT.format(path=self._socket)])
@@ -175,8 +189,9 @@ class TwoProcessExecute(SandboxedExecute):
         shutil.rmtree(self._grader_dir, ignore_errors=True)
 
     def create_kernel_manager(self):
+        # the student's kernels cycle through the uid slots below the grader's, however often they restart
         self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._student_sandbox,
-                                       start_number=self._starts)
+                                       start_number=self._starts % GRADER_START)
         self._starts += 1
         return self.km
 
@@ -213,6 +228,7 @@ class TwoProcessExecute(SandboxedExecute):
                 time.sleep(0.02)
             if not os.path.exists(self._socket):
                 raise RuntimeError("the grader's kernel did not open its socket")
+            self._socket_id = _socket_id(self._socket)
         except Exception as error:
             log = self._gkm.kernel_log() if self._gkm is not None else ""
             self._stop_grader()

@@ -15,16 +15,19 @@ into this kernel. `end()` tells the student's kernel the cell is over.
 from __future__ import annotations
 
 import builtins
+import gc
 import importlib
 import inspect
 import itertools
 import re
 import socket
+import sys
 import time
 from typing import Any
 
 import numpy as np
 
+from . import channel
 from .channel import ChannelError, ChannelTimeout, Peer, Tables, global_name, is_data, release, resolve_global
 
 # Names a notebook imports by convention: always the real module here, whatever the notebook
@@ -341,6 +344,7 @@ def install() -> None:
     import course.grading as grading
 
     grading._swap_hook = _swap_hook
+    channel.freeze_resolvable()
 
 
 # --- a test cell's life ------------------------------------------------------------------------
@@ -428,6 +432,18 @@ def reset() -> None:
     _STATE.update(error=None, timeout=None)
     np.random.seed()
     random.seed()
+    # the last failed test's traceback (IPython keeps it, reset does not) holds that cell's frames,
+    # and with them what the last student sent: gone, so the next student gets all the memory
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if hasattr(sys, name):
+            setattr(sys, name, None)
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.InteractiveTB.tb = None
+    channel._READERS.clear()
+    gc.collect()
 
 
 def end() -> None:
