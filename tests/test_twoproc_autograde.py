@@ -110,6 +110,11 @@ def run(tmp_path_factory):
             "grades": grades("sqlite:///" + str(root / "gradebook.db"), ASSIGNMENT)}
 
 
+def _printed(cell) -> str:
+    """What a cell of an autograded notebook printed."""
+    return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+
+
 def _scores(run, student):
     return {cell: value[0] for cell, value in run["grades"][student].items() if not value[2]}
 
@@ -175,7 +180,7 @@ def test_no_hidden_test_source_reaches_feedback(run):
 
 def test_markers_never_reach_the_students_kernel(run):
     nb = nbformat.read(run["root"] / "autograded" / "complete" / ASSIGNMENT / NOTEBOOK, as_version=4)
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
+    text = _printed(nb.cells[-1])
     assert "MARKERS FOUND:" in text, nb.cells[-1].outputs
     assert text.split("MARKERS FOUND:")[1].strip() == f"['{MARK}_SELF']", text
 
@@ -271,15 +276,14 @@ def test_a_worker_keeps_one_grader_kernel_and_resets_it_between_notebooks(tmp_pa
     log: list[str] = []
     result = runner.run(root, [TINY], workers=1, log=log.append, report=False)
     bob = nbformat.read(root / "autograded" / "bob" / TINY / f"{TINY}.ipynb", as_version=4)
-    tried = "".join(o.get("text", "") for o in bob.cells[-1].outputs if o.get("output_type") == "stream")
+    tried = _printed(bob.cells[-1])
     assert tried.strip() == "unlink [30]", bob.cells[-1].outputs  # EROFS: the channel's folder is read-only there
     assert not result.failed, log
     seen = {}
     for student in students:
         nb = nbformat.read(root / "autograded" / student / TINY / f"{TINY}.ipynb", as_version=4)
         cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
-        text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
-        words = text.split()
+        words = _printed(cell).split()
         assert words[:1] == ["grader"] and len(words) == 3, cell.outputs
         seen[student] = (words[1], words[2])
     assert len({start for start, _ in seen.values()}) == 1, f"a new grader kernel per notebook: {seen}"

@@ -276,6 +276,7 @@ def grader_peer(timeout=2.0, max_frame=channel.MAX_FRAME):
     peer = Peer(a, grader_side._serve, grader_side._make_handle, timeout=timeout, max_frame=max_frame,
                 sync_random=False)
     grader_side._TABLES.attach(peer)  # what it exports is what the grader's call-backs may use
+    peer.imports = False  # as grader_side.make_peer sets it
     return peer, b
 
 
@@ -467,7 +468,6 @@ def test_the_grader_forgets_a_dead_kernels_objects(pair):
     assert old._channel_id > 1
 
 
-
 # --- what a student's call-back may use: only what the test handed over (review of issue 13) -----
 
 def test_a_call_back_cannot_use_the_graders_own_functions_or_modules(pair):
@@ -556,7 +556,6 @@ def test_reset_forgets_the_last_students_random_state():
                                    ["enum", "sys.modules"]])
 def test_a_library_name_that_is_not_the_objects_own_or_runs_code_stays_a_handle(where):
     peer, b = grader_peer()
-    peer.imports = False  # as grader_side.make_peer sets it
     thread = answer_with(b, {"r": 1, "v": {"H": 5, "G": where, "k": "callable"}, "b": []})
     got = peer.request("get", ["x"])
     thread.join(5)
@@ -568,7 +567,6 @@ def test_the_grader_resolves_names_in_the_modules_it_started_with_only(monkeypat
     # change how the next notebook's names are read
     monkeypatch.setattr(channel, "_RESOLVABLE", frozenset({"numpy"}))
     peer, b = grader_peer()
-    peer.imports = False
     thread = answer_with(b, {"r": 1, "v": [{"H": 5, "G": ["scipy.special", "expit"], "k": "callable"},
                                            {"H": 6, "G": ["numpy", "mean"], "k": "callable"}], "b": []})
     expit, mean = peer.request("get", ["x"])

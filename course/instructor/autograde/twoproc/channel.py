@@ -112,7 +112,8 @@ def library_module(name: Any) -> bool:
 
 def import_library(name: str, imported_only: bool = False):
     """A library module by name. `imported_only` (the grader, reading what the student's side
-    sent): only a module this process has already imported; a name never makes it import one."""
+    sent): only a module loaded when the grader started (freeze_resolvable); a name never makes
+    it import one."""
     import importlib
     import sys
 
@@ -336,7 +337,7 @@ class Peer:
         # through a Peer of its own, so containers keep their identity within one cell
         self.track_containers = False
         # whether a module or library object the other side names may be imported here (the
-        # grader: only what it has imported already, see import_library)
+        # grader: only what it loaded at its start, see import_library and safe_library_object)
         self.imports = True
         self._tracking = False
         self.containers: dict[int, Any] = {}
