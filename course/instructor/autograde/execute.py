@@ -41,6 +41,13 @@ class KernelStartError(RuntimeError):
     after_student_code = False
 
 START_ATTEMPTS = 3
+# Run silently in the student's kernel after a cell that ran out of memory (_release_failed_cell);
+# one expression, so it binds no name in the student's namespace.
+RELEASE_FAILED_CELL = (
+    "[setattr(__import__('sys'), _n, None) for _n in ('last_type', 'last_value', 'last_traceback', 'last_exc') "
+    "if hasattr(__import__('sys'), _n)] and None; "
+    "setattr(get_ipython().InteractiveTB, 'tb', None); setattr(get_ipython(), 'last_execution_result', None); "
+    "__import__('gc').collect()")
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -243,6 +250,7 @@ class SandboxedExecute(Execute):
             elif output.ename == "MemoryError":
                 self.note(index, "memory", f"This cell ran out of memory (the limit is "
                           f"{format_size(limits.memory)}): {output.evalue}".rstrip(": "))
+                self._release_failed_cell()
             elif output.ename == "OSError" and "File too large" in output.evalue:
                 self.note(index, "file size", f"This cell wrote a file larger than the limit of "
                           f"{format_size(limits.file_size)}.")
@@ -263,6 +271,17 @@ class SandboxedExecute(Execute):
                 self.note(index, "processes", f"This cell left {len(leftovers)} process(es) running; "
                           "they were stopped.")
         self._collect_audit(index)
+
+    def _release_failed_cell(self) -> None:
+        """After a MemoryError: the kernel keeps the failed cell's traceback (sys.last_*, IPython's
+        own copy), and with it the frames holding everything the cell allocated, so the next cell
+        that needs memory (an `import sklearn` mapping its libraries) failed too. Drop them, so the
+        limit costs the cell that hit it and no other."""
+        try:
+            run_sync(self.kc.execute_interactive)(RELEASE_FAILED_CELL, silent=True, store_history=False,
+                                                  allow_stdin=False, timeout=10, output_hook=lambda msg: None)
+        except Exception as error:  # a kernel that does not answer is handled by the next cell
+            self.log.info("releasing a failed cell's memory: %s", error)
 
     # ------------------------------------------------------------------ recovery
     def _death_reason(self) -> str:
