@@ -132,18 +132,21 @@ def _place(where: str) -> str:
     return f"{base} (the array at [{rest})"
 
 
-def _changed_inputs(snapshots: list) -> list[str]:
+def _changed_inputs(snapshots: list, touched: set) -> list[str]:
+    """What changed since the snapshots; `touched`: ids of the objects the student's code changed
+    in the other process (two-process grading never writes those changes into the test's objects)."""
     changed = []
     for taken, containers in snapshots:
         for where, value, items in containers:
             now = list(value.items()) if isinstance(value, dict) else list(value)
-            if len(now) != len(items) or any(
+            if id(value) in touched or len(now) != len(items) or any(
                 (a[0] != b[0] or a[1] is not b[1]) if isinstance(value, dict) else a is not b
                 for a, b in zip(now, items)
             ):
                 changed.append(f"{_place(where)} (its items were replaced, added or removed)")
         for where, array, original in taken:
-            if not (array.shape == original.shape and np.array_equal(array, original, equal_nan=True)):
+            if id(array) in touched or not (
+                    array.shape == original.shape and np.array_equal(array, original, equal_nan=True)):
                 changed.append(_place(where))
     return changed
 
@@ -160,6 +163,8 @@ def call(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> An
     name = what or f"{getattr(fn, '__name__', 'your function')}(...)"
     snapshots = [_snapshot(arg, f"argument {position + 1}") for position, arg in enumerate(args)]
     snapshots += [_snapshot(arg, f"argument {key}=") for key, arg in kwargs.items()]
+    changes = _changes_hook() if _changes_hook is not None else []
+    seen = len(changes)
     try:
         with quiet():
             result = fn(*args, **kwargs)
@@ -169,7 +174,7 @@ def call(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> An
         raise
     except Exception as error:  # the student's bug, reported as a failed check
         raise AssertionError(f"{name} raised {type(error).__name__}: {error}") from None
-    changed = _changed_inputs(snapshots)
+    changed = _changed_inputs(snapshots, {id(original) for original, _ in changes[seen:]})
     if changed:
         raise AssertionError(
             f"{name} modified its input in place: {', '.join(changed)} changed during the call. "
@@ -337,6 +342,9 @@ def replaced(namespace: dict, **names: Any) -> Iterator[None]:
 # Set only in the grader's kernel of two-process grading (course.instructor.autograde.twoproc):
 # it makes a swap reach the student's kernel too. None everywhere else.
 _swap_hook: Callable[[str, Any], None] | None = None
+# Set only in the grader's kernel of two-process grading: the list of (the test's object, its
+# changed copy) for the arrays, lists and dicts the student's code changed in place in this cell.
+_changes_hook: Callable[[], list] | None = None
 
 
 def use_trusted(namespace: dict, **names: Any) -> None:

@@ -45,6 +45,12 @@ class Student:
             sock.close()
 
 
+@pytest.fixture(autouse=True)
+def tests_defined_here(monkeypatch):
+    """The stand-ins these tests hand over are defined in this module (a test cell's, in __main__)."""
+    monkeypatch.setattr(grader_side, "TEST_MODULES", {"__main__", __name__})
+
+
 @pytest.fixture
 def pair():
     """(grader namespace, the student's namespace, begin(names)) with the real grader side."""
@@ -138,7 +144,9 @@ def test_handles_keep_identity_attributes_methods_len_iteration(pair):
             pass
 
 
-def test_in_place_updates_come_back(pair):
+def test_in_place_updates_are_reported_never_written_into_the_graders_arrays(pair):
+    from course import grading
+
     def update(W, dW, lr):
         W -= lr * dW
 
@@ -148,24 +156,58 @@ def test_in_place_updates_come_back(pair):
     ns, _ = pair({"update": update, "step": step}, ["update", "step"])
     W, dW = np.ones(3), np.arange(3.0)
     ns["update"](W, dW, 0.5)
-    assert np.array_equal(W, [1.0, 0.5, 0.0]) and np.array_equal(dW, [0.0, 1.0, 2.0])
+    assert np.array_equal(W, [1.0, 1.0, 1.0]) and np.array_equal(dW, [0.0, 1.0, 2.0])
+    peer = grader_side._STATE["peer"]
+    (original, changed), = peer.changes
+    assert original is W and np.array_equal(changed, [1.0, 0.5, 0.0]) and changed is not W
     weights = [np.zeros(2), np.zeros(1)]
     ns["step"](weights)
-    assert np.array_equal(weights[0], [1.0, 1.0]) and np.array_equal(weights[1], [0.0])
+    assert np.array_equal(weights[0], [0.0, 0.0])
+    grading._changes_hook = grader_side._changes
+    try:  # what course.grading.call tells the student, as in one process
+        with pytest.raises(AssertionError, match=r"modified its input in place: argument 1 \(the array at \[0\]\)"):
+            grading.call(ns["step"], [np.zeros(2), np.zeros(1)], what="step(...)")
+        with pytest.raises(AssertionError, match="modified its input in place: argument 1 changed"):
+            grading.call(ns["update"], np.ones(3), np.ones(3), 0.5, what="update(...)")
+        assert grading.call(ns["update"], np.ones(3), np.zeros(3), 0.5, what="update(...)") is None
+    finally:
+        grading._changes_hook = None
 
 
-def test_random_state_follows_the_calls(pair):
+def test_the_tests_random_state_applies_to_the_students_side(pair):
     def draw(n):
         return np.random.randn(n)
 
     ns, _ = pair({"draw": draw}, ["draw"])
     np.random.seed(3)
-    first = np.random.randn(2)
     got = ns["draw"](3)
-    after = np.random.randn(1)
+    again = ns["draw"](2)  # the student's stream goes on between calls
     np.random.seed(3)
-    expected = np.random.randn(6)
-    assert np.array_equal(np.concatenate([first, got, after]), expected)
+    assert np.array_equal(np.concatenate([got, again]), np.random.randn(5))
+    grader_side.forget()
+
+
+def test_the_grader_sends_its_random_state_only_when_the_test_changed_it():
+    sync = channel.RandomSync()
+    np.random.seed(1)
+    assert sync.outgoing() is not None
+    assert sync.outgoing() is None  # unchanged: the student's kernel keeps its own stream
+    np.random.rand()
+    assert sync.outgoing() is not None  # the test drew: its state goes along with the next call
+
+
+def test_a_student_state_that_is_no_state_never_reaches_the_grader():
+    """The student's side answers with a random-state field: the grader never reads it."""
+    peer, b = grader_peer()
+    np.random.seed(5)
+    keys = np.zeros(624, np.uint32)
+    thread = answer_with(b, {"r": 1, "v": 1, "rs": {"T": [{"A": 0, "dt": "<u4", "sh": [624]}, 0, 0, 0.0]},
+                             "b": [keys.nbytes]}, keys.tobytes())
+    assert peer.request("len", 1) == 1
+    thread.join(5)
+    drawn = np.random.rand()
+    np.random.seed(5)
+    assert drawn == np.random.rand()
 
 
 def test_trusted_functions_are_call_backs_and_their_failures_count(pair):
@@ -273,10 +315,8 @@ def raw_frame(header: dict, body: bytes = b"") -> bytes:
 
 def grader_peer(timeout=2.0, max_frame=channel.MAX_FRAME):
     a, b = socket.socketpair()
-    peer = Peer(a, grader_side._serve, grader_side._make_handle, timeout=timeout, max_frame=max_frame,
-                sync_random=False)
-    grader_side._TABLES.attach(peer)  # what it exports is what the grader's call-backs may use
-    peer.imports = False  # as grader_side.make_peer sets it
+    peer = grader_side.make_peer(a, timeout, random=None, max_frame=max_frame)
+    grader_side._STATE.update(peer=peer, sock=a)
     return peer, b
 
 
@@ -294,7 +334,6 @@ def answer_with(b, header, body=b""):
     ({"r": 1, "v": {"A": 0, "dt": "O", "sh": [1]}, "b": [8]}, b"\0" * 8, "malformed array"),
     ({"r": 1, "v": {"A": 0, "dt": "<f8", "sh": [2]}, "b": [8]}, b"\0" * 8, "do not match"),
     ({"r": 1, "v": {"A": 0, "dt": "<f8", "sh": [1]}, "b": [9]}, b"\0" * 8, "do not add up"),
-    ({"r": 1, "v": {"R": 999999}, "b": []}, b"", "never sent"),
     ({"r": 1, "v": {"X": "os.system"}, "b": []}, b"", "not a value"),
     ({"r": 1, "v": {"M": "os"}, "b": []}, b"", "not a library"),
     ({"r": 1, "v": {"M": "numpy; import os"}, "b": []}, b"", "not a library"),
@@ -306,6 +345,15 @@ def test_hostile_answers_are_channel_errors(header, body, message):
     with pytest.raises(ChannelError, match=message):
         peer.request("call", 1)
     thread.join(5)
+
+
+def test_an_answer_naming_an_object_the_grader_never_sent():
+    peer, b = grader_peer()
+    thread = answer_with(b, {"r": 1, "v": {"R": 999999}, "b": []})
+    with pytest.raises(TypeError, match="did not hand over"):
+        peer.request("call", 1)
+    thread.join(5)
+    assert peer.anomalies
 
 
 def test_a_global_outside_the_libraries_is_never_imported():
@@ -345,21 +393,37 @@ def test_a_peer_that_never_answers_or_hangs_up():
         peer.request("len", 1)
 
 
-def test_a_callback_for_an_object_never_exported():
-    """The student's side asks the grader to call an object by a guessed id: refused, not run."""
+def test_a_callback_for_an_object_never_exported_or_expired():
+    """The student's side asks the grader to call an object by a guessed id, or one an earlier
+    cell handed over: refused with an error (the conversation goes on), recorded, never run."""
     peer, b = grader_peer()
     secret = []
-    peer.export(lambda: secret.append("ran"))  # id 1 exists, but the student names 2..
+    hid = peer.export(lambda: secret.append("ran"))
+    assert hid > 2 ** 20  # random ids, not 1, 2, 3
 
-    def run():
+    replies = []
+
+    def run(guess):
         channel.recv_frame(b, 5)
-        b.sendall(raw_frame({"q": "call", "i": 1, "v": {"T": [{"R": 77}, [], {"D": []}]}, "b": []}))
-    thread = threading.Thread(target=run, daemon=True)
+        b.sendall(raw_frame({"q": "call", "i": 1, "v": {"T": [{"R": guess}, [], {"D": []}]}, "b": []}))
+        replies.append(channel.recv_frame(b, 5)[0])
+        b.sendall(raw_frame({"r": 1, "v": 7, "b": []}))
+    thread = threading.Thread(target=run, args=(77,), daemon=True)
     thread.start()
-    with pytest.raises(ChannelError, match="never sent"):
-        peer.request("len", 1)
+    assert peer.request("len", 1) == 7
     thread.join(5)
-    assert secret == []
+    assert replies[0]["e"]["t"] == "TypeError" and secret == []
+    assert any("did not hand over" in a for a in peer.anomalies)
+    grader_side.end()  # the cell is over: what it handed over expires
+    assert not peer.exports.objects
+
+    later, b2 = grader_peer()  # the next cell: the old id names nothing
+    b = b2
+    thread = threading.Thread(target=run, args=(hid,), daemon=True)
+    thread.start()
+    assert later.request("len", 1) == 7
+    thread.join(5)
+    assert replies[1]["e"]["t"] == "TypeError" and secret == []
 
 
 def test_a_request_for_a_private_attribute_or_an_unknown_operation():
@@ -429,7 +493,9 @@ def test_a_list_or_dict_handed_over_comes_back_as_itself(pair):
     copied = ns["Copier"](items)
     assert copied.items == items and copied.items is not items  # a copy is told apart
     grown = ns["grow"](items)
-    assert grown is items and items == [1, (2, 3), 4]  # changed in place there, so here too
+    # changed there: a fresh copy here, never written into the test's list (the change is recorded)
+    assert grown is not items and grown == [1, (2, 3), 4] and items == [1, (2, 3)]
+    assert grader_side._STATE["peer"].changes[-1][0] is items
     settings = {"lr": 0.5}
     assert ns["Keeper"](settings).items is settings
 
@@ -460,9 +526,9 @@ def test_the_grader_forgets_a_dead_kernels_objects(pair):
 
     ns, _ = pair({"layer": Layer()}, ["layer"])
     old = ns["layer"]
-    assert grader_side._TABLES.handles
+    assert grader_side._HANDLES
     grader_side.forget()  # the student's kernel was restarted, or the next notebook begins
-    assert not grader_side._TABLES.handles and not grader_side._TABLES.exports
+    assert not grader_side._HANDLES
     # the student's side numbers its objects from a random start per kernel, so an id the grader
     # kept from a dead kernel names nothing in the next one
     assert old._channel_id > 1
@@ -583,3 +649,126 @@ def test_reset_drops_the_last_failed_tests_traceback():
         sys.last_type, sys.last_value, sys.last_traceback = type(error), error, error.__traceback__
     grader_side.reset()
     assert sys.last_value is None and sys.last_traceback is None
+
+
+# --- the channel holds: student data never rebinds, calls or walks the grader -------------------
+
+def test_a_reply_cannot_add_names_to_the_ones_the_test_binds(tmp_path):
+    """The student's side answers `get` with the grader's own list changed (container 1) and
+    extra names (`__builtins__`, `np`): only the names the test asked for are bound, as sent."""
+    path = str(tmp_path / "s")
+    grader_side.listen(path)
+    try:
+        def hostile():
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(path)
+            channel.send_frame(sock, {"hello": True, "t": "tok", "b": []}, [])
+            header, _ = channel.recv_frame(sock, 5)
+            # the answer names the grader's list (container 1) and carries names it did not ask for
+            forged = {"D": [["x", 1], ["__builtins__", {"D": []}], ["np", 2]], "X": 1}
+            channel.send_frame(sock, {"r": header["i"], "v": forged, "b": []}, [])
+            channel.recv_frame(sock, 5)  # done
+            sock.close()
+        thread = threading.Thread(target=hostile, daemon=True)
+        thread.start()
+        ns: dict = {}
+        grader_side.begin(ns, ["x"], timeout=5, token="tok", connect_timeout=5)
+        peer = grader_side._STATE["peer"]
+        grader_side.end()
+        thread.join(5)
+        assert ns == {"x": 1}
+        assert any("did not ask for" in a for a in grader_side.take_anomalies())
+        assert peer.exports.objects == {}
+    finally:
+        grader_side._STATE["listener"].close()
+        grader_side._STATE["listener"] = None
+
+
+def test_a_container_the_student_changed_is_never_the_graders_own():
+    peer, b = grader_peer()
+    wanted = ["x"]
+    thread = answer_with(b, {"r": 1, "v": {"L": ["x", "__builtins__"], "X": 1}, "b": []})
+    got = peer.request("get", wanted)
+    thread.join(5)
+    assert wanted == ["x"] and got == ["x", "__builtins__"] and got is not wanted
+    peer2, b2 = grader_peer()
+    thread = answer_with(b2, {"r": 1, "v": {"L": ["x"], "X": 1}, "b": []})
+    assert peer2.request("get", wanted) is wanted  # unchanged: the grader's own (identity holds)
+    thread.join(5)
+    peer3, b3 = grader_peer()
+    thread = answer_with(b3, {"r": 1, "v": {"L": [], "X": 99}, "b": []})
+    assert peer3.request("get", wanted) == []
+    thread.join(5)
+    assert any("never sent" in a for a in peer3.anomalies)
+
+
+def test_an_in_place_update_of_an_array_the_grader_never_sent_breaks_nothing():
+    peer, b = grader_peer()
+    expected = np.arange(3.0)
+    body = np.full(3, 9.0).tobytes()
+    thread = answer_with(b, {"r": 1, "v": None, "c": [[0, {"A": 0, "dt": "<f8", "sh": [3]}]], "b": [24]}, body)
+    peer.request("call", expected)
+    thread.join(5)
+    assert np.array_equal(expected, [0.0, 1.0, 2.0]) and peer.changes[0][0] is expected
+
+
+@pytest.mark.parametrize("where, own", [
+    (["numpy", "mean"], True), (["numpy", "tanh"], True), (["scipy.special", "expit"], True),
+    (["numpy", "ndarray"], True), (["numpy", "save"], False), (["numpy", "load"], False),
+    (["numpy", "seterr"], False), (["numpy", "memmap"], False), (["numpy.random", "seed"], False),
+    (["builtins", "print"], False), (["operator", "attrgetter"], False), (["operator", "methodcaller"], False),
+    (["builtins", "exec"], False), (["builtins", "getattr"], False), (["numpy", "set_printoptions"], False),
+])
+def test_the_grader_takes_only_pure_library_objects_as_its_own(where, own):
+    peer, b = grader_peer()
+    thread = answer_with(b, {"r": 1, "v": {"H": 5, "G": where, "k": "callable"}, "b": []})
+    got = peer.request("get", ["x"])
+    thread.join(5)
+    assert isinstance(got, grader_side.Handle) != own, (where, got)
+
+
+def test_a_name_never_makes_the_grader_import(monkeypatch):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "scipy.io", raising=False)
+    before = set(sys.modules)
+    peer, b = grader_peer()
+    thread = answer_with(b, {"r": 1, "v": [{"H": 5, "G": ["scipy", "io.loadmat"], "k": "callable"},
+                                           {"H": 6, "G": ["scipy.io", "loadmat"], "k": "callable"}], "b": []})
+    got = peer.request("get", ["x"])
+    thread.join(5)
+    assert all(isinstance(g, grader_side.Handle) for g in got)
+    assert set(sys.modules) - before == set()
+    assert channel.global_name(np.mean) == ("numpy", "mean")
+
+
+def test_the_grader_hands_over_only_what_its_tests_define(pair):
+    import functools
+    import sys
+
+    def reach(thing):
+        return type(thing).__name__
+
+    ns, _ = pair({"reach": reach}, ["reach"])
+    for hostile in (sys, sys.modules, grader_side.servable, grader_side._STATE.get, pytest.fail,
+                    sys._getframe(), (lambda: None).__code__):
+        with pytest.raises(TypeError, match="does not hand"):
+            ns["reach"](hostile)
+    assert ns["reach"](functools.partial(lambda x: x, 1)) == "GraderObject"
+    assert ns["reach"](np.random.default_rng(0)) == "GraderObject"
+
+
+def test_a_call_back_with_a_dunder_keyword_is_refused(pair):
+    def attack(helper):
+        try:
+            helper(**{"__class__": 1})
+        except TypeError as error:
+            return str(error)
+        return "ran"
+
+    def helper(**kwargs):
+        return kwargs
+
+    ns, _ = pair({"attack": attack}, ["attack"])
+    assert "plain name" in ns["attack"](helper)
+    assert any("keyword" in a for a in grader_side._STATE["peer"].anomalies)

@@ -44,6 +44,7 @@ KINDS = {
     "process": "starts processes",
     "exit": "stops or signals its own kernel",
     "shadow": "ships files named like installed modules",
+    "channel": "sent the grader's tests what they did not ask for (two-process channel)",
 }
 
 
@@ -224,7 +225,8 @@ def shadowing_files(folder) -> list[dict]:
 def from_events(events: list[dict]) -> list[dict]:
     """Findings from the sandbox: the audit log and the module guard."""
     kinds = {"read outside its folder": KINDS["files"], "write outside its folder": KINDS["write"],
-             "network": KINDS["network"], "process": KINDS["process"], "monkeypatch": KINDS["monkeypatch"]}
+             "network": KINDS["network"], "process": KINDS["process"], "monkeypatch": KINDS["monkeypatch"],
+             "channel": KINDS["channel"]}
     out = []
     for event in events:
         kind = kinds.get(event.get("kind"))
@@ -233,7 +235,8 @@ def from_events(events: list[dict]) -> list[dict]:
         detail = event.get("detail", "")
         if event.get("kind") == "monkeypatch" and detail.startswith("builtins.") and detail[9:] not in TEST_BUILTINS:
             kind = KINDS["builtin"]
-        out.append({"kind": kind, "cell": event.get("cell"), "line": None, "detail": detail, "how": "kernel's audit"})
+        how = "channel" if event.get("kind") == "channel" else "kernel's audit"
+        out.append({"kind": kind, "cell": event.get("cell"), "line": None, "detail": detail, "how": how})
     return _dedupe(out)
 
 

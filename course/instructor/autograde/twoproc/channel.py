@@ -18,11 +18,22 @@ arrays the header names. Values are encoded as:
     {"L": [...], "X": n}          a list the grader sent in a request (n names it), or that list
                                   coming back; {"D": ..., "X": n} the same for a dict
 
-A list or dict that the grader hands over keeps its identity, as in one process: the student's
-side remembers which decoded container came from the grader's container n (for the rest of the
-test cell), and when the student's code hands it back (stores it, returns it), the grader gets
-its own container back, updated in place if the student's code changed it. So `nn.layers is
-layers` holds when the student's `__init__` stored the list it was given, and fails for a copy.
+A list or dict that the grader hands over keeps its identity, as in one process, as long as the
+student's code leaves it unchanged: the student's side remembers which decoded container came
+from the grader's container n (for the rest of the test cell), and when it comes back unchanged
+(stored, returned) the grader gets its own container back. So `nn.layers is layers` holds when
+the student's `__init__` stored the list it was given, and fails for a copy. A container or array
+that comes back changed is never written into the grader's object: the grader gets a fresh copy,
+and the change is recorded in `Peer.changes` (what `course.grading.call` reads to say "modified
+its input in place").
+
+The two sides are not alike. The grader's side (`grader=True`) treats everything it receives as
+inert data: it never imports because of a name, takes a library object named by the student's
+side as its own only from an allow-list of pure functions and safe classes (`safe_library_object`),
+never writes into its own objects, never takes the student's random state, serves only what the
+test handed over in this cell (its exports live as long as the Peer, one test cell, under random
+ids), and records what it refused in `Peer.anomalies`. The student's side keeps the objects it
+sends for the kernel's life (`Tables`), and takes numpy's random state from the grader's requests.
 
 Nothing received is unpickled or evaluated: a dtype is checked against a pattern before numpy
 reads it, a handle is a number looked up in the receiver's own table, a module is imported by
@@ -40,9 +51,12 @@ import builtins
 import itertools
 import json
 import re
+import secrets
 import socket
 import struct
+import sys
 import time
+import types
 from typing import Any, Callable
 
 import numpy as np
@@ -50,8 +64,9 @@ import numpy as np
 MAX_FRAME = 512 * 1024 * 1024
 MAX_HEADER = 64 * 1024 * 1024
 MAX_DEPTH = 64
-# requests that may run the other side's code that draws random numbers (see Peer.request)
-SYNC_METHODS = frozenset({"call", "callmethod", "next", "iter", "getitem", "getattr", "setattr"})
+# requests that may run the student's code that draws random numbers (see Peer.request)
+SYNC_METHODS = frozenset({"call", "next", "iter", "getitem", "getattr", "setattr"})
+MAX_ANOMALIES = 50  # per test cell: what the grader refused, for the tamper report
 _DTYPE = re.compile(r"[<>|=]?[biufc][0-9]{1,2}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 # Libraries either side may import by name: what notebooks and tests use, nothing else.
@@ -90,8 +105,6 @@ GRADER_MODULES = ("numpy", "numpy.random", "numpy.linalg", "scipy.special", "skl
                   "sklearn.exceptions", "sklearn.linear_model", "sklearn.neural_network", "sklearn.utils.validation",
                   "math", "cmath", "random", "enum", "functools", "itertools", "collections", "operator",
                   "statistics")
-UNSAFE_BUILTINS = frozenset({"exec", "eval", "compile", "open", "breakpoint", "input", "globals", "locals", "vars",
-                             "getattr", "setattr", "delattr", "help", "exit", "quit"})
 _RESOLVABLE: frozenset | None = None
 
 
@@ -115,7 +128,6 @@ def import_library(name: str, imported_only: bool = False):
     sent): only a module loaded when the grader started (freeze_resolvable); a name never makes
     it import one."""
     import importlib
-    import sys
 
     if not library_module(name):
         raise ChannelError(f"not a library module: {name!r}")
@@ -129,25 +141,55 @@ def import_library(name: str, imported_only: bool = False):
     return importlib.import_module(name)
 
 
+def _public_name(qualname: Any) -> bool:
+    return isinstance(qualname, str) and bool(_NAME.fullmatch(qualname)) and not any(
+        part.startswith("_") for part in qualname.split("."))
+
+
+def _walk(value: Any, qualname: str) -> Any:
+    """`value.a.b` read from the objects' own dictionaries: never a module's `__getattr__`, which
+    imports (scipy's lazy submodules), never a property or descriptor that runs code."""
+    for part in qualname.split("."):
+        try:
+            namespace = object.__getattribute__(value, "__dict__")
+        except AttributeError:
+            raise ChannelError(f"{qualname!r} cannot be looked up without running code") from None
+        if part not in namespace:
+            raise ChannelError(f"{qualname!r} is not loaded here")
+        value = namespace[part]
+    return value
+
+
 def resolve_global(module: str, qualname: str, imported_only: bool = False):
-    """The object `module.qualname` of a library, or raise ChannelError."""
-    if not isinstance(qualname, str) or not _NAME.fullmatch(qualname) or any(
-            part.startswith("_") for part in qualname.split(".")):
+    """The object `module.qualname` of a library, or raise ChannelError. `imported_only` (the
+    grader): in a module loaded at its start, read without running code (`_walk`)."""
+    if not _public_name(qualname):
         raise ChannelError(f"not a public name: {qualname!r}")
     value = import_library(module, imported_only)
+    if imported_only:
+        return _walk(value, qualname)
     for part in qualname.split("."):
         value = getattr(value, part)
     return value
 
 
-def global_name(obj: Any) -> tuple[str, str] | None:
-    """(module, qualname) when `obj` is a public function, class or ufunc of a library."""
-    import types
+def _loaded_global(module: str, qualname: str) -> Any:
+    """`module.qualname` if that module is loaded, read without running code (never imports)."""
+    if not library_module(module) or not _public_name(qualname):
+        raise ChannelError(f"not a library name: {module}.{qualname}")
+    loaded = sys.modules.get(module)
+    if loaded is None:
+        raise ChannelError(f"{module!r} is not loaded")
+    return _walk(loaded, qualname)
 
+
+def global_name(obj: Any) -> tuple[str, str] | None:
+    """(module, qualname) when `obj` is a public function, class or ufunc of a library (found in
+    the modules already loaded: an object's own module always is, so this never imports)."""
     if isinstance(obj, np.ufunc):
         for module in ("numpy", "scipy.special"):
             try:
-                if resolve_global(module, obj.__name__) is obj:
+                if _loaded_global(module, obj.__name__) is obj:
                     return module, obj.__name__
             except Exception:
                 continue
@@ -155,29 +197,69 @@ def global_name(obj: Any) -> tuple[str, str] | None:
     if not isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)) and type(obj).__name__ not in (
             "_ArrayFunctionDispatcher", "cython_function_or_method", "fused_cython_function"):
         return None
-    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    try:
+        module, qualname = obj.__module__, obj.__qualname__
+    except Exception:
+        return None
     if not library_module(module) or not isinstance(qualname, str):
         return None
-    candidates = [module]
     public = module.split(".")
     # numpy.core.numeric.allclose is numpy.allclose: try the public parents first
-    candidates = [".".join(public[:i]) for i in range(1, len(public))] + candidates
-    for candidate in candidates:
+    for candidate in [".".join(public[:i]) for i in range(1, len(public))] + [module]:
         try:
-            if resolve_global(candidate, qualname) is obj:
+            if _loaded_global(candidate, qualname) is obj:
                 return candidate, qualname
         except Exception:
             continue
     return None
 
 
+# What the grader takes as its own when the student's side names a library object (anything else
+# stays a handle: using it runs in the student's kernel). Pure functions only: never one that
+# writes or reads files, changes a library's settings or global random state, or runs code.
+PURE_FUNCTIONS = {
+    "numpy": frozenset("""abs absolute all allclose amax amin any append arange argmax argmin argsort around array
+        array_equal array_equiv asarray asanyarray ascontiguousarray atleast_1d atleast_2d atleast_3d average clip
+        column_stack concatenate copy corrcoef count_nonzero cov cumprod cumsum diag diagonal diff dot einsum
+        empty empty_like expand_dims eye flatnonzero flip full full_like hstack identity inner isclose isfinite
+        isinf isnan kron linspace mean median meshgrid moveaxis nan_to_num nanmax nanmean nanmin nansum ndim
+        nonzero ones ones_like outer pad percentile prod ptp quantile ravel repeat reshape round searchsorted
+        shape sort split squeeze stack std sum swapaxes take tensordot tile trace transpose tril triu unique
+        var vstack where zeros zeros_like""".split()),
+    "numpy.linalg": frozenset("cond det eig eigh eigvals inv lstsq matrix_rank norm pinv qr slogdet solve svd".split()),
+    "scipy.special": frozenset("expit logit softmax log_softmax logsumexp xlogy xlog1py".split()),
+    "builtins": frozenset("abs all any divmod enumerate filter isinstance issubclass len map max min pow "
+                          "reversed round sorted sum zip".split()),
+    "math": None,  # every public function of math and cmath is pure
+    "cmath": None,
+    "operator": frozenset("""abs add and_ concat contains eq floordiv ge gt index inv invert is_ is_not le lshift
+        lt matmul mod mul ne neg not_ or_ pos pow rshift sub truediv truth xor""".split()),
+}
+# Classes: the grader needs the real ones (isinstance against np.ndarray, MLPClassifier, an
+# exception type), but never one whose construction touches files or settings.
+UNSAFE_CLASSES = frozenset({("numpy", "memmap"), ("numpy", "errstate"), ("numpy", "DataSource"),
+                            ("numpy.lib.npyio", "DataSource"), ("numpy", "nditer"),
+                            ("builtins", "open"), ("builtins", "type"), ("builtins", "object"),
+                            ("builtins", "memoryview"), ("builtins", "super"), ("builtins", "property"),
+                            ("builtins", "classmethod"), ("builtins", "staticmethod")})
+SAFE_CLASS_ROOTS = ("numpy", "sklearn", "scipy", "builtins", "enum", "collections", "fractions", "decimal")
+
+
 def safe_library_object(obj: Any, where: list) -> bool:
     """Whether the grader may use its own `obj` for the library object the student's side named
-    `where`: a public class or function of a library under its own name (not reached through
-    another module, `numpy.f2py.os.system`), and not one of UNSAFE_BUILTINS."""
+    `where`: under its own name (not reached through another module, `numpy.f2py.os.system`), and
+    a pure function or a safe class (PURE_FUNCTIONS, UNSAFE_CLASSES)."""
     name = global_name(obj)
-    return name is not None and list(name) == list(where) and \
-        not (name[0] == "builtins" and name[1] in UNSAFE_BUILTINS)
+    if name is None or list(name) != list(where):
+        return False
+    module, qualname = name
+    if isinstance(obj, type):
+        return module.split(".")[0] in SAFE_CLASS_ROOTS and name not in UNSAFE_CLASSES and \
+            not issubclass(obj, (types.ModuleType, type))
+    if isinstance(obj, np.ufunc):
+        return True
+    allowed = PURE_FUNCTIONS.get(module, frozenset())
+    return (allowed is None and module in ("math", "cmath")) or (allowed is not None and qualname in allowed)
 
 
 def is_data(value: Any, depth: int = 0) -> bool:
@@ -290,75 +372,134 @@ def recv_frame(sock: socket.socket, timeout: float | None = None, max_frame: int
 
 # --- the peer ---------------------------------------------------------------------------------
 
+class Exports:
+    """The objects one side has sent the other as handles, by id.
+
+    The student's side keeps one for its kernel's life (a student object keeps its id from one
+    test cell to the next), numbered from a random start per kernel so that an id the grader kept
+    from a kernel that died names nothing in the next one. The grader's side makes one per test
+    cell with random ids (`random_ids`): what a test handed over cannot be named, guessed or used
+    once its cell is over.
+    """
+
+    def __init__(self, first_id: int = 1, random_ids: bool = False):
+        self.objects: dict[int, Any] = {}
+        self._ids: dict[int, int] = {}  # id(obj) -> its number
+        self._next = itertools.count(first_id)
+        self.random_ids = random_ids
+
+    def add(self, obj: Any) -> int:
+        hid = self._ids.get(id(obj))
+        if hid is None or self.objects.get(hid) is not obj:
+            hid = next(self._next)
+            while self.random_ids and (hid := secrets.randbits(62) + 1) in self.objects:
+                pass
+            self.objects[hid] = obj
+            self._ids[id(obj)] = hid
+        return hid
+
+    def holds(self, obj: Any) -> bool:
+        hid = self._ids.get(id(obj))
+        return hid is not None and self.objects.get(hid) is obj
+
+    def clear(self) -> None:
+        self.objects.clear()
+        self._ids.clear()
+
+
 class Tables:
-    """A side's exports and handles, kept for the kernel's life: each test cell talks through a
-    new Peer, and the same object keeps its handle from one cell to the next."""
+    """The student's side's exports and handles, kept for its kernel's life."""
 
     def __init__(self, first_id: int = 1):
-        self.exports: dict = {}
-        self.export_ids: dict = {}
-        self.ids = itertools.count(first_id)
-        self.handles: dict = {}
+        self.exports = Exports(first_id)
+        self.handles: dict[int, Any] = {}
 
-    def attach(self, peer: "Peer") -> None:
-        peer.exports, peer._export_ids, peer._ids, peer.handles = self.exports, self.export_ids, self.ids, self.handles
+
+class RandomSync:
+    """The grader's numpy random state as last sent to the student's kernel.
+
+    The state a test sets (np.random.seed) applies to the student's side: the grader sends its
+    state with a call when it changed since it last sent it (the test seeded or drew), and
+    otherwise lets the student's kernel go on with its own stream. The student's state never comes
+    back: it is the student's data, never the grader's generator.
+    """
+
+    def __init__(self):
+        self.last: tuple | None = None
+
+    def outgoing(self) -> tuple | None:
+        state = np.random.get_state()
+        key = (state[1].tobytes(), state[2], state[3], state[4])
+        if key == self.last:
+            return None
+        self.last = key
+        return state[1:]
 
 
 class Peer:
     """One end of the channel: its exported objects, its handles of the other side's, requests.
 
-    `handler(method, args)` serves the other side's requests (args decoded); `make_handle(id,
-    info)` builds the local stand-in for an object of the other side's.
+    `handler(method, args)` serves the other side's requests (args decoded); `make_handle(peer,
+    id, info)` builds the local stand-in for an object of the other side's; `describe(obj)` says
+    what the other side learns about an object it gets as a handle; `token` is what this side's
+    handles carry as `_channel_peer`. The grader's side (`grader=True`, see the module's doc)
+    passes `exports` of its own per test cell, `random` (its RandomSync) and `can_export` (what
+    its tests may hand over); the student's side passes its kernel's `Tables`.
     """
 
     def __init__(self, sock: socket.socket, handler: Callable, make_handle: Callable, *,
-                 timeout: float | None = None, max_frame: int = MAX_FRAME, sync_random: bool = True,
-                 carry_random: bool = True, can_export: Callable[[Any], bool] | None = None):
+                 exports: Exports, handles: dict, token: Any = None, describe: Callable | None = None,
+                 grader: bool = False, random: RandomSync | None = None,
+                 can_export: Callable[[Any], bool] | None = None,
+                 timeout: float | None = None, max_frame: int = MAX_FRAME):
         self.sock = sock
         self.handler = handler
         self.make_handle = make_handle
+        self.exports = exports
+        self.handles = handles
+        self.token = token if token is not None else self
+        if describe is not None:
+            self.describe = describe
+        self.grader = grader
+        self.random = random
+        self.can_export = can_export
         self.timeout = timeout
         self.max_frame = max_frame
-        self.sync_random = sync_random
-        # whether this side's own requests carry numpy's state (see request): the grader's do;
-        # the student's calls back into the grader's stand-ins do not (they must not draw from
-        # numpy's global random state), which saves reading and setting it on every call-back
-        self.carry_random = carry_random
-        self.exports: dict[int, Any] = {}
-        self._export_ids: dict[int, int] = {}
-        self._ids = itertools.count(1)
         self._requests = itertools.count(1)
-        self.handles: dict[int, Any] = {}
         self.closed = False
-        self.token: Any = self  # what our handles carry as `_channel_peer`
         self._depth = 0
         # the grader's side: containers sent in requests, by number (see the module's doc);
         # the student's side: id(decoded container) -> (container, number). A test cell talks
         # through a Peer of its own, so containers keep their identity within one cell
-        self.track_containers = False
-        # whether a module or library object the other side names may be imported here (the
-        # grader: only what it loaded at its start, see import_library and safe_library_object)
-        self.imports = True
         self._tracking = False
         self.containers: dict[int, Any] = {}
         self._container_ids: dict[int, int] = {}
         self.origins: dict[int, tuple] = {}
         self.callback_failures: list[BaseException] = []
+        # the grader's side: (its object, the fresh copy the student's code changed it into)
+        self.changes: list[tuple[Any, Any]] = []
+        # the grader's side: what the other side sent that it refused (for the tamper report)
+        self.anomalies: list[str] = []
+
+    def anomaly(self, text: str) -> None:
+        if self.grader and len(self.anomalies) < MAX_ANOMALIES:
+            self.anomalies.append(text[:300])
 
     # ------------------------------------------------------------------ exports and handles
     def export(self, obj: Any) -> int:
-        key = id(obj)
-        hid = self._export_ids.get(key)
-        if hid is None or self.exports.get(hid) is not obj:
-            hid = next(self._ids)
-            self.exports[hid] = obj
-            self._export_ids[key] = hid
-        return hid
+        if self.can_export is not None and not self.can_export(obj):
+            raise TypeError(f"the grader does not hand a {type(obj).__name__} over to the student's code")
+        return self.exports.add(obj)
 
     def exported(self, hid: Any) -> Any:
-        if type(hid) is not int or hid not in self.exports:
+        obj = self.exports.objects.get(hid) if type(hid) is int else None
+        if obj is None and not (type(hid) is int and hid in self.exports.objects):
+            if self.grader:
+                self.anomaly(f"used an object of the grader's that this test cell did not hand over ({str(hid)[:40]})")
+                raise TypeError("the student's code used an object of the grader's that this test cell did not "
+                                "hand over (one of an earlier cell's, or a made-up one)")
             raise ChannelError(f"the other side named an object that was never sent to it ({hid!r})")
-        return self.exports[hid]
+        return obj
 
     def handle_id(self, obj: Any) -> int | None:
         """The other side's id when `obj` is one of our handles of its objects."""
@@ -372,16 +513,14 @@ class Peer:
 
     # ------------------------------------------------------------------ encoding
     def describe(self, obj: Any) -> dict:
-        """What the other side learns about an object it gets as a handle (override)."""
+        """What the other side learns about an object it gets as a handle."""
         return {"k": "callable" if callable(obj) else "object"}
 
-    def encode(self, value: Any, buffers: list, arrays: list, memo: dict, depth: int = 0) -> Any:
+    def encode(self, value: Any, buffers: list, arrays: dict, memo: dict, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise ChannelError("a value nested too deeply to send")
         kind = type(value)
-        if value is None or kind in (bool, int, str):
-            return value
-        if kind is float:
+        if value is None or kind in (bool, int, str, float):
             return value
         if kind is complex:
             return {"C": [value.real, value.imag]}
@@ -412,15 +551,16 @@ class Peer:
         if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.kind in "biufc":
             buffers.append(np.array(value).reshape(-1).view(np.uint8))
             return {"S": len(buffers) - 1, "dt": value.dtype.str}
-        import types
-
         if kind is types.ModuleType and library_module(getattr(value, "__name__", None)):
             return {"M": value.__name__}
         hid = self.handle_id(value)
         if hid is not None:
             return {"R": hid}
-        out = {"H": self.export(value)}
         where = global_name(value)
+        if where is not None and self.grader:
+            # the student's side imports its own; the grader's is never the student's to use
+            return {"H": 0, "G": list(where), **self.describe(value)}
+        out = {"H": self.export(value)}
         if where is not None:
             out["G"] = list(where)
         out.update(self.describe(value))
@@ -444,19 +584,17 @@ class Peer:
             return content
         if type(number) is not int:
             raise ChannelError("malformed container number")
-        if not self.track_containers:  # the student's side: remember where it came from
+        if not self.grader:  # the student's side: remember where it came from
             self.origins[id(content)] = (content, number)
             return content
         original = self.containers.get(number)
-        if type(original) is not type(content):
+        if original is None:
+            self.anomaly(f"named a list or dict the grader never sent ({str(number)[:40]})")
             return content
-        if not same_data(original, content):  # the student's code changed it in place
-            if type(original) is list:
-                original[:] = content
-            else:
-                original.clear()
-                original.update(content)
-        return original
+        if type(original) is type(content) and same_data(original, content):
+            return original  # unchanged: the grader's own, so identity holds as in one process
+        self.changes.append((original, content))  # changed: a fresh copy, never written into the grader's
+        return content
 
     def decode(self, value: Any, buffers: list, arrays: dict, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
@@ -471,7 +609,7 @@ class Peer:
             return self._container(value, [self.decode(v, buffers, arrays, depth + 1) for v in value["L"]])
         if "A" in value:
             index = value["A"]
-            if index in arrays:
+            if type(index) is int and index in arrays:
                 return arrays[index][0]
             dtype, shape = value.get("dt"), value.get("sh")
             if type(index) is not int or not 0 <= index < len(buffers) or not isinstance(dtype, str) or \
@@ -517,7 +655,7 @@ class Peer:
             return complex(pair[0], pair[1])
         if "M" in value:
             try:
-                return import_library(value["M"], imported_only=not self.imports)
+                return import_library(value["M"], imported_only=self.grader)
             except ImportError:
                 raise ChannelError(f"cannot import {value['M']!r}") from None
         if "R" in value:
@@ -528,11 +666,11 @@ class Peer:
                 raise ChannelError("malformed handle")
             if "G" in value and type(value["G"]) is list and len(value["G"]) == 2:
                 try:
-                    found = resolve_global(*value["G"], imported_only=not self.imports)
-                    if self.imports or safe_library_object(found, value["G"]):
+                    found = resolve_global(*value["G"], imported_only=self.grader)
+                    if not self.grader or safe_library_object(found, value["G"]):
                         return found
                 except Exception:
-                    pass  # not importable here: a handle after all
+                    pass  # not importable here, or not the grader's to use: a handle after all
             handle = self.handles.get(hid)
             if handle is None:
                 handle = self.handles[hid] = self.make_handle(self, hid, value)
@@ -540,39 +678,43 @@ class Peer:
         raise ChannelError(f"not a value: {str(value)[:80]}")
 
     # ------------------------------------------------------------------ messages
-    def _send(self, header: dict, payload: Any = None, with_payload: bool = False, sync: bool = True) -> dict:
+    def _send(self, header: dict, payload: Any = None, with_payload: bool = False, sync: bool = False) -> dict:
         buffers: list = []
         arrays: dict = {}
         if with_payload:
             header["v"] = self.encode(payload, buffers, arrays, {})
-        if self.sync_random and sync:
-            state = np.random.get_state()
-            header["rs"] = self.encode(state[1:], buffers, {}, {})
+        if sync and self.random is not None:
+            state = self.random.outgoing()
+            if state is not None:
+                header["rs"] = self.encode(state, buffers, {}, {})
         header["b"] = [memoryview(b).nbytes for b in buffers]
         send_frame(self.sock, header, buffers)
         return arrays
 
     def _receive(self, timeout: float | None):
         header, buffers = recv_frame(self.sock, timeout, self.max_frame)
-        if self.sync_random and "rs" in header:
-            state = self.decode(header["rs"], buffers, {})
-            try:
-                keys, pos, has_gauss, cached = state
-                if type(keys) is not np.ndarray or keys.shape != (624,) or keys.dtype.kind not in "ui":
-                    raise ValueError
-                np.random.set_state(("MT19937", keys.astype(np.uint32), int(pos), int(has_gauss), float(cached)))
-            except (ValueError, TypeError):
-                raise ChannelError("malformed random state") from None
+        if "rs" in header and not self.grader:  # the grader's state, for the student's code it calls
+            self._take_random_state(header["rs"], buffers)
         return header, buffers
+
+    def _take_random_state(self, encoded: Any, buffers: list) -> None:
+        state = self.decode(encoded, buffers, {})
+        try:
+            keys, pos, has_gauss, cached = state
+            if type(keys) is not np.ndarray or keys.shape != (624,) or keys.dtype.kind not in "ui":
+                raise ValueError
+            np.random.set_state(("MT19937", keys.astype(np.uint32), int(pos), int(has_gauss), float(cached)))
+        except (ValueError, TypeError):
+            raise ChannelError("malformed random state") from None
 
     def request(self, method: str, *args: Any) -> Any:
         """Ask the other side; serve its requests meanwhile; return its answer or raise its error."""
         if self.closed:
             raise ChannelError("the channel is closed")
         rid = next(self._requests)
-        # numpy's global random state goes along with the outermost calls of the other side's
-        # code (and comes back with their answers): reading and setting it costs ~0.2 ms
-        sync = self.carry_random and self._depth == 0 and method in SYNC_METHODS
+        # numpy's global random state goes along with the outermost calls of the student's code
+        # when the test changed it (RandomSync)
+        sync = self._depth == 0 and method in SYNC_METHODS
         self._depth += 1
         try:
             return self._request(rid, method, args, sync)
@@ -580,7 +722,7 @@ class Peer:
             self._depth -= 1
 
     def _request(self, rid: int, method: str, args: tuple, sync: bool) -> Any:
-        self._tracking = self.track_containers
+        self._tracking = self.grader
         try:
             sent = self._send({"q": method, "i": rid}, args, with_payload=True, sync=sync)
         finally:
@@ -597,14 +739,16 @@ class Peer:
                 raise ChannelError("an answer to a question that was not asked")
             arrays: dict = {}
             if "e" in header:
-                self._copy_back(header, buffers, sent)
+                self._changed_arrays(header, buffers, sent)
                 raise self._rebuild(header["e"])
             value = self.decode(header.get("v"), buffers, arrays)
-            self._copy_back(header, buffers, sent)
+            self._changed_arrays(header, buffers, sent)
             return value
 
-    def _copy_back(self, header: dict, buffers: list, sent: dict) -> None:
-        """The other side changed arrays we sent it in place: so do we (as in one process)."""
+    def _changed_arrays(self, header: dict, buffers: list, sent: dict) -> None:
+        """The other side changed arrays we sent it in place. The student's side does the same to
+        its own (as in one process); the grader's side records the change (`changes`) and never
+        writes into its arrays."""
         changed = header.get("c")
         if not changed:
             return
@@ -615,7 +759,11 @@ class Peer:
                 raise ChannelError("malformed in-place update")
             new = self.decode(item[1], buffers, {})
             old = sent[item[0]]
-            if type(new) is np.ndarray and new.shape == old.shape and new.dtype == old.dtype and old.flags.writeable:
+            if type(new) is not np.ndarray:
+                raise ChannelError("malformed in-place update")
+            if self.grader:
+                self.changes.append((old, new))
+            elif new.shape == old.shape and new.dtype == old.dtype and old.flags.writeable:
                 np.copyto(old, new)
 
     def _rebuild(self, error: Any) -> BaseException:
@@ -628,7 +776,7 @@ class Peer:
         where = error.get("g")
         if type(where) is list and len(where) == 2:
             try:
-                cls = resolve_global(*where, imported_only=not self.imports)
+                cls = resolve_global(*where, imported_only=self.grader)
                 if isinstance(cls, type) and issubclass(cls, Exception) and \
                         not issubclass(cls, (StopIteration, StopAsyncIteration)):
                     return cls(message)
@@ -647,6 +795,7 @@ class Peer:
             if type(args) is not tuple:
                 raise ChannelError("malformed request arguments")
             result = self.handler(method, args)
+            reply, payload = self._reply_frame({"r": rid}, result, arrays)
         except (ChannelError, KeyboardInterrupt):
             raise
         except BaseException as error:  # the request failed: the asker gets the error as data
@@ -657,24 +806,20 @@ class Peer:
             where = global_name(type(error))
             if where is not None:
                 reply["e"]["g"] = list(where)
-            self._reply(reply, None, arrays, with_payload=False, request=header)
-            return
-        self._reply({"r": rid}, result, arrays, with_payload=True, request=header)
+            reply, payload = self._reply_frame(reply, None, arrays, with_payload=False)
+        send_frame(self.sock, reply, payload)
 
-    def _reply(self, header: dict, result: Any, arrays: dict, with_payload: bool, request: dict) -> None:
-        changed = []
-        for index, (array, raw) in arrays.items():
-            if array.nbytes != raw.nbytes or array.tobytes() != bytes(raw):
-                changed.append((index, array))
+    def _reply_frame(self, header: dict, result: Any, arrays: dict, with_payload: bool = True):
+        """The reply's header and buffers: the result, and the arrays of the request changed in place."""
         buffers: list = []
         if with_payload:
             header["v"] = self.encode(result, buffers, {}, {})
+        changed = [(index, array) for index, (array, raw) in arrays.items()
+                   if array.nbytes != raw.nbytes or array.tobytes() != bytes(raw)]
         if changed:
             header["c"] = [[index, self.encode(array, buffers, {}, {})] for index, array in changed]
-        if self.sync_random and "rs" in request:
-            header["rs"] = self.encode(np.random.get_state()[1:], buffers, {}, {})
         header["b"] = [memoryview(b).nbytes for b in buffers]
-        send_frame(self.sock, header, buffers)
+        return header, buffers
 
     def serve(self, timeout: float | None = None) -> dict:
         """Serve requests until the other side says it is done; return its last header."""

@@ -24,8 +24,10 @@ A grader kernel that died, hung or was restarted is replaced.
 """
 from __future__ import annotations
 
+import ast
 import atexit
 import dataclasses
+import json
 import os
 import secrets
 import shutil
@@ -46,6 +48,9 @@ SERVE = "__import__('course.instructor.autograde.twoproc.student_side', fromlist
 BEGIN = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['begin'])"
          ".begin(globals(), {names!r}, {timeout!r}, {token!r})")
 END = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['end']).end()"
+# read with END (a user expression of its request): what the grader refused from the student's side
+ANOMALIES = ("__import__('json').dumps(__import__('course.instructor.autograde.twoproc.grader_side', "
+             "fromlist=['take_anomalies']).take_anomalies())")
 FORGET = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['forget']).forget()"
 RESET = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['reset']).reset(); "
          "get_ipython().reset(new_session=True)")
@@ -287,7 +292,7 @@ class TwoProcessExecute(SandboxedExecute):
                 self.km, self.kc = self._student_km, student_kc
                 self._student_km = None
         if self._gkc is not None:
-            self._grader_run(END, timeout=30)
+            self._end_test(index)
         self._finish_student(cell, index, serve_id)
         self._after_cell(cell, index, time.monotonic() - started)
         return cell, resources
@@ -322,11 +327,29 @@ class TwoProcessExecute(SandboxedExecute):
         self._restart_grader()
         return "the grader's kernel did not answer"
 
-    def _grader_run(self, code: str, timeout: float) -> str | None:
-        """Run bookkeeping code silently in the grader's kernel; None, or what went wrong."""
+    def _end_test(self, index: int) -> None:
+        """End the test cell in the grader's kernel; what it refused from the student's side goes
+        to the tamper report (the grader's own words, as JSON: nothing here evaluates it)."""
+        expressions: dict = {}
+        if self._grader_run(END, timeout=30, user_expressions={"a": ANOMALIES}, results=expressions) is not None:
+            return
+        found = expressions.get("a", {})
+        try:
+            text = ast.literal_eval(found["data"]["text/plain"]) if found.get("status") == "ok" else "[]"
+            anomalies = json.loads(text) if isinstance(text, str) else []
+        except (KeyError, ValueError, SyntaxError, TypeError):
+            anomalies = []
+        for detail in anomalies[:50] if isinstance(anomalies, list) else []:
+            self.events.append({"kind": "channel", "detail": str(detail)[:300], "cell": self._cell_name(index)})
+
+    def _grader_run(self, code: str, timeout: float, user_expressions: dict | None = None,
+                    results: dict | None = None) -> str | None:
+        """Run bookkeeping code silently in the grader's kernel; None, or what went wrong.
+        `user_expressions` are evaluated after it, into `results`."""
         try:
             reply = run_sync(self._gkc.execute_interactive)(code, silent=True, store_history=False,
                                                              allow_stdin=False, timeout=timeout,
+                                                             user_expressions=user_expressions or {},
                                                              output_hook=lambda msg: None)
         except TimeoutError:
             self._restart_grader()
@@ -336,6 +359,8 @@ class TwoProcessExecute(SandboxedExecute):
         content = reply.get("content", {})
         if content.get("status") != "ok":
             return f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
+        if results is not None:
+            results.update(content.get("user_expressions") or {})
         return None
 
     def _finish_student(self, cell, index: int, serve_id: str) -> None:

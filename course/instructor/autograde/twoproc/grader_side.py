@@ -10,7 +10,15 @@ What the test computes and compares stays here; the test's source never leaves t
 
 `use_trusted`/`replaced` (course.grading) reach the student's kernel through a hook installed
 here: the names are rebound there too, a library function by name, anything else as a call-back
-into this kernel. `end()` tells the student's kernel the cell is over.
+into this kernel. `end()` tells the student's kernel the cell is over; what the cell handed over
+expires with it.
+
+What comes from the student's kernel is data, never code or a change to this kernel: the names
+bound are the test's own list; a list, dict or array the student's code changed comes back as a
+fresh copy (the change recorded for `course.grading.call`); the student's code can use only what
+this test cell handed over (`servable`: objects the tests define, never a module, a namespace, a
+frame or an object of IPython, the course or the system), under random ids that expire with the
+cell; what it tried beyond that is recorded (`take_anomalies`) for the tamper report.
 """
 from __future__ import annotations
 
@@ -28,7 +36,8 @@ from typing import Any
 import numpy as np
 
 from . import channel
-from .channel import ChannelError, ChannelTimeout, Peer, Tables, global_name, is_data, release, resolve_global
+from .channel import (ChannelError, ChannelTimeout, Exports, Peer, RandomSync, global_name, is_data, release,
+                      resolve_global)
 
 # Names a notebook imports by convention: always the real module here, whatever the notebook
 # binds them to (a student's `np = FakeNumpy()` must not reach the tests).
@@ -38,9 +47,16 @@ _PUBLIC = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 MAX_LIST = 1_000_000
 
 
-_TABLES = Tables()
+# Handles of the student's objects (kept while its kernel lives: the same object is the same
+# handle from one test cell to the next), the random state last sent, and what the student's side
+# did that the grader refused, per notebook (take_anomalies)
+_HANDLES: dict = {}
+_RANDOM = RandomSync()
+_ANOMALIES: list = []
 _STATE: dict = {"listener": None, "peer": None, "sock": None, "error": None, "timeout": None}
 _TOKEN = object()
+# Where the objects the tests define live: a test cell runs in this kernel's __main__
+TEST_MODULES = {"__main__"}
 
 
 def _peer() -> Peer:
@@ -278,22 +294,57 @@ def _fields(obj: Any) -> dict:
     return fields if type(fields) is dict else {}
 
 
+def servable(obj: Any) -> bool:
+    """Whether a test may hand `obj` over to the student's code (as a handle it can call and
+    read): a function, class or object the tests define (in TEST_MODULES), a method of one, a
+    partial of one, or a numpy random generator; never a module, a namespace, a frame, a code
+    object, or anything of IPython, ipykernel, the course or the system."""
+    import functools
+    import types
+
+    if isinstance(obj, (types.ModuleType, types.FrameType, types.CodeType, types.TracebackType,
+                        types.CellType, types.GeneratorType, types.CoroutineType, Handle)):
+        return False
+    if isinstance(obj, types.MethodType):
+        return servable(obj.__self__) and servable(obj.__func__)
+    if isinstance(obj, functools.partial):
+        return servable(obj.func)
+    if isinstance(obj, (np.random.Generator, np.random.RandomState, np.random.BitGenerator)):
+        return True
+    try:
+        module = obj.__module__ if isinstance(obj, (type, types.FunctionType)) else type(obj).__module__
+    except Exception:
+        return False
+    return module in TEST_MODULES
+
+
 def _own(obj: Any) -> Any:
-    """What a call-back may use: an object the test handed over (exported from here, not a
+    """What a call-back may use: an object this test cell handed over (exported from here, not a
     library's). A library function, class or module named by the student's side (`exec`, `open`,
     `builtins`) is resolved to this kernel's own: never call it, read it or iterate it for them."""
     import types
 
-    hid = _TABLES.export_ids.get(id(obj))
-    if hid is None or _TABLES.exports.get(hid) is not obj or isinstance(obj, (Handle, types.ModuleType)) or \
-            global_name(obj) is not None:
+    peer = _peer()
+    if not peer.exports.holds(obj) or isinstance(obj, (Handle, types.ModuleType)) or global_name(obj) is not None:
+        peer.anomaly(f"asked the grader to use a {type(obj).__name__} that the test did not hand over")
         raise TypeError("the student's code can only use what the test handed over")
     return obj
 
 
+def _keywords(kwargs: dict) -> dict:
+    """The keyword arguments of a call-back: plain names only (no dunder from the student)."""
+    out = {}
+    for key, value in kwargs.items():
+        if not isinstance(key, str) or not _PUBLIC.fullmatch(key):
+            _peer().anomaly(f"called a stand-in with the keyword {str(key)[:60]!r}")
+            raise TypeError(f"a keyword argument must be a plain name, not {str(key)[:60]!r}")
+        out[key] = value
+    return out
+
+
 def _serve(method: str, args: tuple) -> Any:
     if method == "call" and len(args) == 3 and type(args[1]) is list and type(args[2]) is dict:
-        return _own(args[0])(*args[1], **{str(k): v for k, v in args[2].items()})
+        return _own(args[0])(*args[1], **_keywords(args[2]))
     if method == "getattr" and len(args) == 2 and isinstance(args[1], str):
         obj, name = _own(args[0]), args[1]
         if _PUBLIC.fullmatch(name) or name == "__name__":
@@ -301,7 +352,8 @@ def _serve(method: str, args: tuple) -> Any:
         fields = _fields(obj)
         if name in fields and is_data(fields[name]):
             return fields[name]  # a test double's parameters and gradients (layer._W), as data
-        raise AttributeError(f"{name} is not available to the student's code")
+        _peer().anomaly(f"asked for the attribute {name[:60]!r} of the test's {type(obj).__name__}")
+        raise AttributeError(f"{name[:60]} is not available to the student's code")
     if method == "setattr" and len(args) == 3 and isinstance(args[1], str):
         obj, name, value = _own(args[0]), args[1], args[2]
         fields = _fields(obj)
@@ -311,7 +363,9 @@ def _serve(method: str, args: tuple) -> Any:
                 type(value) in (np.ndarray, float, int) or isinstance(value, np.generic)):
             setattr(obj, name, value)
             return None
-        raise AttributeError(f"the student's code cannot set {name} on the test's object")
+        if name.startswith("__"):
+            _peer().anomaly(f"tried to set {name[:60]!r} on the test's {type(obj).__name__}")
+        raise AttributeError(f"the student's code cannot set {name[:60]} on the test's object")
     if method == "list" and len(args) == 1:
         return list(itertools.islice(iter(_own(args[0])), MAX_LIST))
     if method == "len" and len(args) == 1:
@@ -324,7 +378,7 @@ def _serve(method: str, args: tuple) -> Any:
         return isinstance(args[0], _own(args[1]))
     if method == "issubclass" and len(args) == 2:
         return isinstance(args[0], type) and issubclass(args[0], _own(args[1]))
-    raise ChannelError(f"the student's kernel asked for {method!r}, which the grader does not serve")
+    raise ChannelError(f"the student's kernel asked for {method[:60]!r}, which the grader does not serve")
 
 
 # --- the hook in course.grading ----------------------------------------------------------------
@@ -339,11 +393,19 @@ def _swap_hook(action: str, names: Any) -> None:
         _ask("unbind", list(names))
 
 
+def _changes() -> list:
+    """The grader's arrays, lists and dicts the student's code changed in this cell, as
+    (the grader's object, the changed copy): `course.grading.call` reads it."""
+    peer = _STATE["peer"]
+    return peer.changes if peer is not None else []
+
+
 def install() -> None:
     """Once, when the grader's kernel starts."""
     import course.grading as grading
 
     grading._swap_hook = _swap_hook
+    grading._changes_hook = _changes
     channel.freeze_resolvable()
 
 
@@ -359,15 +421,12 @@ def listen(path: str) -> None:
     _STATE["listener"] = listener
 
 
-def make_peer(sock: socket.socket, timeout: float | None) -> Peer:
-    """The grader's end of one test cell's conversation."""
-    peer = Peer(sock, _serve, _make_handle, timeout=timeout)
-    _TABLES.attach(peer)
-    peer.token = _TOKEN
-    peer.describe = _describe
-    peer.track_containers = True  # lists and dicts it hands over come back as themselves
-    peer.imports = False  # a name the student's side sends never makes this kernel import a module
-    return peer
+def make_peer(sock: socket.socket, timeout: float | None, random: RandomSync | None = _RANDOM,
+              max_frame: int = channel.MAX_FRAME) -> Peer:
+    """The grader's end of one test cell's conversation: what it hands over lives as long as it."""
+    return Peer(sock, _serve, _make_handle, exports=Exports(random_ids=True), handles=_HANDLES, token=_TOKEN,
+                describe=_describe, grader=True, random=random, can_export=servable, timeout=timeout,
+                max_frame=max_frame)
 
 
 def begin(namespace: dict, names: list, timeout: float, token: str | None = None,
@@ -405,21 +464,35 @@ def begin(namespace: dict, names: list, timeout: float, token: str | None = None
     for name in names:
         if name in ALIASES:
             namespace[name] = importlib.import_module(ALIASES[name])
-        elif not hasattr(builtins, name):
+        elif not hasattr(builtins, name) and not name.startswith("__"):
             wanted.append(name)
+    wanted = tuple(wanted)  # a tuple: nothing the student's side sends can add to it
     if wanted:
-        values = peer.request("get", wanted)
+        values = peer.request("get", list(wanted))
         if type(values) is not dict:
             raise ChannelError("the student's kernel answered with something else than names")
+        unasked = [key for key in values if key not in wanted]
+        if unasked:
+            peer.anomaly(f"answered with names the test did not ask for: {', '.join(map(str, unasked))[:200]}")
         for name in wanted:
             if name in values:
                 namespace[name] = values[name]
 
 
 def forget() -> None:
-    """A new student's kernel (a restart, or the next notebook): its objects are not the old ones."""
-    _TABLES.__init__()
+    """A new student's kernel (a restart, or the next notebook): its objects are not the old ones,
+    and its random state is its own until a test sets one."""
+    _HANDLES.clear()
     _CLASSES.clear()
+    _RANDOM.last = None
+
+
+def take_anomalies() -> list[str]:
+    """What the student's side sent that the grader refused since the last call (the executor
+    reads it after each test cell, for the tamper report)."""
+    out = list(_ANOMALIES)
+    _ANOMALIES.clear()
+    return out
 
 
 def reset() -> None:
@@ -429,6 +502,7 @@ def reset() -> None:
 
     end()
     forget()
+    _ANOMALIES.clear()
     _STATE.update(error=None, timeout=None)
     np.random.seed()
     random.seed()
@@ -447,12 +521,18 @@ def reset() -> None:
 
 
 def end() -> None:
+    """The cell is over: tell the student's side, and let what the cell handed over expire."""
     peer, sock = _STATE["peer"], _STATE["sock"]
     _STATE["peer"] = _STATE["sock"] = None
-    if peer is not None and not peer.closed:
-        try:
-            peer.done()
-        except ChannelError:
-            pass
+    if peer is not None:
+        if not peer.closed:
+            try:
+                peer.done()
+            except ChannelError:
+                pass
+        _ANOMALIES.extend(peer.anomalies[:channel.MAX_ANOMALIES - len(_ANOMALIES)])
+        peer.exports.clear()
+        peer.changes.clear()
+        peer.containers.clear()
     if sock is not None:
         release(sock)
