@@ -190,10 +190,19 @@ def test_the_tests_random_state_applies_to_the_students_side(pair):
 def test_the_grader_sends_its_random_state_only_when_the_test_changed_it():
     sync = channel.RandomSync()
     np.random.seed(1)
-    assert sync.outgoing() is not None
+    sent = sync.outgoing()
+    assert sent is not None
     assert sync.outgoing() is None  # unchanged: the student's kernel keeps its own stream
     np.random.rand()
     assert sync.outgoing() is not None  # the test drew: its state goes along with the next call
+    np.random.seed(1)
+    again = sync.outgoing()  # the same seed again is a change too
+    assert again is not None and np.array_equal(again[0], sent[0])
+    np.random.seed(1)
+    first = np.random.rand()
+    np.random.seed(1)
+    sync.outgoing()
+    assert np.random.rand() != first  # after sending, the grader's own draws are not the student's
 
 
 def test_a_student_state_that_is_no_state_never_reaches_the_grader():

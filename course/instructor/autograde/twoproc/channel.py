@@ -419,20 +419,28 @@ class RandomSync:
     """The grader's numpy random state as last sent to the student's kernel.
 
     The state a test sets (np.random.seed) applies to the student's side: the grader sends its
-    state with a call when it changed since it last sent it (the test seeded or drew), and
+    state with a call when the test changed it since it last sent one (it seeded or drew), and
     otherwise lets the student's kernel go on with its own stream. The student's state never comes
-    back: it is the student's data, never the grader's generator.
+    back: it is the student's data, never the grader's generator. Once its state is sent, the
+    grader's own generator moves to a fresh secret state, so that a test that seeds the same value
+    again is seen to have changed it (`np.random.seed(1)` before each of two calls gives both the
+    same numbers, as in one process), and a draw the test makes after a student's call is not one
+    the student's code could predict.
     """
 
     def __init__(self):
-        self.last: tuple | None = None
+        self.last: bytes | None = None
+
+    @staticmethod
+    def _key(state: tuple) -> bytes:
+        return state[1].tobytes() + repr(state[2:]).encode()
 
     def outgoing(self) -> tuple | None:
         state = np.random.get_state()
-        key = (state[1].tobytes(), state[2], state[3], state[4])
-        if key == self.last:
+        if self._key(state) == self.last:
             return None
-        self.last = key
+        np.random.seed([secrets.randbits(32) for _ in range(4)])
+        self.last = self._key(np.random.get_state())
         return state[1:]
 
 

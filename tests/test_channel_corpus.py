@@ -1,0 +1,109 @@
+"""The channel holds: attacks on the two-process channel (tests/channel_corpus.py), graded by ONE
+worker, each followed on the same grader kernel by a good notebook.
+
+Each attack earns what its notebook earns without the attack and no more; the good notebook after it
+keeps full marks (no notebook reaches the next); no attack's canary and no line of a hidden test
+reaches another student's feedback, graded notebook or journal row (plain, reversed, hex or base64);
+what the grader refused is in the tamper report, for the attackers only.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import sqlite3
+
+import nbformat
+import pytest
+
+from autograde_support import ROOT, grades, make_course
+from channel_corpus import ASSIGNMENT, ATTACKS, NOTEBOOK, REPORTED, attacks
+from course.instructor.autograde import runner
+from course.instructor.build import source_notebook
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+
+
+def _students() -> list[tuple[str, str]]:
+    """(student id, attack or 'good'), in the order one worker grades them (sorted ids)."""
+    out = []
+    for number, name in enumerate(ATTACKS):
+        out.append((f"s{2 * number:02d}_{name}", name))
+        out.append((f"s{2 * number + 1:02d}_good_after_{name}", "good"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = make_course(tmp_path_factory.mktemp("channel"), [ASSIGNMENT])
+    examples = ROOT / "tests" / "submissions"
+    complete, untouched = (nbformat.read(examples / s / ASSIGNMENT / NOTEBOOK, as_version=4)
+                           for s in ("complete", "untouched"))
+    made = attacks(complete, untouched)
+    for student, kind in _students():
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        text = made[kind] if kind != "good" else (examples / "complete" / ASSIGNMENT / NOTEBOOK).read_text()
+        (folder / NOTEBOOK).write_text(text)
+    log: list[str] = []
+    result = runner.run(root, [ASSIGNMENT], workers=1, log=log.append)
+    source = nbformat.read(source_notebook(ROOT, ASSIGNMENT), as_version=4)
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in source.cells
+             if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+    hidden = [line.strip() for c in source.cells for region in HIDDEN.findall(c.source)
+              for line in region.splitlines() if len(line.strip()) >= 24]
+    with sqlite3.connect(root / "gradebook.db") as db:
+        rows = dict(db.execute("SELECT student, result FROM course_autograde_journal"))
+    return {"root": root, "result": result, "log": "\n".join(log), "tests": tests, "hidden": hidden,
+            "grades": grades("sqlite:///" + str(root / "gradebook.db"), ASSIGNMENT), "journal": rows,
+            "report": json.loads((root / "reports" / ASSIGNMENT / "report.json").read_text())}
+
+
+def _scores(run, student):
+    return {t: run["grades"][student][t][0] for t in run["tests"]}
+
+
+def _files(run, student) -> str:
+    root = run["root"]
+    feedback = root / "feedback" / student / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")
+    graded = root / "autograded" / student / ASSIGNMENT / NOTEBOOK
+    return feedback.read_text() + graded.read_text() + run["journal"][student]
+
+
+def test_every_notebook_is_graded_by_one_worker(run):
+    assert not run["result"].failed, [(o.student, o.message) for o in run["result"].failed]
+    assert set(run["grades"]) == {s for s, _ in _students()}, run["log"]
+
+
+@pytest.mark.parametrize("student, kind", _students())
+def test_an_attack_earns_nothing_and_the_next_notebook_keeps_full_marks(run, student, kind):
+    full = run["tests"]
+    if kind == "good":
+        assert _scores(run, student) == full, "a good notebook graded after an attack lost points"
+        return
+    _, base, lost = ATTACKS[kind]
+    expected = {t: 0 if base == "untouched" or t in lost else points for t, points in full.items()}
+    assert _scores(run, student) == expected
+
+
+@pytest.mark.parametrize("student, kind", _students())
+def test_nothing_of_another_student_or_a_hidden_test_reaches_a_students_files(run, student, kind):
+    text = _files(run, student)
+    others = [f"CANARY_{name}" for name in ATTACKS if name != kind]
+    assert not [c for c in others if c in text]
+    for line in run["hidden"]:
+        forms = [line, line[::-1], line.encode().hex()]
+        forms += [base64.b64encode((" " * pad + line).encode()).decode()[4:-4] for pad in range(3)]
+        assert not [f for f in forms if f and f in text], f"a hidden line reached {student}: {line}"
+
+
+@pytest.mark.parametrize("kind", sorted(REPORTED))
+def test_what_the_grader_refused_is_in_the_tamper_report(run, kind):
+    student = next(s for s, k in _students() if k == kind)
+    kinds = {f["kind"] for f in run["report"]["tamper"] if f["student"] == student}
+    assert any(REPORTED[kind] in k for k in kinds), kinds
+
+
+def test_good_notebooks_are_not_reported(run):
+    good = {s for s, k in _students() if k == "good"}
+    assert not [f for f in run["report"]["tamper"] if f["student"] in good and "channel" in f["kind"]]
