@@ -145,7 +145,9 @@ if _p is not None and isinstance(feed_forward, _ss.GraderObject):
 def library_side_effects(nb):
     """Library functions with side effects, given as answers: the grader would take them as its own
     and call them in its (kept) kernel: sklearn.set_config(<array>) changes scikit-learn's settings
-    for every later notebook, np.save writes files. Loses the two exercises it answers so."""
+    for every later notebook, np.save writes files. Loses the two exercises it answers so, and the
+    model: the notebook's own cells call its `sigmoid`, which breaks scikit-learn in its own kernel
+    (as it would in one process)."""
     _append(nb, "add_bias", "add_bias = np.save")
     _append(nb, "sigmoid", "import sklearn\nsigmoid = sklearn.set_config")
 
@@ -163,7 +165,7 @@ ATTACKS = {
     "guesses_export_ids": (guesses_export_ids, "untouched", set()),
     "keeps_standins": (keeps_standins, "complete", set()),
     "walks_grader": (walks_grader, "complete", set()),
-    "library_side_effects": (library_side_effects, "complete", {"test_add_bias", "test_sigmoid"}),
+    "library_side_effects": (library_side_effects, "complete", {"test_add_bias", "test_sigmoid", "test_mlp"}),
     "seeds_random_state": (seeds_random_state, "complete", set()),
 }
 # What the grader must have seen and reported (tamper report kinds) for each attack.

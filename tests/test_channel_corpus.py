@@ -63,11 +63,13 @@ def _scores(run, student):
     return {t: run["grades"][student][t][0] for t in run["tests"]}
 
 
-def _files(run, student) -> str:
+def _files(run, student) -> tuple[str, str]:
+    """(what the student gets back: feedback and journal row; the instructor's graded notebook,
+    which holds the hidden tests by design)"""
     root = run["root"]
     feedback = root / "feedback" / student / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")
     graded = root / "autograded" / student / ASSIGNMENT / NOTEBOOK
-    return feedback.read_text() + graded.read_text() + run["journal"][student]
+    return feedback.read_text() + run["journal"][student], graded.read_text()
 
 
 def test_every_notebook_is_graded_by_one_worker(run):
@@ -88,13 +90,13 @@ def test_an_attack_earns_nothing_and_the_next_notebook_keeps_full_marks(run, stu
 
 @pytest.mark.parametrize("student, kind", _students())
 def test_nothing_of_another_student_or_a_hidden_test_reaches_a_students_files(run, student, kind):
-    text = _files(run, student)
+    returned, graded = _files(run, student)
     others = [f"CANARY_{name}" for name in ATTACKS if name != kind]
-    assert not [c for c in others if c in text]
+    assert not [c for c in others if c in returned + graded]
     for line in run["hidden"]:
         forms = [line, line[::-1], line.encode().hex()]
         forms += [base64.b64encode((" " * pad + line).encode()).decode()[4:-4] for pad in range(3)]
-        assert not [f for f in forms if f and f in text], f"a hidden line reached {student}: {line}"
+        assert not [f for f in forms if f and f in returned], f"a hidden line reached {student}: {line}"
 
 
 @pytest.mark.parametrize("kind", sorted(REPORTED))
