@@ -781,3 +781,17 @@ def test_a_call_back_with_a_dunder_keyword_is_refused(pair):
     ns, _ = pair({"attack": attack}, ["attack"])
     assert "plain name" in ns["attack"](helper)
     assert any("keyword" in a for a in grader_side._STATE["peer"].anomalies)
+
+
+def test_a_forged_frame_fails_the_test_and_is_reported_a_dead_kernel_is_not():
+    peer, b = grader_peer()
+    thread = answer_with(b, {"r": 1, "v": {"A": 0, "dt": "O", "sh": [1]}, "b": [8]}, b"\0" * 8)
+    with pytest.raises(AssertionError, match="stopped while the test ran"):
+        grader_side._ask("call", 1)
+    thread.join(5)
+    assert any("broke the channel's rules" in a for a in peer.anomalies)
+    peer, b = grader_peer()
+    b.close()
+    with pytest.raises(AssertionError):
+        grader_side._ask("call", 1)
+    assert peer.anomalies == []

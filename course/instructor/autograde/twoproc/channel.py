@@ -484,6 +484,7 @@ class Peer:
         self._container_ids: dict[int, int] = {}
         self.origins: dict[int, tuple] = {}
         self.callback_failures: list[BaseException] = []
+        self.asking = 0  # the grader's side: how deep in its own requests (failures count at the outermost)
         # the grader's side: (its object, the fresh copy the student's code changed it into)
         self.changes: list[tuple[Any, Any]] = []
         # the grader's side: what the other side sent that it refused (for the tamper report)

@@ -44,6 +44,8 @@ from .channel import (ChannelError, ChannelTimeout, Exports, Peer, RandomSync, g
 ALIASES = {"np": "numpy", "numpy": "numpy", "plt": "matplotlib.pyplot", "math": "math", "scipy": "scipy",
            "sklearn": "sklearn", "matplotlib": "matplotlib"}
 _PUBLIC = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# ChannelErrors that mean the student's kernel went away (died, was killed), not that it forged anything
+_GONE = re.compile(r"closed the connection|the connection broke|channel is closed|ended the conversation")
 MAX_LIST = 1_000_000
 
 
@@ -70,10 +72,10 @@ def _peer() -> Peer:
 def _ask(method: str, *args: Any) -> Any:
     """A request to the student's kernel; a failed trusted call-back fails the test here."""
     peer = _peer()
-    outer = not getattr(peer, "_ask_depth", 0)
+    outer = not peer.asking
     if outer:
         peer.callback_failures = []
-    peer._ask_depth = getattr(peer, "_ask_depth", 0) + 1
+    peer.asking += 1
     try:
         result = peer.request(method, *args)
     except ChannelTimeout:
@@ -82,11 +84,13 @@ def _ask(method: str, *args: Any) -> Any:
         raise AssertionError(f"Your code did not finish within the time limit of {_STATE['timeout']} s.") from None
     except ChannelError as error:
         _STATE["error"] = f"the student's kernel stopped answering ({error})"
+        if not _GONE.search(str(error)):  # not a kernel that died: it sent what is not data
+            peer.anomaly(f"broke the channel's rules: {str(error)[:200]}")
         _broken()
         raise AssertionError("Your notebook's kernel stopped while the test ran (did your code exit, crash "
                              "or run out of memory?).") from None
     finally:
-        peer._ask_depth -= 1
+        peer.asking -= 1
     if outer:
         for failure in peer.callback_failures:
             if isinstance(failure, AssertionError):
