@@ -39,7 +39,7 @@ from pathlib import Path
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from ..execute import KernelStartError, SandboxedExecute, error_output
+from ..execute import BENIGN_PROCESSES, KernelStartError, SandboxedExecute, error_output
 from ..sandbox import UID_SLOTS, SandboxKernelManager, chown_tree
 
 GRADER_START = UID_SLOTS - 1  # the grader kernel's uid slot (the student's kernels count up from 0)
@@ -87,7 +87,7 @@ def names_read(source: str) -> list[str]:
 # attributes of the TwoProcessExecute that started it, and the settings they were made with.
 _KEPT: dict = {}
 _KEPT_ATTRIBUTES = ("_gkm", "_gkc", "_channel_dir", "_grader_dir", "_socket", "_socket_id", "_student_sandbox",
-                    "_grader_sandbox")
+                    "_grader_sandbox", "_grader_audit_read")
 
 
 def _socket_id(path: str) -> tuple | None:
@@ -216,6 +216,7 @@ class TwoProcessExecute(SandboxedExecute):
                 os.unlink(self._socket)
             self._gkm = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._grader_sandbox,
                                              start_number=GRADER_START)
+            self._grader_audit_read = 0
             run_sync(self._gkm.start_kernel)(cwd=str(self._grader_dir), extra_arguments=self.extra_arguments)
         except Exception as error:
             log = self._gkm.kernel_log() if self._gkm is not None else ""
@@ -234,6 +235,9 @@ class TwoProcessExecute(SandboxedExecute):
             if not os.path.exists(self._socket):
                 raise RuntimeError("the grader's kernel did not open its socket")
             self._socket_id = _socket_id(self._socket)
+            # its own start (binding the socket, the platform probes of imports) is not a student's doing
+            time.sleep(0.05)
+            self._grader_audit_read = len(self._gkm.audit_events())
         except Exception as error:
             log = self._gkm.kernel_log() if self._gkm is not None else ""
             self._stop_grader()
@@ -293,6 +297,7 @@ class TwoProcessExecute(SandboxedExecute):
                 self._student_km = None
         if self._gkc is not None:
             self._end_test(index)
+            self._collect_grader_audit(index)
         self._finish_student(cell, index, serve_id)
         self._after_cell(cell, index, time.monotonic() - started)
         return cell, resources
@@ -341,6 +346,20 @@ class TwoProcessExecute(SandboxedExecute):
             anomalies = []
         for detail in anomalies[:50] if isinstance(anomalies, list) else []:
             self.events.append({"kind": "channel", "detail": str(detail)[:300], "cell": self._cell_name(index)})
+
+    def _collect_grader_audit(self, index: int) -> None:
+        """The grader kernel's own audit events, read like the student's: a test cell never reaches
+        outside the grader's folder, so anything there is what the student's data made it do."""
+        if self._gkm is None:
+            return
+        events = self._gkm.audit_events()
+        new, self._grader_audit_read = events[self._grader_audit_read:], len(events)
+        for event in new:
+            if event.get("kind") == "process" and any(name in event.get("detail", "") for name in BENIGN_PROCESSES):
+                continue
+            if event.get("kind") in ("read outside its folder", "write outside its folder", "network", "process"):
+                self.events.append(dict(event, cell=self._cell_name(index),
+                                        detail=f"in the grader's kernel: {str(event.get('detail', ''))[:250]}"))
 
     def _grader_run(self, code: str, timeout: float, user_expressions: dict | None = None,
                     results: dict | None = None) -> str | None:
