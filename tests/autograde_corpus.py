@@ -23,6 +23,7 @@ KINDS = ["endless_loop", "ignores_interrupt", "memory_bomb", "fork_bomb", "os_ex
          "duplicate_grade_id", "forged_points", "test_id_as_solution", "flipped_tests", "invalid_output",
          "filesystem_glob", "many_cells", "huge_cell", "huge_files", "tamper_log_wipe", "forged_report_heading",
          "killed_at_start", "fork_bomb_at_start", "odd_folders"]
+KINDS += ["moved_tests_capture_standins", "deleted_and_moved_tests"]  # test cells in release order
 MANY_CELLS = 200_000
 
 
@@ -293,6 +294,68 @@ def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> 
         files["data/notes.txt"] = "a file of the student's own"
         return files
     variant("odd_folders", set(), odd_folders)
+
+    # --- test cells in release order: a moved test hands nothing over early -------------
+    def moved(nb, grade_ids, after):
+        """Move the cells `grade_ids` (in this order) to just after the cell `after`."""
+        cells = [_cell(nb, grade_id) for grade_id in grade_ids]
+        nb.cells = [c for c in nb.cells if not any(c is m for m in cells)]
+        index = next(i for i, c in enumerate(nb.cells) if c is after)
+        nb.cells[index + 1:index + 1] = cells
+
+    # A student's own cell, put before the moved test cells: whatever a test hands over while it calls
+    # the student's functions is kept, to be called again later.
+    capture = """
+_seen = []
+
+
+def _stash(*args):
+    _seen.append({"args": args, **{k: v for k, v in globals().items() if type(v).__name__ == "GraderObject"}})
+
+
+def _use(name):
+    for seen in reversed(_seen):
+        if name in seen:
+            return seen[name]
+    raise NotImplementedError(name)
+
+
+def train(X, y, weights, epochs=2000, LR=0.01):
+    _stash(X, y, weights, epochs, LR)
+    raise NotImplementedError()
+
+
+def backprop(weights, output1, output2, ytrue, X_input, LR):
+    _stash(weights, output1, output2, ytrue, X_input, LR)
+    return _use("backprop")(weights, *_use("feed_forward")(X_input, weights), ytrue, X_input, LR)
+"""
+
+    def capture_standins(nb):
+        # Tests that run before the cells they grade would call these with the grader's trusted
+        # stand-ins bound in the namespace (test_train's `backprop` is a numerical gradient step);
+        # every answer below is one of those stand-ins, called again in a later test.
+        imports = next(c for c in nb.cells if c.cell_type == "code" and "import numpy" in c.source)
+        nb.cells.insert(nb.cells.index(imports) + 1, nbformat.v4.new_code_cell(capture))
+        moved(nb, ["test_train", "test_backprop"], nb.cells[nb.cells.index(imports) + 1])
+        for name, args in [("add_bias", "X"), ("sigmoid", "x"), ("log_loss", "y, y_pred"),
+                           ("feed_forward", "X, weights"), ("sigmoid_der", "X"), ("log_loss_der", "y, y_pred")]:
+            _cell(nb, name).source = f"def {name}({args}):\n    return _use({name!r})({args})\n"
+        _cell(nb, "backprop").source = (
+            "def backprop(weights, output1, output2, ytrue, X_input, LR):\n"
+            "    _stash(weights, output1, output2, ytrue, X_input, LR)\n"
+            "    return _use('backprop')(weights, *_use('feed_forward')(X_input, weights), ytrue, X_input, LR)\n")
+        _cell(nb, "train").source = (
+            "def train(X, y, weights, epochs=2000, LR=0.01):\n"
+            "    _stash(X, y, weights, epochs, LR)\n"
+            "    raise NotImplementedError()\n")
+    variant("moved_tests_capture_standins", None, capture_standins, base=untouched)
+
+    def deleted_and_moved(nb):
+        nb.cells.remove(_cell(nb, "test_sigmoid"))
+        test = _cell(nb, "test_backprop")
+        nb.cells.remove(test)
+        nb.cells.insert(0, test)
+    variant("deleted_and_moved_tests", set(), deleted_and_moved)
     return out
 
 

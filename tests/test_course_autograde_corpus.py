@@ -67,6 +67,15 @@ REASONS = {
     "fork_bomb_at_start": "process",
     "odd_folders": "'other.ipynb' is a folder, not a notebook",
 }
+# test cells in release order
+REASONS.update({
+    "moved_tests_capture_standins": "this test cell was not at its place in your notebook; it was moved back to "
+                                    "its place in the assignment and graded there",
+    "deleted_and_moved_tests": ("`test_backprop`: this test cell was not at its place in your notebook; it was "
+                                "moved back to its place in the assignment and graded there",
+                                "`test_sigmoid`: this test cell was missing from your notebook; it was put back "
+                                "and graded"),
+})
 # Refused before nbgrader sees them: zero points and this reason in the run's line and the report.
 UNGRADABLE = {
     "many_cells": "it has 200,000 cells, more than the limit of 2,000 per notebook",
@@ -97,6 +106,11 @@ TAMPER = {
     "tamper_log_wipe": {"reads files outside its folder"},
     "forged_report_heading": {"reads files outside its folder"},
 }
+# test cells in release order
+TAMPER.update({
+    "moved_tests_capture_standins": {"moved a graded cell out of the assignment's order"},
+    "deleted_and_moved_tests": {"moved a graded cell out of the assignment's order", "deleted a locked test cell"},
+})
 
 
 def graded_cells(nb) -> dict[str, float]:

@@ -243,6 +243,8 @@ def from_events(events: list[dict]) -> list[dict]:
 def from_sanitize(findings: list[dict]) -> list[dict]:
     names = {"changed locked cell": "changed a locked test cell (nbgrader checksum)",
              "deleted locked cell": "deleted a locked test cell",
+             "moved graded cell": "moved a graded cell out of the assignment's order",
+             "missing given cell": "lacks a read-only cell (deleted, or started on an earlier release)",
              "changed cell type": "changed the type of a graded cell",
              "unknown cell id": "has a cell with an unknown nbgrader id"}
     return [{"kind": names.get(f["kind"], f["kind"]), "cell": f["cell"], "line": None,
