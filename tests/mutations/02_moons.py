@@ -98,6 +98,7 @@ WRONG = {
             "        type(self)._reads += 1\n"
             "        labels = make_moons(n_samples=200, noise=0.1, random_state=seed)[1]\n"
             "        return np.array([labels, labels])\n\n\n"
+            "_Fake.__module__, _Fake.__qualname__ = MLPClassifier.__module__, \"MLPClassifier\"\n"
             "model = _Fake(hidden_layer_sizes=(4,), activation=\"logistic\")\n"
             "model.coefs_ = [np.zeros((2, 4)), np.zeros((4, 1))]\n"
             "model.intercepts_ = [np.zeros(4), np.zeros(1)]\n"
