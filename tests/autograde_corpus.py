@@ -24,6 +24,7 @@ KINDS = ["endless_loop", "ignores_interrupt", "memory_bomb", "fork_bomb", "os_ex
          "filesystem_glob", "many_cells", "huge_cell", "huge_files", "tamper_log_wipe", "forged_report_heading",
          "killed_at_start", "fork_bomb_at_start", "odd_folders"]
 KINDS += ["moved_tests_capture_standins", "deleted_and_moved_tests"]  # test cells in release order
+KINDS += ["fake_model_broadcast", "hidden_inputs_leak"]  # validated data, no leaks
 MANY_CELLS = 200_000
 
 
@@ -356,6 +357,21 @@ def backprop(weights, output1, output2, ytrue, X_input, LR):
         nb.cells.remove(test)
         nb.cells.insert(0, test)
     variant("deleted_and_moved_tests", set(), deleted_and_moved)
+
+    # --- validated data, no leaks: a fake model; what a test hands the student's code --------
+    # the blank notebook with a model that is no model (never fitted, zero weights, a classes_ of
+    # shape (2, n) that copies the labels, a score that says 1.0): 0 points
+    variant("fake_model_broadcast", None, lambda nb: _replace(nb, "mlp", _FAKE_MODEL), base=untouched)
+
+    def hidden_inputs_leak(nb):
+        # backprop keeps what the tests hand it (small inputs: the notebook's own training runs on
+        # 200 rows) and a cell after its test prints it into the notebook's output, so into the
+        # feedback: no hidden value of another test (test_feed_forward's) may be among it
+        _prepend(nb, "backprop", "_STASH = []")
+        _in_function(nb, "backprop", "backprop", _STASH_ARGUMENTS)
+        test = _cell(nb, "test_backprop")
+        nb.cells.insert(nb.cells.index(test) + 1, nbformat.v4.new_code_cell(_PRINT_STASH))
+    variant("hidden_inputs_leak", set(), hidden_inputs_leak)
     return out
 
 
@@ -472,6 +488,45 @@ class _Confident(MLPClassifier):
 
 model = _Confident(hidden_layer_sizes=(4,), activation="logistic", max_iter=1, random_state=0)
 model.fit(X, y)
+"""
+
+
+# A model that is no model, made to pass a check that computed `np.asarray(model.classes_)[pred] ==
+# y`: zero weights put every prediction at index 0, and classes_ of shape (2, n) holds the moons'
+# own labels (the training moons, then the other moons: the order the hidden test read them), so
+# the comparison broadcast into an all-True (n, n) table. Its score says 1.0, its class claims the
+# library's name.
+_FAKE_MODEL = """
+class _Fake(MLPClassifier):
+    _reads = 0
+
+    def score(self, X, y, sample_weight=None):
+        return 1.0
+
+    @property
+    def classes_(self):
+        seed = (42, 3)[type(self)._reads % 2]
+        type(self)._reads += 1
+        labels = make_moons(n_samples=200, noise=0.1, random_state=seed)[1]
+        return np.array([labels, labels])
+
+
+_Fake.__module__, _Fake.__qualname__ = MLPClassifier.__module__, "MLPClassifier"  # isinstance: the real one
+model = _Fake(hidden_layer_sizes=(4,), activation="logistic")
+model.coefs_ = [np.zeros((2, 4)), np.zeros((4, 1))]
+model.intercepts_ = [np.zeros(4), np.zeros(1)]
+model.n_features_in_ = 2
+model.loss_curve_ = [0.7, 0.6]
+"""
+
+_STASH_ARGUMENTS = """
+if len(X_input) < 10:
+    _STASH.append([np.array(a, dtype=float).tolist() for a in (weights[0], weights[1], output1, output2, ytrue, X_input)])
+    print("backprop was given", _STASH[-1])
+"""
+
+_PRINT_STASH = """
+print("STASH-BEGIN", repr(_STASH), "STASH-END")
 """
 
 

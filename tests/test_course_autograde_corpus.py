@@ -14,8 +14,10 @@ the tamperers and nobody else; no feedback shows a hidden test; a second run gra
 """
 from __future__ import annotations
 
+import ast
 import html
 import json
+import math
 import re
 import shutil
 import sqlite3
@@ -350,6 +352,31 @@ def test_no_feedback_shows_a_hidden_test(run):
     # is the grader's `serve(...)` snippet, and what a student's code prints during a test is dropped
     # (in one kernel it was the test cell itself, scrubbed: tests/test_course_autograde_runs.py)
     assert "twoproc.student_side" not in html.unescape(feedback(run, "prints_test_source"))
+
+
+def _numbers(value):
+    if isinstance(value, list):
+        return [n for item in value for n in _numbers(item)]
+    return [float(value)]
+
+
+def test_no_hidden_value_of_another_test_reaches_the_students_code(run):
+    # hidden_inputs_leak's backprop keeps what the tests hand it, and a cell after its test prints
+    # that into the feedback: the inputs of test_backprop's own checks, never a hidden expected
+    # value of test_feed_forward (its hidden check once handed backprop feed_forward's outputs on
+    # test_feed_forward's hidden inputs). Compared two by two, in order (a row of output1, two
+    # rows of output2): one value alone may be the sigmoid of a round number in any check.
+    source = nbformat.read(source_notebook(ROOT, ASSIGNMENT), as_version=4)
+    test = next(c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_feed_forward")
+    secrets = [float(v) for v in re.findall(r"-?\d+\.\d{5,}", "".join(HIDDEN.findall(test.source)))]
+    printed = re.search(r"STASH-BEGIN (.*?) STASH-END", html.unescape(feedback(run, "hidden_inputs_leak")), re.S)
+    assert len(secrets) >= 2 and printed, "the leak printed nothing"
+    calls = ast.literal_eval(printed.group(1))
+    assert len(calls) >= 2, f"backprop should have kept the visible and the hidden check's inputs: {len(calls)} call(s)"
+    given = _numbers(calls)
+    close = lambda a, b: math.isclose(a, b, rel_tol=1e-6)
+    leaked = [(s, t) for s, t in zip(secrets, secrets[1:]) for g, h in zip(given, given[1:]) if close(g, s) and close(h, t)]
+    assert not leaked, f"test_feed_forward's hidden values reached backprop: {leaked}"
 
 
 def test_report_export_and_histogram(run):

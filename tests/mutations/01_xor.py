@@ -158,6 +158,13 @@ WRONG = {
                                                                 "compute_dl_dsecond_lr(pre_relu, dl_dyhat)"),
         "no leaky relu in the forward pass": ("features = leaky_relu(pre_relu)", "features = pre_relu"),
         "gradient ascent": ("- lr *", "+ lr *"),
+        # not a mistake but a lie: zero weights are a fixed point of gradient descent (every
+        # gradient is 0 there), and the accuracies it reports are made up
+        "never trains: zero weights, made-up accuracies of 1.0": (
+            "def train_with_leaky_relu(x, y, num_hidden=100, lr=0.2, steps=100, seed=0):\n"
+            "    first_lr, second_lr = np.zeros((2, num_hidden)), np.zeros(num_hidden)\n"
+            "    loss = float(np.mean(np.asarray(y, dtype=float) ** 2))\n"
+            "    return first_lr, second_lr, [loss] * steps, [1.0] * steps\n"),
     },
 }
 
@@ -307,9 +314,13 @@ RIGHT = {
     },
 }
 
-# Mutations only a hidden test catches (none: every WRONG answer above fails the visible part of
-# its exercise's test cell, measured with the release version of the cell).
-HIDDEN_ONLY: dict[str, dict[str, str]] = {}
+# Mutations only a hidden test catches (measured with the release version of the test cell).
+HIDDEN_ONLY: dict[str, dict[str, str]] = {
+    "train_with_leaky_relu": {"never trains: zero weights, made-up accuracies of 1.0": (
+        "not a mistake but a lie: Validate reads the accuracies train reports and checks steps from the "
+        "weights it returns (zero weights do not move); the hidden test classifies the four corners with "
+        "the trained weights itself")},
+}
 
 TESTS = {
     "mdl": ["test_ridge"],

@@ -84,6 +84,26 @@ WRONG = {
             "model = _Confident(hidden_layer_sizes=(4,), activation=\"logistic\", solver=\"adam\",\n"
             "                   learning_rate_init=0.3, max_iter=1, batch_size=200, random_state=0)\n"
             "model.fit(X, y)\n"),
+        # a model that is no model: never fitted, zero weights (every prediction is index 0) and a
+        # classes_ of shape (2, n) whose rows are the moons' own labels, so `classes_[pred] == y`
+        # broadcast into an all-True table; its score says 1.0
+        "a fake model whose classes_ of shape (2, n) copies the labels, never fitted": (
+            "class _Fake(MLPClassifier):\n"
+            "    _reads = 0\n\n"
+            "    def score(self, X, y, sample_weight=None):\n"
+            "        return 1.0\n\n"
+            "    @property\n"
+            "    def classes_(self):\n"
+            "        seed = (42, 3)[type(self)._reads % 2]\n"
+            "        type(self)._reads += 1\n"
+            "        labels = make_moons(n_samples=200, noise=0.1, random_state=seed)[1]\n"
+            "        return np.array([labels, labels])\n\n\n"
+            "_Fake.__module__, _Fake.__qualname__ = MLPClassifier.__module__, \"MLPClassifier\"\n"
+            "model = _Fake(hidden_layer_sizes=(4,), activation=\"logistic\")\n"
+            "model.coefs_ = [np.zeros((2, 4)), np.zeros((4, 1))]\n"
+            "model.intercepts_ = [np.zeros(4), np.zeros(1)]\n"
+            "model.n_features_in_ = 2\n"
+            "model.loss_curve_ = [0.7, 0.6]\n"),
     },
 }
 
@@ -166,7 +186,10 @@ RIGHT = {
 HIDDEN_ONLY: dict[str, dict[str, str]] = {
     "mlp": {"a subclass whose score always says 1.0, fitted for one iteration": (
         "not a mistake but a model that lies about itself: Validate takes the model's own score, the "
-        "hidden test recomputes the accuracy from coefs_ and intercepts_")},
+        "hidden test recomputes the accuracy from coefs_ and intercepts_"),
+        "a fake model whose classes_ of shape (2, n) copies the labels, never fitted": (
+            "not a mistake but a fake model: Validate takes its own score, the hidden test computes the "
+            "accuracy from coefs_ and intercepts_ of checked shapes, with labels of its own")},
 }
 
 MISTAKES = [
