@@ -159,6 +159,19 @@ def seeds_random_state(nb):
         _in_function(nb, name, name, "np.random.seed(1234)")
 
 
+def modifies_inputs_in_place(nb):
+    """Not an attack: two of the catalogue's WRONG answers that change their inputs in place. The
+    grader's arrays are never changed by the student's code, yet each test says what one process
+    says: "modified its input in place"."""
+    from autograde_support import ROOT
+    from course.instructor.build import apply_change, load_mutations
+
+    wrong = load_mutations(ROOT, ASSIGNMENT).WRONG
+    for exercise, name in (("add_bias", "modifies X in place"), ("backprop", "updates the weights in place")):
+        cell = _cell(nb, exercise)
+        cell.source = apply_change(cell.source, wrong[exercise][name], f"{exercise}: {name}")
+
+
 # name -> (change, base ("complete" or "untouched"), test cells lost compared with the base)
 ATTACKS = {
     "rebinds_grader_names": (rebinds_grader_names, "untouched", set()),
@@ -167,7 +180,10 @@ ATTACKS = {
     "walks_grader": (walks_grader, "complete", set()),
     "library_side_effects": (library_side_effects, "complete", {"test_add_bias", "test_sigmoid", "test_mlp"}),
     "seeds_random_state": (seeds_random_state, "complete", set()),
+    "modifies_inputs_in_place": (modifies_inputs_in_place, "complete", {"test_add_bias", "test_backprop"}),
 }
+# What the student reads in the feedback of each (a phrase of a failed test's message).
+MESSAGES = {"modifies_inputs_in_place": "modified its input in place"}
 # What the grader must have seen and reported (tamper report kinds) for each attack.
 REPORTED = {
     "rebinds_grader_names": "sent the grader's tests what they did not ask for",

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from autograde_support import ROOT, grades, make_course
-from channel_corpus import ASSIGNMENT, ATTACKS, NOTEBOOK, REPORTED, attacks
+from channel_corpus import ASSIGNMENT, ATTACKS, MESSAGES, NOTEBOOK, REPORTED, attacks
 from course.instructor.autograde import runner
 from course.instructor.build import source_notebook
 
@@ -109,3 +109,10 @@ def test_what_the_grader_refused_is_in_the_tamper_report(run, kind):
 def test_good_notebooks_are_not_reported(run):
     good = {s for s, k in _students() if k == "good"}
     assert not [f for f in run["report"]["tamper"] if f["student"] in good and "channel" in f["kind"]]
+
+
+@pytest.mark.parametrize("kind", sorted(MESSAGES))
+def test_the_student_reads_what_one_process_would_say(run, kind):
+    student = next(s for s, k in _students() if k == kind)
+    returned, _ = _files(run, student)
+    assert MESSAGES[kind] in returned
