@@ -44,6 +44,28 @@ def quiet() -> Iterator[None]:
             yield
 
 
+# What a failure message may quote of one of the student's values (its repr, str, name or error):
+# enough to see what came back; a 50 MB repr would make the message, the feedback and the
+# gradebook 50 MB each.
+STUDENT_TEXT = 4096
+NAME_CHARS = 200
+
+
+def _cut(text: str, limit: int = STUDENT_TEXT) -> str:
+    return text if len(text) <= limit else text[:limit] + f"[… {len(text) - limit:,} characters cut]"
+
+
+def _text(value: Any, how: Callable[[Any], str] = repr) -> str:
+    """``repr(value)`` (or ``how(value)``) cut to STUDENT_TEXT characters, whatever the value does."""
+    try:
+        text = how(value)
+        if not isinstance(text, str):
+            raise TypeError
+    except Exception:  # a student's object whose __repr__ is broken
+        return f"<{_cut(type(value).__name__, NAME_CHARS)}>"
+    return _cut(text)
+
+
 def _number(value: Any) -> str:
     """A number as a student reads it: ``6.93147``, ``-2``, ``1e-08``, ``True``, never ``np.float64(...)``."""
     if isinstance(value, (bool, np.bool_)):
@@ -85,11 +107,8 @@ def _fmt(value: Any, depth: int = 0) -> str:
             return "(" + ", ".join(items) + ("," if len(value) == 1 else "") + ")"
         return "[" + ", ".join(items) + "]"
     if isinstance(value, dict) and depth < 3:
-        return "{" + ", ".join(f"{key!r}: {_fmt(item, depth + 1)}" for key, item in list(value.items())[:20]) + "}"
-    try:
-        return repr(value)
-    except Exception:  # a student's object whose __repr__ is broken
-        return f"<{type(value).__name__}>"
+        return "{" + ", ".join(f"{_text(key)}: {_fmt(item, depth + 1)}" for key, item in list(value.items())[:20]) + "}"
+    return _text(value)
 
 
 _short = fmt  # the name test cells and other modules used before fmt was public
@@ -160,7 +179,7 @@ def call(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> An
     function that updates them in place (``w -= ...``) fails with a message that says so, before
     any value is checked.
     """
-    name = what or f"{getattr(fn, '__name__', 'your function')}(...)"
+    name = what or f"{_cut(str(getattr(fn, '__name__', 'your function')), NAME_CHARS)}(...)"
     snapshots = [_snapshot(arg, f"argument {position + 1}") for position, arg in enumerate(args)]
     snapshots += [_snapshot(arg, f"argument {key}=") for key, arg in kwargs.items()]
     changes = _changes_hook() if _changes_hook is not None else []
@@ -173,7 +192,7 @@ def call(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> An
     except AssertionError:
         raise
     except Exception as error:  # the student's bug, reported as a failed check
-        raise AssertionError(f"{name} raised {type(error).__name__}: {error}") from None
+        raise AssertionError(f"{name} raised {_cut(type(error).__name__, NAME_CHARS)}: {_text(error, str)}") from None
     changed = _changed_inputs(snapshots, {id(original) for original, _ in changes[seen:]})
     if changed:
         raise AssertionError(
@@ -190,7 +209,7 @@ def expect_shape(actual: Any, shape: tuple, what: str) -> None:
     expect(
         got == tuple(shape),
         f"{what}: expected an array of shape {tuple(shape)}, got "
-        + (f"shape {got}" if got is not None else f"{type(actual).__name__} {fmt(actual)}"),
+        + (f"shape {_text(got, str)}" if got is not None else f"{_cut(type(actual).__name__, NAME_CHARS)} {fmt(actual)}"),
     )
 
 
@@ -388,7 +407,8 @@ def call_on_copies(fn: Callable, *args: Any, what: str | None = None, **kwargs: 
     def on_copies(*inner: Any, **inner_kwargs: Any) -> Any:
         return fn(*[_copied(a) for a in inner], **{k: _copied(v) for k, v in inner_kwargs.items()})
 
-    return call(on_copies, *args, what=what or f"{getattr(fn, '__name__', 'your function')}(...)", **kwargs)
+    return call(on_copies, *args, what=what or f"{_cut(str(getattr(fn, '__name__', 'your function')), NAME_CHARS)}(...)",
+                **kwargs)
 
 
 __all__ += ["call_on_copies"]

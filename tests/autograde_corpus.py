@@ -25,6 +25,7 @@ KINDS = ["endless_loop", "ignores_interrupt", "memory_bomb", "fork_bomb", "os_ex
          "killed_at_start", "fork_bomb_at_start", "odd_folders"]
 KINDS += ["moved_tests_capture_standins", "deleted_and_moved_tests"]  # test cells in release order
 KINDS += ["fake_model_broadcast", "hidden_inputs_leak"]  # validated data, no leaks
+KINDS += ["huge_student_strings", "fills_tmp", "huge_error"]  # every byte metered
 MANY_CELLS = 200_000
 
 
@@ -372,7 +373,69 @@ def backprop(weights, output1, output2, ytrue, X_input, LR):
         test = _cell(nb, "test_backprop")
         nb.cells.insert(nb.cells.index(test) + 1, nbformat.v4.new_code_cell(_PRINT_STASH))
     variant("hidden_inputs_leak", set(), hidden_inputs_leak)
+
+    # --- every byte metered: what leaves the grader, what the sandboxes write ----------
+    def huge_strings(nb):
+        # train returns an object whose repr is 50 MB (test_train prints it in its message), and
+        # the model's activation is a 50 MB string (test_mlp quotes it, and so does sklearn's
+        # KeyError in the cell that scores the model)
+        _append(nb, "train", _LOUD_RESULT)
+        _append(nb, "mlp", 'model.activation = "logistic" + "!" * 50_000_000')
+    variant("huge_student_strings", {"test_train", "test_mlp"}, huge_strings)
+
+    def fills_tmp(nb):
+        # a cell of its own, early: the cells after it must keep their points
+        imports = next(c for c in nb.cells if c.cell_type == "code" and "import numpy" in c.source)
+        nb.cells.insert(nb.cells.index(imports) + 1, nbformat.v4.new_code_cell(_FILL_EVERYWHERE))
+    variant("fills_tmp", set(), fills_tmp)
+
+    def huge_error(nb):
+        # the test calls log_loss, which raises with a 50 MB message; the solution cell of
+        # sigmoid_der fails at the top level with another one after defining sigmoid_der
+        _in_function(nb, "log_loss", "log_loss", 'raise ValueError("log_loss gave up: " + "!" * 50_000_000)')
+        _append(nb, "sigmoid_der", 'raise RuntimeError("a loud failure: " + "?" * 50_000_000)')
+    variant("huge_error", {"test_log_loss"}, huge_error)
     return out
+
+
+_LOUD_RESULT = """
+class _Loud:
+    def __repr__(self):
+        return "<" + "x" * 50_000_000 + ">"
+
+    __str__ = __repr__
+
+
+def train(X, y, weights, epochs=2000, LR=0.01):
+    return _Loud()
+"""
+
+# 400 MB into /tmp, 400 MB into /dev/shm, 50 MB into its home and 300 MB into the kernel's own
+# folder (found through its connection file), in files of 100 MB (a file may have 200 MB);
+# fill_progress.txt in its folder says how far it got
+_FILL_EVERYWHERE = r"""
+import os
+from ipykernel import get_connection_file
+
+_progress = []
+
+
+def _fill(folder, mib):
+    block = b"\1" * (1 << 20)
+    for part in range(0, mib, 100):
+        with open(os.path.join(folder, f"fill{part}.bin"), "wb") as fh:
+            for _ in range(min(100, mib - part)):
+                fh.write(block)
+    _progress.append(f"{folder}: {mib} MiB")
+    with open("fill_progress.txt", "w") as fh:
+        fh.write("\n".join(_progress) + "\n")
+
+
+_fill("/tmp", 400)
+_fill("/dev/shm", 400)
+_fill(os.path.expanduser("~"), 50)
+_fill(os.path.dirname(get_connection_file()), 300)
+"""
 
 
 def write(folder, files: dict[str, str]) -> None:

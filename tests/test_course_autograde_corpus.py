@@ -78,6 +78,11 @@ REASONS.update({
                                 "`test_sigmoid`: this test cell was missing from your notebook; it was put back "
                                 "and graded"),
 })
+REASONS.update({  # every byte metered
+    "huge_student_strings": "The error this cell raised was too long to keep whole",
+    "fills_tmp": "wrote more than 500.0 MiB of files, the limit for all the files a notebook writes",
+    "huge_error": "The error this cell raised was too long to keep whole",
+})
 # Refused before nbgrader sees them: zero points and this reason in the run's line and the report.
 UNGRADABLE = {
     "many_cells": "it has 200,000 cells, more than the limit of 2,000 per notebook",
@@ -112,6 +117,11 @@ TAMPER = {
 TAMPER.update({
     "moved_tests_capture_standins": {"moved a graded cell out of the assignment's order"},
     "deleted_and_moved_tests": {"moved a graded cell out of the assignment's order", "deleted a locked test cell"},
+})
+TAMPER.update({  # every byte metered
+    "huge_student_strings": {"hit a limit: output"},
+    "fills_tmp": {"hit a limit: files written"},
+    "huge_error": {"hit a limit: output"},
 })
 
 
@@ -402,3 +412,17 @@ def test_a_second_run_grades_nothing_twice(run):
         attempts = db.execute("select max(attempt) from course_autograde_journal").fetchone()[0]
     assert attempts == 1
     assert grades("sqlite:///" + str(root / "gradebook.db"), ASSIGNMENT) == run["grades"]
+
+
+# --- every byte metered: what leaves the grader, what the sandboxes write -----------------------
+
+def test_what_leaves_the_grader_and_what_a_notebook_writes_stay_within_the_limits(run):
+    root = run["root"]
+    with sqlite3.connect(root / "gradebook.db") as db:
+        rows = dict(db.execute("select student, length(result) from course_autograde_journal").fetchall())
+    for student in ("huge_student_strings", "huge_error", "fills_tmp"):
+        # 10 MiB of output per notebook (before: 200 MB notebooks, 100 MB pages, a 50 MB journal row)
+        notebook = (root / "autograded" / student / ASSIGNMENT / NOTEBOOK).stat().st_size
+        page = (root / "feedback" / student / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).stat().st_size
+        assert notebook < 11 * 2**20 and page < 12 * 2**20 and rows[student] < 64 * 1024, (student, notebook, page,
+                                                                                            rows[student])

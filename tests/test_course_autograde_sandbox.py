@@ -243,3 +243,29 @@ def test_no_sandbox_means_a_refusal_with_the_reason(tmp_path, monkeypatch):
     result = runner.run(root, [TINY], unsafe_no_sandbox=True, log=log.append)
     assert any("WITHOUT a sandbox" in line for line in log)
     assert [(o.student, o.status, o.score) for o in result.outcomes] == [("good", "graded", 3.0)]
+
+
+# --- every byte metered (tests/test_course_autograde_meter.py grades with it) -------------------
+
+def test_the_meter_sees_what_the_kernel_writes_outside_its_folder(kernel):
+    k, _, _, box = kernel
+    disk, memory = k.km.places_used()
+    paths = ["/tmp/m.bin", "/dev/shm/m.bin", "os.path.expanduser('~/m.bin')",
+             "os.path.join(os.path.dirname(get_connection_file()), 'm.bin')"]
+    shown = "[" + ", ".join(p if p.startswith("os.") else repr(p) for p in paths) + "]"
+    assert attempt(k, f"import os\nfrom ipykernel import get_connection_file\nfor _path in {shown}:\n"
+                      "    with open(_path, 'wb') as _fh:\n        _fh.write(b'1' * (20 << 20))\n"
+                      "os.write(2, b'2' * (5 << 20))  # straight into the kernel's log") == "ok"
+    disk_now, memory_now = k.km.places_used()
+    assert disk_now - disk >= 25 << 20, (disk, disk_now)  # its runtime folder and its log
+    assert 60 << 20 <= memory_now - memory < 61 << 20, (memory, memory_now)  # /tmp, its home and /dev/shm
+    assert attempt(k, f"import os\nfrom ipykernel import get_connection_file\nfor _path in {shown}:\n"
+                      "    os.remove(_path)") == "ok"
+    assert k.km.places_used()[1] - memory < 1 << 20
+
+
+def test_the_kernel_cuts_an_error_before_sending_it(kernel):
+    k, _, _, box = kernel
+    status, _, err = k.run("raise ValueError('!' * 50_000_000)")
+    assert status == "error" and err.startswith("ValueError: !!!")
+    assert len(err) < box.limits.output_bytes * 2 and "characters cut]" in err

@@ -50,10 +50,13 @@ class CourseAutograde(Configurable):
     memory_limit = Unicode("2G", help="Memory of the notebook's kernel and its processes (address space, and resident total).").tag(config=True)
     max_processes = Integer(32, help="Processes a notebook may run at once besides its kernel.").tag(config=True)
     max_file_size = Unicode("200M", help="Largest file a notebook may write.").tag(config=True)
-    max_output_bytes = Unicode("1M", help="Output kept per cell; the rest is dropped with a note (the cell keeps running).").tag(config=True)
+    max_output_bytes = Unicode("1M", help="Output kept per cell; the rest is dropped with a note (the cell keeps running); "
+                               "an error is cut to what is left, with a note.").tag(config=True)
     max_notebook_output_bytes = Unicode("10M", help="Output kept per notebook.").tag(config=True)
-    max_written_bytes = Unicode("500M", help="Files a notebook may write into its folder, in total: past it the cell is "
-                                "stopped, and autograded/ keeps at most this much of what the kernel wrote.").tag(config=True)
+    max_written_bytes = Unicode("500M", help="Files a notebook may write, in total: its folder, the sandboxes' /tmp and "
+                                "/dev/shm (in memory: they count as memory too), the kernels' runtime folders and logs. "
+                                "Past it the cell is stopped, and autograded/ keeps at most this much of what the kernel "
+                                "wrote into its folder.").tag(config=True)
     max_notebook_bytes = Unicode("50M", help="Largest submitted notebook file; checked before it is parsed.").tag(config=True)
     max_cells = Integer(2000, help="Most cells a submitted notebook may have; counted on the raw file.").tag(config=True)
     max_cell_bytes = Unicode("1M", help="Largest source of one cell of a submitted notebook.").tag(config=True)

@@ -29,9 +29,13 @@ from nbgrader.preprocessors import Execute
 from traitlets import Any
 
 from .config import format_size
+from .meter import NAME_CHARS, cut_error, cut_text
 from .sandbox import SandboxKernelManager, chown_tree, descendants, kernel_process, kill_processes
 
 BENIGN_PROCESSES = ("uname", "fc-list", "fc-match", "lscpu", "nproc", "sysctl")
+# An error keeps at least this much of itself, even once a cell's or notebook's output is used up:
+# the student reads where it failed.
+ERROR_FLOOR = 4096
 
 
 class KernelStartError(RuntimeError):
@@ -119,11 +123,13 @@ class SandboxedExecute(Execute):
         self._restarts = 0
         self._given_up: str | None = None
         self._notebook_output = 0
+        self._new_cell()
         self.notes: list[dict] = []
         self.events: list[dict] = []
         self._starts = 0
         self._before = folder_files(self._workdir)
         self._written_checked = 0.0
+        self._folder_written = 0
         uid = self.sandbox.uid
         try:
             self._start()
@@ -211,11 +217,7 @@ class SandboxedExecute(Execute):
             return cell, resources
         if not self._ready_for_cell(cell, index):
             return cell, resources
-        self._cell_output = 0
-        self._dropped = 0
-        self._dropped_stderr = False
-        self._kept_stderr = False
-        self._watchdog_reason: str | None = None
+        self._new_cell()
         started = time.monotonic()
         try:
             cell = self.execute_cell(cell, index, store_history=True)
@@ -236,6 +238,15 @@ class SandboxedExecute(Execute):
         self._executed.append(index)
         self._after_cell(cell, index, time.monotonic() - started)
         return cell, resources
+
+    def _new_cell(self) -> None:
+        """What a cell has sent so far, and whether a limit stopped it: nothing yet."""
+        self._cell_output = 0
+        self._dropped = 0
+        self._dropped_stderr = False
+        self._kept_stderr = False
+        self._errors_kept = 0  # characters kept of the errors that were cut
+        self._watchdog_reason: str | None = None
 
     def _after_cell(self, cell, index: int, seconds: float) -> None:
         limits = self.sandbox.limits
@@ -264,6 +275,11 @@ class SandboxedExecute(Execute):
                 cell.outputs.append(NotebookNode(output_type="stream", name="stderr",
                                                  text="[output to stderr truncated]\n"))
             self.note(index, "output", text.strip().strip("[]"))
+        if self._errors_kept:
+            self.note(index, "output", "The error this cell raised was too long to keep whole: its message and "
+                      f"traceback were cut to {format_size(self._errors_kept)}, where “[… N characters cut]” says "
+                      f"how much is missing (the output kept is {format_size(limits.output_bytes)} per cell, "
+                      f"{format_size(limits.notebook_output_bytes)} per notebook).")
         if limits.kill_leftovers:
             leftovers = self._leftover_processes()
             if leftovers:
@@ -271,6 +287,7 @@ class SandboxedExecute(Execute):
                 self.note(index, "processes", f"This cell left {len(leftovers)} process(es) running; "
                           "they were stopped.")
         self._collect_audit(index)
+        self._check_written(cell, index)
 
     def _release_failed_cell(self) -> None:
         """After a MemoryError: the kernel keeps the failed cell's traceback (sys.last_*, IPython's
@@ -299,6 +316,9 @@ class SandboxedExecute(Execute):
         """A fresh kernel with the state of the cells run so far; False when we give up."""
         self._restarts += 1
         self._stop()
+        # files a stopped cell wrote into the folder stay: past the limit, they go now (largest
+        # first, as after the last cell), or every later cell would be stopped for them
+        self._prune_written()
         if not any(c.cell_type == "code" and c.source.strip() for c in self.nb.cells[next_index:]):
             return True  # nothing left to run: no fresh kernel, no replay
         limits = self.sandbox.limits
@@ -318,7 +338,9 @@ class SandboxedExecute(Execute):
             self.note(next_index if next_index < len(self.nb.cells) else len(self.nb.cells) - 1,
                       "kernel start", self._given_up)
             return False
-        kept = self._notebook_output  # what the replay prints is thrown away: it does not count
+        # what the replay prints is thrown away: it counts neither for the notebook nor for the
+        # cell being graded (a test cell whose student kernel was restarted)
+        kept = self._notebook_output, self._cell_output, self._dropped, self._errors_kept
         for index in list(self._executed):
             if self._remaining() <= 0:
                 break
@@ -335,7 +357,7 @@ class SandboxedExecute(Execute):
                 return self._recover(next_index)
             finally:
                 self.nb.cells[index] = original
-                self._notebook_output = kept
+                self._notebook_output, self._cell_output, self._dropped, self._errors_kept = kept
         return True
 
     async def _replay_cell(self, cell, index):
@@ -371,7 +393,9 @@ class SandboxedExecute(Execute):
             procs = descendants(pid)
             kernel = kernel_process(pid)
             children = descendants(kernel.pid) if kernel is not None else []
-            rss = 0
+            # files in the sandbox's /tmp and /dev/shm take memory as processes do
+            written, in_memory = self._written(km)
+            rss = in_memory
             for proc in procs:
                 try:
                     rss += proc.memory_info().rss
@@ -379,26 +403,24 @@ class SandboxedExecute(Execute):
                     pass
             if rss > limits.memory:
                 # forked processes share their pages: count each page once (proportional set size)
-                rss = 0
+                rss = in_memory
                 for proc in procs:
                     try:
                         rss += proc.memory_full_info().pss
                     except (psutil.Error, AttributeError):
                         pass
-            written = self._written_now()
             if len(children) > limits.processes:
                 self._watchdog_limit = "processes"
                 self._watchdog_reason = (f"This cell started more than {limits.processes} processes at once "
                                          "(the limit); its kernel was stopped and restarted.")
             elif rss > limits.memory:
                 self._watchdog_limit = "memory"
-                self._watchdog_reason = (f"This cell used more than {format_size(limits.memory)} of memory "
-                                         "(the limit); its kernel was stopped and restarted.")
-            elif written is not None and written > limits.written_bytes:
-                self._watchdog_limit = "files written"
-                self._watchdog_reason = (f"This cell wrote more than {format_size(limits.written_bytes)} of files "
-                                         "into its folder (the limit for all the files a notebook writes); its "
+                self._watchdog_reason = (f"This cell used more than {format_size(limits.memory)} of memory (the "
+                                         "limit, files in /tmp and /dev/shm included: they are kept in memory); its "
                                          "kernel was stopped and restarted.")
+            elif written > limits.written_bytes:
+                self._watchdog_limit = "files written"
+                self._watchdog_reason = self._written_reason()
             else:
                 continue
             km.kill_everything()
@@ -408,13 +430,46 @@ class SandboxedExecute(Execute):
         return self.km
 
     # ------------------------------------------------------------------ files written
-    def _written_now(self) -> int | None:
-        """Bytes of files in the folder that the kernel wrote (checked every 2 s), else None."""
+    def _written(self, km, force: bool = False) -> tuple[int, int]:
+        """(bytes written in every place the notebook's sandboxes may write, of which in memory).
+
+        The folder's new and changed files (walked every 2 s, or when `force`d: a folder may hold
+        many), then, every time, each kernel's runtime folder and log (a few files) and its /tmp
+        and /dev/shm (a statvfs each)."""
+        limit = self.sandbox.limits.written_bytes
         now = time.monotonic()
-        if now - self._written_checked < 2:
-            return None
-        self._written_checked = now
-        return sum(size for path, size in written_files(self._workdir, self._before).items())
+        if force or now - self._written_checked >= 2:
+            self._written_checked = now
+            self._folder_written = sum(written_files(self._workdir, self._before).values())
+        disk, in_memory = km.places_used(stop=limit) if km is not None else (0, 0)
+        return self._folder_written + disk + in_memory + self._other_places(limit), in_memory
+
+    def _other_places(self, stop: int) -> int:
+        """Bytes in the writable places of the other kernels grading this notebook (none here)."""
+        return 0
+
+    def _written_reason(self) -> str:
+        return (f"This cell wrote more than {format_size(self.sandbox.limits.written_bytes)} of files, the limit "
+                "for all the files a notebook writes: into its folder, /tmp, /dev/shm, its home folder and its "
+                "kernel's own folder, together. Its kernel was stopped and restarted, so the files it wrote "
+                "outside its folder are gone; the cells after it ran in a fresh kernel.")
+
+    def _check_written(self, cell, index: int) -> None:
+        """After a cell: past the limit of files written, the cell is stopped as the watchdog would
+        have (a cell can write 1 GB into /tmp between two of its looks), so what it wrote costs this
+        cell, and the space is free again for the cells after it."""
+        if self.km is None:
+            return
+        written, _ = self._written(self.km, force=True)
+        if written <= self.sandbox.limits.written_bytes:
+            return
+        reason = self._written_reason()
+        self.note(index, "files written", reason)
+        cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", reason)]
+        if index in self._executed:
+            self._executed.remove(index)  # the replay must not write it all again
+        self.km.kill_everything()
+        self._recover(index + 1)
 
     def _prune_written(self) -> dict:
         """Keep at most `written_bytes` of what the kernel wrote into its folder (largest first
@@ -445,14 +500,15 @@ class SandboxedExecute(Execute):
         limits = self.sandbox.limits
         content = msg.get("content", {})
         kind = msg.get("msg_type")
-        if kind == "stream":
-            size = len(content.get("text", ""))
-        elif kind == "error":
-            size = sum(len(line) for line in content.get("traceback", [])) + len(content.get("evalue", ""))
-        else:
-            size = sum(len(str(v)) for v in content.get("data", {}).values())
         # the kernel drops what exceeds output_bytes itself and says so; the slack lets its note through
         slack = 64 * 1024
+        if kind == "stream":
+            size = len(content.get("text", ""))
+        elif kind == "error":  # no slack: the note about it is the grader's own
+            msg, size = self._cut_error(msg, min(limits.output_bytes - self._cell_output,
+                                                 limits.notebook_output_bytes - self._notebook_output))
+        else:
+            size = sum(len(str(v)) for v in content.get("data", {}).values())
         over_cell = self._cell_output + size > limits.output_bytes + slack
         over_notebook = self._notebook_output + size > limits.notebook_output_bytes + slack
         if kind != "error" and (over_cell or over_notebook):
@@ -473,6 +529,24 @@ class SandboxedExecute(Execute):
                 raise
             self._invalid_outputs = getattr(self, "_invalid_outputs", 0) + 1
             return None
+
+    def _cut_error(self, msg: dict, room: int) -> tuple[dict, int]:
+        """An error output within what the cell and the notebook have left (`room`), never less
+        than ERROR_FLOOR: it stays (nbgrader scores a test cell by it), cut, and counted."""
+        content = msg.get("content", {})
+        ename, evalue, traceback = content.get("ename", ""), content.get("evalue", ""), content.get("traceback", [])
+        if not isinstance(traceback, list):
+            traceback = []
+        ename, evalue, traceback = str(ename), str(evalue), [str(line) for line in traceback]
+        size = len(ename) + len(evalue) + sum(map(len, traceback))
+        room = max(room, ERROR_FLOOR)
+        if size <= room:
+            return msg, size
+        ename = cut_text(ename, NAME_CHARS)
+        evalue, traceback = cut_error(evalue, traceback, room - len(ename))
+        kept = len(ename) + len(evalue) + sum(map(len, traceback))
+        self._errors_kept += kept
+        return dict(msg, content=dict(content, ename=ename, evalue=evalue, traceback=traceback)), kept
 
     # ------------------------------------------------------------------ audit
     def _collect_audit(self, index: int | None) -> None:

@@ -256,6 +256,42 @@ def _cap_output(shell, limit: int) -> None:
     shell.events.register("post_run_cell", report)
 
 
+def _cap_errors(shell, limit: int) -> None:
+    """An error leaves the kernel cut to twice the output kept per cell. The grader cuts it again
+    to what the cell has left, with a note; this spares shipping a 50 MB message to throw it away."""
+    from .meter import cut_error
+
+    send = shell._showtraceback
+    budget = 2 * limit
+
+    def showtraceback(etype, evalue, stb):
+        try:
+            text = str(evalue)
+            over = len(text) + sum(map(len, stb)) > budget
+        except Exception:  # a message that cannot be read: ipykernel says so itself
+            over = False
+        if over:
+            evalue, stb = cut_error(text, list(stb), budget)
+        return send(etype, evalue, stb)
+
+    shell._showtraceback = showtraceback
+
+
+def install_output_cap(shell=None) -> None:
+    """A cell's output within `output_bytes`: streams past it dropped in the kernel, errors cut.
+    Both kernels install it at start; the grader's kernel, which runs no student code, needs no
+    module guard, but the student's strings reach its outputs (a failed test quotes them)."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    limit = _state["settings"].get("output_bytes")
+    if shell is None or not limit:
+        return
+    _cap_output(shell, int(limit))
+    _cap_errors(shell, int(limit))
+
+
 def _release_memory(result=None) -> None:
     """After a MemoryError, drop the traceback: its frames hold what filled the memory, and
     every later cell would run out of memory too."""
@@ -319,5 +355,4 @@ def install_module_guard() -> None:
             raise SystemExit("exit() stops the notebook's kernel; while grading, only this cell stops.")
 
         shell.ask_exit = no_exit
-        if settings.get("output_bytes"):
-            _cap_output(shell, int(settings["output_bytes"]))
+        install_output_cap(shell)

@@ -25,6 +25,8 @@ from typing import Callable, Iterator, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
+from .meter import cut_text
+
 T = TypeVar("T")
 
 metadata = sa.MetaData()
@@ -92,6 +94,41 @@ def fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
+ROW_CHARS = 1 << 20   # a journal row's result, as JSON
+TEXT_CHARS = 20_000   # one text of it (nbgrader's traceback, its last 20,000 characters, fits)
+
+
+def bounded_json(result: dict) -> str:
+    """`result` as JSON of at most ROW_CHARS characters: the gradebook holds one row per student.
+
+    Texts come from the grading of a student's notebook (failure messages, notes, findings that
+    quote its code); each is bounded where it is made. Should a row still be too long, texts are
+    cut and lists shortened, harder each time, until it fits, and `cut` says so."""
+    text = json.dumps(result, default=str)
+    if len(text) <= ROW_CHARS:
+        return text
+    for chars, items in ((TEXT_CHARS, 1000), (2000, 100), (200, 10)):
+        shrunk = _shrunk(result, chars, items)
+        shrunk["cut"] = (f"this result had {len(text):,} characters as JSON, more than the {ROW_CHARS:,} a journal "
+                         f"row keeps: texts were cut to {chars:,} characters, lists to {items:,} items")
+        shrunk_text = json.dumps(shrunk, default=str)
+        if len(shrunk_text) <= ROW_CHARS:
+            return shrunk_text
+    return json.dumps({"notebooks": {}, "ungradable": cut_text(str(result.get("ungradable") or ""), 2000) or None,
+                       "cut": f"this result had {len(text):,} characters as JSON; only this is kept"})
+
+
+def _shrunk(value, chars: int, items: int):
+    if isinstance(value, str):
+        return cut_text(value, chars)
+    if isinstance(value, dict):
+        return {cut_text(str(key), chars): _shrunk(item, chars, items) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        # the items that go leave no marker: readers of a list of notes expect notes
+        return [_shrunk(item, chars, items) for item in value[:items]]
+    return value
+
+
 def ensure_table(engine) -> None:
     metadata.create_all(engine, checkfirst=True)
 
@@ -100,7 +137,7 @@ def record(session, assignment: str, student: str, fp: str, status: str, result:
     """Upsert the journal row in the caller's transaction (committed with the grades)."""
     row = session.execute(sa.select(journal.c.attempt).where(
         journal.c.assignment == assignment, journal.c.student == student)).first()
-    values = dict(fingerprint=fp, status=status, result=json.dumps(result, default=str),
+    values = dict(fingerprint=fp, status=status, result=bounded_json(result),
                   finished_at=datetime.now(timezone.utc).replace(tzinfo=None))
     if row is None:
         session.execute(journal.insert().values(assignment=assignment, student=student, attempt=1, **values))

@@ -28,8 +28,10 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import AssignLatePenalties, GetGrades, NbGraderPreprocessor, OverwriteCells, SaveAutoGrades
 
 from . import journal
+from .meter import cut_text
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+MESSAGE_CHARS = 2000  # of a failed cell's message
 
 
 def _info(resources) -> dict:
@@ -50,15 +52,16 @@ def _state(resources, preprocessor=None) -> dict:
 
 
 def failure_message(cell) -> str | None:
-    """What made a graded code cell fail: the error's last line, or what went to stderr."""
+    """What made a graded code cell fail: the error's first line, or what went to stderr last;
+    at most MESSAGE_CHARS of it (the journal keeps one per failed cell, the report quotes them)."""
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             value = str(output.get("evalue", "")).strip().splitlines()
-            return f"{output.get('ename')}: {value[0] if value else ''}".strip().rstrip(":")
+            return cut_text(f"{output.get('ename')}: {value[0] if value else ''}".strip().rstrip(":"), MESSAGE_CHARS)
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
             text = output.get("text", "").strip().splitlines()
-            return f"wrote to stderr: {text[-1] if text else ''}"
+            return cut_text(f"wrote to stderr: {text[-1] if text else ''}", MESSAGE_CHARS)
     return None
 
 

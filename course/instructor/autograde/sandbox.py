@@ -26,6 +26,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
+from .meter import tmpfs_used, tree_bytes
+
 BWRAP = "bwrap"
 # Host files the kernel may read besides the Python environment: the dynamic linker's cache,
 # users and groups (for getpwuid), time zone, MIME types (mimetypes), hosts.
@@ -83,7 +85,8 @@ class Limits:
     notebook_output_bytes: int  # kept per notebook
     kernel_restarts: int
     kill_leftovers: bool = True
-    written_bytes: int = 500 * 2**20  # files written into the folder, in total (and the sandbox's /tmp)
+    # files written, in total: the folder, /tmp, /dev/shm, the kernels' runtime folders and logs
+    written_bytes: int = 500 * 2**20
 
 
 @dataclass
@@ -101,6 +104,11 @@ class Sandbox:
     # two-process grading (twoproc/): the channel's folder, bound writable; the kernel's first code
     extra_binds: list[Path] = field(default_factory=list)
     exec_lines: list[str] | None = None
+
+    def tmpfs_bytes(self) -> int:
+        """The size of the sandbox's /tmp and of its /dev/shm (each), in whole pages."""
+        size = max(self.limits.written_bytes, 64 * 2**20)
+        return -(-size // 4096) * 4096
 
     def kernel_env(self, workdir: Path) -> dict[str, str]:
         env = {
@@ -172,8 +180,9 @@ class Sandbox:
                 args += ["--ro-bind", path, path]
         for path in ETC_FILES:
             args += ["--ro-bind-try", path, path]
-        # the sandbox's /tmp and /dev/shm live in memory: bounded like the files it writes
-        size = str(max(self.limits.written_bytes, 64 * 2**20))
+        # The sandbox's /tmp and /dev/shm live in memory. Each holds at most the limit of the files a
+        # notebook writes, and the grader's watchdog counts both against that limit and the memory's.
+        size = str(self.tmpfs_bytes())
         args += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--size", size, "--tmpfs", "/tmp"]
         read_only = python_paths(self.root) + [self.root / "course"] + list(self.read_only)
         if self.shared_dir:
@@ -307,6 +316,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self._log_file = None
         self.uid: int | None = None
         self.audit = AuditPipe()
+        self._inside = None  # a process in the sandbox (psutil), for its /tmp and /dev/shm
 
     async def _async_pre_start_kernel(self, **kw):
         base = self.sandbox.shared_dir.parent if self.sandbox.shared_dir else None
@@ -332,7 +342,7 @@ class SandboxKernelManager(AsyncKernelManager):
             # the sandbox's root (no capabilities) reads settings.json before dropping to uid
             os.chmod(self.rundir, 0o711)
             os.chmod(self.rundir / "settings.json", 0o644)
-        self._log_file = open(self.rundir.parent / f"{self.rundir.name}.log", "wb")
+        self._log_file = open(self.log_path, "wb")
         kw["stdout"] = kw["stderr"] = self._log_file
         if self.sandbox.enabled:
             kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # bwrap sets the kernel's own
@@ -361,15 +371,53 @@ class SandboxKernelManager(AsyncKernelManager):
     def launcher_pid(self) -> int | None:
         return getattr(self.provisioner, "pid", None)
 
+    @property
+    def log_path(self) -> Path | None:
+        """The kernel's stdout and stderr, beside its runtime folder (the kernel writes to it)."""
+        return None if self.rundir is None else self.rundir.parent / f"{self.rundir.name}.log"
+
     def kernel_log(self, limit: int = 4000) -> str:
         if self.rundir is None:
             return ""
-        path = self.rundir.parent / f"{self.rundir.name}.log"
         try:
-            data = path.read_bytes()
+            with open(self.log_path, "rb") as fh:
+                fh.seek(max(0, os.fstat(fh.fileno()).st_size - limit))
+                data = fh.read()
         except OSError:
             return ""
         return data[-limit:].decode(errors="replace")
+
+    def places_used(self, stop: int | None = None) -> tuple[int, int]:
+        """What this kernel wrote outside its working folder, in bytes: (on the grader's disk, its
+        runtime folder and log; in memory, the sandbox's /tmp and /dev/shm, its home included).
+        Walking the runtime folder stops once past `stop`."""
+        disk = memory = 0
+        if self.rundir is not None:
+            disk = tree_bytes(self.rundir, stop)
+            try:
+                disk += os.stat(self.log_path).st_size
+            except OSError:
+                pass
+        if self.sandbox.enabled:
+            pid = self._inside_pid()
+            if pid is not None:
+                size = self.sandbox.tmpfs_bytes()
+                memory = sum(tmpfs_used(f"/proc/{pid}/root/{mount}", size) or 0 for mount in ("tmp", "dev/shm"))
+        return disk, memory
+
+    def _inside_pid(self) -> int | None:
+        """The kernel's pid, its mounts seen through /proc/PID/root (found once: a lookup walks
+        every process of the machine)."""
+        import psutil
+
+        try:
+            if self._inside is not None and self._inside.is_running():
+                return self._inside.pid
+        except psutil.Error:
+            pass
+        launcher = self.launcher_pid()
+        self._inside = kernel_process(launcher) if launcher is not None else None
+        return self._inside.pid if self._inside is not None else None
 
     def audit_events(self) -> list[dict]:
         self.audit.flush()
@@ -388,7 +436,7 @@ class SandboxKernelManager(AsyncKernelManager):
         if self.rundir is not None:
             shutil.rmtree(self.rundir, ignore_errors=True)
             try:
-                os.unlink(self.rundir.parent / f"{self.rundir.name}.log")
+                os.unlink(self.log_path)
             except OSError:
                 pass
 

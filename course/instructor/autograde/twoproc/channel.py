@@ -61,9 +61,12 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..meter import cut_text
+
 MAX_FRAME = 512 * 1024 * 1024
 MAX_HEADER = 64 * 1024 * 1024
 MAX_DEPTH = 64
+MAX_MESSAGE = 4000  # characters of an error's message (the rest is cut, with a marker saying how much)
 # requests that may run the student's code that draws random numbers (see Peer.request)
 SYNC_METHODS = frozenset({"call", "next", "iter", "getitem", "getattr", "setattr"})
 MAX_ANOMALIES = 50  # per test cell: what the grader refused, for the tamper report
@@ -777,7 +780,7 @@ class Peer:
     def _rebuild(self, error: Any) -> BaseException:
         if type(error) is not dict:
             return ChannelError("malformed error")
-        name, message = str(error.get("t", "Exception"))[:100], str(error.get("m", ""))[:4000]
+        name, message = str(error.get("t", "Exception"))[:100], cut_text(str(error.get("m", "")), MAX_MESSAGE)
         cls = _EXCEPTIONS.get(name)
         if cls is not None:
             return cls(message) if name != "KeyError" else KeyError(message)
@@ -876,4 +879,4 @@ def _message(error: BaseException) -> str:
         text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
     except Exception:
         text = "(its message could not be read)"
-    return text[:4000]
+    return cut_text(text, MAX_MESSAGE)

@@ -40,6 +40,7 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..execute import BENIGN_PROCESSES, KernelStartError, SandboxedExecute, error_output
+from ..meter import tree_bytes
 from ..sandbox import UID_SLOTS, SandboxKernelManager, chown_tree
 
 GRADER_START = UID_SLOTS - 1  # the grader kernel's uid slot (the student's kernels count up from 0)
@@ -54,7 +55,8 @@ ANOMALIES = ("__import__('json').dumps(__import__('course.instructor.autograde.t
 FORGET = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['forget']).forget()"
 RESET = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['reset']).reset(); "
          "get_ipython().reset(new_session=True)")
-GRADER_INIT = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['install']).install(); "
+GRADER_INIT = ("__import__('course.instructor.autograde.guard', fromlist=['install_output_cap']).install_output_cap(); "
+               "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['install']).install(); "
                "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['listen']).listen({path!r})")
 
 
@@ -253,6 +255,13 @@ class TwoProcessExecute(SandboxedExecute):
         self._launch_grader()
         self._ready_grader()
 
+    def _other_places(self, stop: int) -> int:
+        # the grader's kernel runs no student code, but all that grading writes counts
+        if self._gkm is None:
+            return 0
+        disk, in_memory = self._gkm.places_used(stop)
+        return disk + in_memory + tree_bytes(self._grader_dir, stop) + tree_bytes(self._channel_dir, stop)
+
     def _watched_km(self):
         # the watchdog keeps an eye on the student's kernel, also while the grader runs a test
         return self._student_km or self.km
@@ -266,11 +275,7 @@ class TwoProcessExecute(SandboxedExecute):
         if self._gkm is None or not run_sync(self._gkm.is_alive)():
             self._restart_grader()
         started = time.monotonic()
-        self._cell_output = 0
-        self._dropped = 0
-        self._dropped_stderr = False
-        self._kept_stderr = False
-        self._watchdog_reason = None
+        self._new_cell()
         timeout = self._get_timeout(cell)
         token = secrets.token_hex(16)  # this cell's connection, told apart from any other (grader_side.begin)
         serve_id = self.kc.execute(SERVE.format(path=self._socket, token=token), silent=True, store_history=False,

@@ -35,6 +35,9 @@ from typing import Any
 
 import numpy as np
 
+from course.grading import STUDENT_TEXT
+
+from ..meter import cut_text
 from . import channel
 from .channel import (ChannelError, ChannelTimeout, Exports, Peer, RandomSync, global_name, is_data, release,
                       resolve_global)
@@ -190,13 +193,14 @@ class Handle:
     def __bool__(self) -> bool:
         return _ask("bool", self) is True
 
+    # a failure message quotes these: a few KB of them tell the student what they returned
     def __repr__(self) -> str:
         text = _ask("repr", self)
-        return text if isinstance(text, str) else "<the student's object>"
+        return cut_text(text, STUDENT_TEXT) if isinstance(text, str) else "<the student's object>"
 
     def __str__(self) -> str:
         text = _ask("str", self)
-        return text if isinstance(text, str) else "<the student's object>"
+        return cut_text(text, STUDENT_TEXT) if isinstance(text, str) else "<the student's object>"
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec) if spec else str(self)
