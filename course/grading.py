@@ -234,24 +234,37 @@ def expect_close(
     atol: float = 1e-8,
     flat_ok: bool = False,
 ) -> None:
-    """Check values and shape. ``flat_ok`` accepts ``(n,)`` where ``(n, 1)`` is expected and back."""
+    """Check values and shape. ``flat_ok`` accepts ``(n,)`` where ``(n, 1)`` or ``(1, n)`` is expected
+    and back; the messages still name the shape of ``expected`` (the one the exercise asks for)
+    and say that the other is accepted."""
     expected = np.asarray(expected, dtype=float)
     got = _as_array(actual, what)
+    shown_expected, shown_got = expected, got  # as the exercise asks for them, and as they came back
+    accepted = _accepted_too(expected) if flat_ok else ""
     if flat_ok and got.size == expected.size and got.squeeze().shape == expected.squeeze().shape:
         got, expected = got.reshape(-1), expected.reshape(-1)
     expect(
         got.shape == expected.shape,
-        f"{what}: expected shape {expected.shape}, got shape {got.shape}{_shape_hint(got, expected)} "
+        f"{what}: expected shape {expected.shape}{accepted}, got shape {got.shape}{_shape_hint(got, expected)} "
         f"({fmt(got)})",
     )
     expect(
         not np.isnan(got).any() or np.isnan(expected).any(),
-        f"{what}: got NaN in {fmt(got)}; expected {fmt(expected)}",
+        f"{what}: got NaN in {fmt(shown_got)}; expected {fmt(shown_expected)}{accepted}",
     )
     expect(
         np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True),
-        f"{what}: expected {fmt(expected)}, got {fmt(got)}{_hint(got, expected)}",
+        f"{what}: expected {fmt(shown_expected)}{accepted}, got {fmt(shown_got)}{_hint(got, expected)}",
     )
+
+
+def _accepted_too(expected: np.ndarray) -> str:
+    """For flat_ok: the other shape(s) accepted besides ``expected``'s, in words."""
+    if expected.ndim == 2 and 1 in expected.shape:
+        return f" (shape {(expected.size,)} is accepted too)"
+    if expected.ndim == 1:
+        return f" (shape {(expected.size, 1)} or {(1, expected.size)} is accepted too)"
+    return ""
 
 
 def expect_equal(actual: Any, expected: Any, what: str) -> None:
@@ -299,18 +312,19 @@ def expect_gradient(
 ) -> None:
     """Compare a hand-written gradient with the centred-difference gradient of ``f`` at ``x``."""
     numeric = numerical_gradient(f, x)
-    got = _as_array(analytic, what)
+    got = shown = _as_array(analytic, what)
+    accepted = _accepted_too(numeric) if flat_ok else ""
     if flat_ok and got.size == numeric.size:
         got = got.reshape(numeric.shape)
     expect(
         got.shape == numeric.shape,
-        f"{what}: the gradient must have the shape of the variable, {numeric.shape}; got {got.shape}",
+        f"{what}: the gradient must have the shape of the variable, {numeric.shape}{accepted}; got {got.shape}",
     )
     error = rel_error(got, numeric)
     expect(
         error < tol,
         f"{what}: does not match the numerical gradient (relative error {error:.2e}, "
-        f"tolerance {tol:.0e}).\n  numerical: {fmt(numeric)}\n  yours:     {fmt(got)}",
+        f"tolerance {tol:.0e}).\n  numerical: {fmt(numeric)}{accepted}\n  yours:     {fmt(shown)}",
     )
 
 
