@@ -103,9 +103,22 @@ def validate(root: Path | None, notebook: Path, env: dict[str, str] | None = Non
     finally:
         os.environ.clear()
         os.environ.update(saved)
+    executed = getattr(validator, "executed", None)
+    # Each failing test cell's exception as raised, "Name: message", next to nbgrader's traceback
+    # text (a course check shows there its message wrapped for Jupyter; this is the unwrapped one).
+    raised: dict[str, list[str]] = {}
+    for cell in executed.cells if executed is not None else []:
+        graded = cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+        for out in cell.get("outputs", []) if graded else []:
+            if out.get("output_type") == "error":
+                raised.setdefault(cell.source.strip(), []).append(f"{out.get('ename')}: {out.get('evalue')}")
+                break
+    for failure in result.get("failed", []):
+        same_source = raised.get((failure.get("source") or "").strip())
+        if same_source:
+            failure["message"] = same_source.pop(0)
     if other_errors is not None:
-        cells = [c for c in getattr(validator, "executed", None) and validator.executed.cells or []
-                 if c.cell_type == "code"]
+        cells = [c for c in executed and executed.cells or [] if c.cell_type == "code"]
         for number, cell in enumerate(cells, start=1):
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade") and not meta.get("solution"):
@@ -153,7 +166,7 @@ def summary(result: dict, notebook: Path | None = None, width: int | None = None
         # nbgrader lists failing cells in notebook order: cells sharing a source take their names in turn
         same_source = names.get((failure.get("source") or "").strip())
         name = (same_source.pop(0) if same_source else "") or "a test cell"
-        raw = failure.get("raw_error") or failure.get("error") or ""
+        raw = failure.get("message") or failure.get("raw_error") or failure.get("error") or ""
         if not raw.strip():
             raw = "(no error message)"
         elif error_message(raw, width=10**6)[0].strip() == "NotImplementedError:":

@@ -138,3 +138,20 @@ def test_flat_ok_messages_name_the_shape_asked_for_and_the_one_accepted_too():
     assert "numerical: array of shape (1, 2): [[2., 3.]] (shape (2,) is accepted too)" in message, message
     assert "yours:     array of shape (2,): [1., 1.]" in message, message
     expect_close(np.array([1.5, 1.0]), [[1.5, 1.0]], "grad_b", flat_ok=True)  # accepted
+
+
+def test_a_failed_check_is_shown_as_its_message_alone_wrapped():
+    """IPython shows an exception with _render_traceback_ as what that returns: for a failed check,
+    the message, wrapped at course.grading.WRAP characters; its type and text stay plain."""
+    import re
+
+    from course.grading import WRAP, expect
+
+    message = "sigmoid_der of a 2x3 array: " + "does not match the numerical gradient " * 6 + "\n  yours:  [1, 2]"
+    with pytest.raises(AssertionError) as failure:
+        expect(False, message)
+    assert type(failure.value) is AssertionError and str(failure.value) == message
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in failure.value._render_traceback_()]
+    assert lines[0].startswith("AssertionError: sigmoid_der of a 2x3 array:") and lines[-1] == "  yours:  [1, 2]"
+    assert all(len(line) <= WRAP for line in lines) and len(lines) > 3
+    assert " ".join(lines).split() == ("AssertionError: " + message).split()

@@ -139,14 +139,24 @@ def test_validate_also_reports_an_ungraded_cell_that_raised(tmp_path):
 
 def test_the_lab_validate_dialog_gets_every_message_whole(tmp_path):
     """JupyterLab's Validate button shows nbgrader's Validator result as is (its "error", the
-    cell's traceback): with the kit's settings, a long, several-line message reaches it whole."""
+    cell's traceback, in lines it does not wrap): a plain assert's long message reaches it whole,
+    and a course check's as its message alone, wrapped to lines the dialog shows whole; the
+    command line gets the unwrapped message."""
     nb = nbformat.v4.new_notebook()
     message = LONG.split(": ", 1)[1]
-    nb.cells = [nbformat.v4.new_code_cell(f"raise AssertionError({message!r})", metadata=TEST_META)]
+    plain = nbformat.v4.new_code_cell(f"raise AssertionError({message!r})", metadata=TEST_META)
+    check = nbformat.v4.new_code_cell(f"from course.grading import expect\nexpect(False, {message!r})",
+                                      metadata={"nbgrader": {**TEST_META["nbgrader"], "grade_id": "test_y"}})
+    nb.cells = [plain, check]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "n.ipynb"
     nbformat.write(nb, path)
-    (failure,) = validate(None, path)["failed"]
-    shown = re.sub(r"\x1b\[[0-9;]*m", "", failure["raw_error"])
+    first, second = validate(None, path)["failed"]
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", first["raw_error"])
     assert message in shown
-    assert all(line in re.sub(r"<[^>]+>", "", failure["error"]).replace("&#39;", "'") for line in message.splitlines())
+    assert all(line in re.sub(r"<[^>]+>", "", first["error"]).replace("&#39;", "'") for line in message.splitlines())
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", second["raw_error"]).splitlines()
+    assert lines[0].startswith("AssertionError: backprop(") and "Traceback" not in second["raw_error"]
+    assert max(map(len, lines)) <= 100, lines
+    assert " ".join(lines).split() == LONG.split(), "every word, in order"
+    assert second["message"] == LONG
