@@ -42,6 +42,16 @@ STEPS: dict[str, tuple[str, set[str], str]] = {
     "dAdV": (BACKWARD, {"a", "V", "x"}, "Backpropagation step 6: ∂A/∂V = Xᵀ"),
     "dLdV": (BACKWARD, {"L", "p", "c", "W", "b", "a", "V"}, "∂L/∂V: the chain from L back to V"),
 }
+# Backward steps that end at a layer of weights (a derivative with respect to W or V): their
+# arrows stop at the middle of each weight's line, where a dot marks the weight, instead of
+# going on to the neurons or inputs on the other side. Step 3 (∂C/∂W) stops at W; step 4
+# (∂C/∂B) goes through W on to the hidden neurons' outputs b.
+ENDS_AT_WEIGHTS = {"dCdW": "W", "dLdW": "W", "dAdV": "V", "dLdV": "V"}
+# What a step's picture says in words, next to the highlighted part.
+NOTES = {
+    "dCdW": ("∂c/∂wⱼ = bⱼ: the slope of c\nalong each weight is the value\nthat weight multiplies", (7.0, 2.2)),
+    "dCdB": ("∂c/∂bⱼ = wⱼ: the slope of c\nalong each bⱼ is its weight;\nit goes back through W to b", (7.0, 2.2)),
+}
 
 
 def _arrow(ax, start, end, color, width=1.0, style="-|>", zorder=1, linestyle="-"):
@@ -79,6 +89,8 @@ def draw_network(step: str | None = None, ax=None, title: str | None = None):
     def c(part):
         return color if part in parts else IDLE
 
+    ends_at = ENDS_AT_WEIGHTS.get(step)
+
     if ax is None:
         _, ax = plt.subplots(figsize=(8.5, 4.4))
 
@@ -88,6 +100,13 @@ def draw_network(step: str | None = None, ax=None, title: str | None = None):
     def connect(start, end, part):
         if part not in parts:
             ax.plot(*zip(start, end), color=IDLE, linewidth=0.8, zorder=1)
+        elif direction == "backward" and part == ends_at:
+            # the derivative is with respect to the weights: the arrow ends at the weight (a dot
+            # halfway along its line); the rest of the line is left grey
+            middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+            ax.plot(*zip(start, middle), color=IDLE, linewidth=0.8, zorder=1)
+            _arrow(ax, end, middle, color, width=1.6)
+            ax.plot(*middle, "o", color=color, markersize=5, zorder=2)
         elif direction == "backward":
             _arrow(ax, end, start, color, width=1.6)
         else:
@@ -135,6 +154,10 @@ def draw_network(step: str | None = None, ax=None, title: str | None = None):
             fontsize=9, color="#555555")
     ax.text(_OUTPUT_X, -1.0, "output\nC = BW, P = σ(C)", ha="center", va="center",
             fontsize=9, color="#555555")
+
+    if step in NOTES:
+        note, (x, y) = NOTES[step]
+        ax.text(x, y, note, ha="left", va="center", fontsize=8.5, color=color)
 
     if direction:
         start, end = (0.2, -4.5), (8.4, -4.5)

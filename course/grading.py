@@ -2,7 +2,9 @@
 
 Every check raises ``AssertionError`` with a message written for the student: what was being
 checked, what was expected and what came back. A test cell is a list of such checks on fixed
-inputs, so a bug in one exercise never costs the points of another.
+inputs, so a bug in one exercise never costs the points of another. Where Jupyter shows the
+failure (the cell's output, nbgrader's Validate dialog), its traceback is that message alone,
+wrapped (``failure``).
 
 Nothing here knows any exercise's answer: expected values live in the (hidden) test cells,
 gradients are checked against centred differences.
@@ -10,6 +12,8 @@ gradients are checked against centred differences.
 from __future__ import annotations
 
 import contextlib
+import functools
+import textwrap
 import warnings
 from typing import Any, Callable, Iterator
 
@@ -114,10 +118,39 @@ def _fmt(value: Any, depth: int = 0) -> str:
 _short = fmt  # the name test cells and other modules used before fmt was public
 
 
+# Characters per line of a failed check's message where Jupyter shows it: nbgrader's Validate
+# dialog shows a traceback's lines as they are, without wrapping, in about 110 characters.
+WRAP = 100
+
+
+def _rendered(message: str) -> list[str]:
+    """The traceback IPython shows for a failed check: "AssertionError: " and the message, each
+    line wrapped at WRAP characters (a wrapped line goes on two spaces further in), never cut."""
+    lines: list[str] = []
+    for number, line in enumerate(message.splitlines() or [""]):
+        indent = line[:len(line) - len(line.lstrip())]
+        lines += textwrap.wrap(("AssertionError: " if number == 0 else "") + line, width=WRAP,
+                               subsequent_indent=indent + "  ", break_long_words=True,
+                               break_on_hyphens=False) or [""]
+    lines[0] = lines[0].replace("AssertionError", "\x1b[0;31mAssertionError\x1b[0m", 1)
+    return lines
+
+
+def failure(message: str) -> AssertionError:
+    """The AssertionError of a failed check. IPython shows it as its message alone, wrapped
+    (``_render_traceback_``): the message says what was checked, what was expected and what came
+    back, while the test code around it and this module's frames would push it out of sight (and
+    the Validate dialog would cut its long lines at the dialog's edge). Its type and its text,
+    ``str(error)``, stay those of a plain AssertionError."""
+    error = AssertionError(message)
+    error._render_traceback_ = functools.partial(_rendered, message)
+    return error
+
+
 def expect(condition: Any, message: str) -> None:
     """Fail with ``message`` unless ``condition`` holds."""
     if not condition:
-        raise AssertionError(message)
+        raise failure(message)
 
 
 def _arrays_in(value: Any, path: str, depth: int = 0) -> list:
@@ -188,14 +221,14 @@ def call(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> An
         with quiet():
             result = fn(*args, **kwargs)
     except NotImplementedError:
-        raise AssertionError(f"{name} is not implemented yet: it raised NotImplementedError.") from None
+        raise failure(f"{name} is not implemented yet: it raised NotImplementedError.") from None
     except AssertionError:
         raise
     except Exception as error:  # the student's bug, reported as a failed check
-        raise AssertionError(f"{name} raised {_cut(type(error).__name__, NAME_CHARS)}: {_text(error, str)}") from None
+        raise failure(f"{name} raised {_cut(type(error).__name__, NAME_CHARS)}: {_text(error, str)}") from None
     changed = _changed_inputs(snapshots, {id(original) for original, _ in changes[seen:]})
     if changed:
-        raise AssertionError(
+        raise failure(
             f"{name} modified its input in place: {', '.join(changed)} changed during the call. "
             "Leave the inputs as they were and return new arrays: for example `w_new = w - step` "
             "instead of `w -= step`, or work on a copy (`X = X.copy()`) before changing it."
@@ -217,7 +250,7 @@ def _as_array(value: Any, what: str) -> np.ndarray:
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise AssertionError(f"{what}: expected numbers, got {fmt(value)}") from None
+        raise failure(f"{what}: expected numbers, got {fmt(value)}") from None
 
 
 def _hint(got: np.ndarray, expected: np.ndarray) -> str:
@@ -253,24 +286,37 @@ def expect_close(
     atol: float = 1e-8,
     flat_ok: bool = False,
 ) -> None:
-    """Check values and shape. ``flat_ok`` accepts ``(n,)`` where ``(n, 1)`` is expected and back."""
+    """Check values and shape. ``flat_ok`` accepts ``(n,)`` where ``(n, 1)`` or ``(1, n)`` is expected
+    and back; the messages still name the shape of ``expected`` (the one the exercise asks for)
+    and say that the other is accepted."""
     expected = np.asarray(expected, dtype=float)
     got = _as_array(actual, what)
+    shown_expected, shown_got = expected, got  # as the exercise asks for them, and as they came back
+    accepted = _accepted_too(expected) if flat_ok else ""
     if flat_ok and got.size == expected.size and got.squeeze().shape == expected.squeeze().shape:
         got, expected = got.reshape(-1), expected.reshape(-1)
     expect(
         got.shape == expected.shape,
-        f"{what}: expected shape {expected.shape}, got shape {got.shape}{_shape_hint(got, expected)} "
+        f"{what}: expected shape {expected.shape}{accepted}, got shape {got.shape}{_shape_hint(got, expected)} "
         f"({fmt(got)})",
     )
     expect(
         not np.isnan(got).any() or np.isnan(expected).any(),
-        f"{what}: got NaN in {fmt(got)}; expected {fmt(expected)}",
+        f"{what}: got NaN in {fmt(shown_got)}; expected {fmt(shown_expected)}{accepted}",
     )
     expect(
         np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True),
-        f"{what}: expected {fmt(expected)}, got {fmt(got)}{_hint(got, expected)}",
+        f"{what}: expected {fmt(shown_expected)}{accepted}, got {fmt(shown_got)}{_hint(got, expected)}",
     )
+
+
+def _accepted_too(expected: np.ndarray) -> str:
+    """For flat_ok: the other shape(s) accepted besides ``expected``'s, in words."""
+    if expected.ndim == 2 and 1 in expected.shape:
+        return f" (shape {(expected.size,)} is accepted too)"
+    if expected.ndim == 1:
+        return f" (shape {(expected.size, 1)} or {(1, expected.size)} is accepted too)"
+    return ""
 
 
 def expect_equal(actual: Any, expected: Any, what: str) -> None:
@@ -318,18 +364,19 @@ def expect_gradient(
 ) -> None:
     """Compare a hand-written gradient with the centred-difference gradient of ``f`` at ``x``."""
     numeric = numerical_gradient(f, x)
-    got = _as_array(analytic, what)
+    got = shown = _as_array(analytic, what)
+    accepted = _accepted_too(numeric) if flat_ok else ""
     if flat_ok and got.size == numeric.size:
         got = got.reshape(numeric.shape)
     expect(
         got.shape == numeric.shape,
-        f"{what}: the gradient must have the shape of the variable, {numeric.shape}; got {got.shape}",
+        f"{what}: the gradient must have the shape of the variable, {numeric.shape}{accepted}; got {got.shape}",
     )
     error = rel_error(got, numeric)
     expect(
         error < tol,
         f"{what}: does not match the numerical gradient (relative error {error:.2e}, "
-        f"tolerance {tol:.0e}).\n  numerical: {fmt(numeric)}\n  yours:     {fmt(got)}",
+        f"tolerance {tol:.0e}).\n  numerical: {fmt(numeric)}{accepted}\n  yours:     {fmt(shown)}",
     )
 
 

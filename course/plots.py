@@ -188,20 +188,29 @@ def function_and_derivative(f: Callable, x: np.ndarray, name: str, ax=None):
 
 
 def image_grid(images: np.ndarray, image_shape: tuple[int, int], n_rows: int = 8, n_cols: int = 8,
-               labels: Sequence | None = None, ax=None, title: str = "Images"):
+               labels: Sequence | None = None, ax=None, title: str = "Images", label_size: float = 11):
     """The first `n_rows * n_cols` rows of `images` (one flattened image per row) tiled into one
-    grey picture, each tile with its label in the corner when `labels` is given."""
+    grey picture, each tile with its label above it when `labels` is given. The grid shrinks to
+    the images there are: no blank rows, and one row no wider than the images when there are
+    fewer than `n_cols`."""
+    images = np.asarray(images)
+    count = min(len(images), n_rows * n_cols)
+    n_cols = max(1, min(n_cols, count))
+    n_rows = max(1, -(-count // n_cols))
     height, width = image_shape
-    ax = _axes(ax, figsize=(n_cols * 0.75, n_rows * 0.75 + 0.4))
     pad = max(1, height // 8)
-    mosaic = np.full((n_rows * (height + pad) + pad, n_cols * (width + pad) + pad), np.nan)
-    for index, image in enumerate(np.asarray(images)[: n_rows * n_cols]):
+    band = (-(-height * 35 // 100) + pad) if labels is not None else 0  # room above each tile for its label
+    tile_height, tile_width = band + height + pad, width + pad
+    inches = (0.9 if labels is not None else 0.75) / tile_width  # per pixel of the mosaic
+    mosaic = np.full((n_rows * tile_height + pad, n_cols * tile_width + pad), np.nan)
+    ax = _axes(ax, figsize=(max(mosaic.shape[1] * inches, 2.5), mosaic.shape[0] * inches + 0.5))
+    for index, image in enumerate(images[:count]):
         row, col = divmod(index, n_cols)
-        top, left = pad + row * (height + pad), pad + col * (width + pad)
+        top, left = pad + band + row * tile_height, pad + col * tile_width
         mosaic[top: top + height, left: left + width] = np.reshape(image, image_shape)
         if labels is not None:
-            ax.text(left - pad / 2, top - pad / 2, str(labels[index]), color="C3", fontsize=7,
-                    ha="left", va="top")
+            ax.text(left + (width - 1) / 2, top - 0.5 - pad / 2, str(labels[index]), color="C3",
+                    fontsize=label_size, ha="center", va="bottom")
     ax.imshow(mosaic, cmap="gray_r", interpolation="nearest")
     ax.set_title(title)
     ax.set_axis_off()

@@ -5,15 +5,33 @@ notebook shows, top to bottom, in a fresh kernel. It exits 1 when a notebook fai
 failing test cell, what failed. (`nbgrader validate` prints "VALIDATION FAILED" but exits 0,
 nbgrader 0.9.6, so a script cannot tell a failing notebook from a passing one.)
 
-It needs no course folder: the settings come from the nearest `nbgrader_config.py` above the
-notebook (or the current folder) when there is one, and nbgrader's defaults otherwise.
+It needs no course folder: the course's own settings (`SETTINGS` below: the course id, a cell's
+time limit, IPC kernels) come with this package, so it validates the same wherever it runs; the
+nearest `nbgrader_config.py` above the notebook (or the current folder), a kit's or the course
+repository's, is read on top of them.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import sys
+import textwrap
 from pathlib import Path
+
+# The course's nbgrader settings for Validate, carried by the package: `python -m course validate`
+# uses them wherever it runs, and the kit's nbgrader_config.py (which JupyterLab's Validate button
+# reads) is written from them (course/instructor/kit.py).
+SETTINGS = {
+    "CourseDirectory": {"course_id": "nn-from-scratch"},
+    # a training cell may take a while on a busy machine (nbgrader's default is 30 s)
+    "Execute": {"timeout": 120, "interrupt_on_timeout": True},
+}
+# On Linux and macOS the validating kernel talks over IPC sockets, not unencrypted TCP on loopback.
+POSIX_SETTINGS = {"KernelManager": {"transport": "ipc"}}
+# How much of one failing cell's message Validate prints: whole, up to this many characters.
+MESSAGE_LIMIT = 6000
 
 
 def find_config_folder(*starts: Path) -> Path | None:
@@ -26,15 +44,22 @@ def find_config_folder(*starts: Path) -> Path | None:
     return None
 
 
+def course_settings() -> dict:
+    """SETTINGS, with the IPC transport on Linux and macOS: {section: {name: value}}."""
+    settings = {section: dict(values) for section, values in SETTINGS.items()}
+    if os.name == "posix":
+        for section, values in POSIX_SETTINGS.items():
+            settings.setdefault(section, {}).update(values)
+    return settings
+
+
 def load_config(root: Path | None):
-    """nbgrader_config.py in `root` as a traitlets Config, over the student's defaults: the
-    validating kernel talks over IPC sockets (on Linux and macOS), not unencrypted TCP."""
+    """The course's settings (SETTINGS), then nbgrader_config.py in `root` on top of them, as a
+    traitlets Config."""
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
-    config = Config()
-    if os.name == "posix":
-        config.KernelManager.transport = "ipc"
+    config = Config(course_settings())
     if root is not None and (Path(root) / "nbgrader_config.py").is_file():
         config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
     return config
@@ -78,9 +103,22 @@ def validate(root: Path | None, notebook: Path, env: dict[str, str] | None = Non
     finally:
         os.environ.clear()
         os.environ.update(saved)
+    executed = getattr(validator, "executed", None)
+    # Each failing test cell's exception as raised, "Name: message", next to nbgrader's traceback
+    # text (a course check shows there its message wrapped for Jupyter; this is the unwrapped one).
+    raised: dict[str, list[str]] = {}
+    for cell in executed.cells if executed is not None else []:
+        graded = cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+        for out in cell.get("outputs", []) if graded else []:
+            if out.get("output_type") == "error":
+                raised.setdefault(cell.source.strip(), []).append(f"{out.get('ename')}: {out.get('evalue')}")
+                break
+    for failure in result.get("failed", []):
+        same_source = raised.get((failure.get("source") or "").strip())
+        if same_source:
+            failure["message"] = same_source.pop(0)
     if other_errors is not None:
-        cells = [c for c in getattr(validator, "executed", None) and validator.executed.cells or []
-                 if c.cell_type == "code"]
+        cells = [c for c in executed and executed.cells or [] if c.cell_type == "code"]
         for number, cell in enumerate(cells, start=1):
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade") and not meta.get("solution"):
@@ -92,8 +130,10 @@ def validate(root: Path | None, notebook: Path, env: dict[str, str] | None = Non
     return result
 
 
-def _cell_names(notebook: Path | None) -> dict[str, str]:
-    """Test cells' sources -> their names (nbgrader's grade_id), to say which cell failed."""
+def _cell_names(notebook: Path | None) -> dict[str, list[str]]:
+    """Graded cells' sources -> their names (nbgrader's grade_id), in notebook order, to say which
+    cell failed. Several cells may share a source: every unanswered written answer reads
+    "YOUR ANSWER HERE"."""
     if notebook is None:
         return {}
     try:
@@ -102,12 +142,17 @@ def _cell_names(notebook: Path | None) -> dict[str, str]:
         nb = nbformat.read(str(notebook), as_version=4)
     except Exception:
         return {}
-    return {cell.source.strip(): cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            for cell in nb.cells}  # written answers are markdown cells
+    names: dict[str, list[str]] = {}
+    for cell in nb.cells:  # written answers are markdown cells
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            names.setdefault(cell.source.strip(), []).append(meta.get("grade_id", ""))
+    return names
 
 
-def summary(result: dict, notebook: Path | None = None) -> str:
-    """'passed', or counts, then one line per failing test cell: its name and what failed."""
+def summary(result: dict, notebook: Path | None = None, width: int | None = None) -> str:
+    """'passed', or counts, then per failing test cell its name and its whole message (wrapped
+    to `width`, the terminal's by default)."""
     if not result:
         return "passed"
     parts = []
@@ -115,30 +160,76 @@ def summary(result: dict, notebook: Path | None = None) -> str:
         if result.get(kind):
             parts.append(f"{len(result[kind])} cell(s) {kind.replace('_', ' ')}")
     names = _cell_names(notebook)
+    if width is None:
+        width = shutil.get_terminal_size((100, 24)).columns
     for failure in result.get("failed", []):
-        name = names.get((failure.get("source") or "").strip()) or "a test cell"
-        raw = failure.get("raw_error") or failure.get("error") or ""
-        message = error_message(raw)
-        if not message or message[0].strip() == "NotImplementedError:":
-            message = (["NotImplementedError: a function it checks is not written yet "
-                        "(it still says `raise NotImplementedError()`)"] if message else
-                       [f"{name} needs an answer" if "provide a response" in raw else "(no error message)"])
-        parts.append(f"  - {name or 'a written answer'}: {message[0]}")
-        parts += [f"      {line}" for line in message[1:]]
+        # nbgrader lists failing cells in notebook order: cells sharing a source take their names in turn
+        same_source = names.get((failure.get("source") or "").strip())
+        name = (same_source.pop(0) if same_source else "") or "a test cell"
+        raw = failure.get("message") or failure.get("raw_error") or failure.get("error") or ""
+        if not raw.strip():
+            raw = "(no error message)"
+        elif error_message(raw, width=10**6)[0].strip() == "NotImplementedError:":
+            raw = ("NotImplementedError: a function it checks is not written yet "
+                   "(it still says `raise NotImplementedError()`)")
+        parts += error_message(raw, width=width, first=f"  - {name}: ", rest="      ")
     return "\n".join(parts)
 
 
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b:?")
 
 
-def error_message(raw: str, lines: int = 8, width: int = 200) -> list[str]:
+def error_message(raw: str, width: int = 94, limit: int = MESSAGE_LIMIT, first: str = "",
+                  rest: str = "") -> list[str]:
     """The exception and its whole message from a traceback (a check's message may take several
-    lines: what was checked, what was expected, what came back), each line cut at a word."""
+    lines: what was checked, what was expected, what came back, a hint), wrapped to `width`
+    characters and never cut; past `limit` characters (a huge array printed whole), the rest is
+    left out with a line that says so. The first line starts with `first`, the others with `rest`;
+    a wrapped line goes on two spaces further in than the line it continues."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", raw).strip().splitlines()
     start = next((i for i in range(len(text) - 1, -1, -1) if EXCEPTION_LINE.match(text[i])), None)
     message = text[start:] if start is not None else text[-1:]
-    cut = [line if len(line) <= width else line[:width].rsplit(" ", 1)[0] + " ..." for line in message]
-    return cut[:lines] + (["..."] if len(cut) > lines else [])
+    shown, used = [], 0
+    for number, line in enumerate(message):
+        left = len(line) + sum(len(later) + 1 for later in message[number + 1:])
+        if used + len(line) > limit:
+            line = line[:max(limit - used, 0)]
+            line += (f" ... ({left - len(line)} more characters of this message not shown: run the test cell "
+                     "in the notebook to read it all)")
+        used += len(line) + 1
+        indent = re.match(r"\s*", line).group()
+        shown += textwrap.wrap(line, width=max(width, len(rest) + len(indent) + 30),
+                               initial_indent=first if number == 0 else rest,
+                               subsequent_indent=rest + indent + "  ",
+                               break_long_words=True, break_on_hyphens=False) or [rest]
+        if used > limit:
+            break
+    return shown
+
+
+def read_problem(notebook: Path) -> str | None:
+    """Why `notebook` cannot be read as a Jupyter notebook (one line), or None when it can."""
+    try:
+        text = notebook.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return "it is not a text file (not a Jupyter notebook)"
+    except OSError as error:
+        return f"it cannot be read ({error.strerror or error})"
+    if not text.strip():
+        return "the file is empty (not a Jupyter notebook)"
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return (f"it is not a Jupyter notebook: not valid JSON ({error.msg} at line {error.lineno}, "
+                f"column {error.colno}); open a copy that works, or download the notebook again")
+    try:
+        import nbformat
+
+        nbformat.read(str(notebook), as_version=4)
+    except Exception as error:  # valid JSON that is not a notebook
+        reason = " ".join(str(error).split())[:200] or type(error).__name__
+        return f"it is not a Jupyter notebook ({reason})"
+    return None
 
 
 def main(notebooks: list[Path], root: Path | None = None, env: dict[str, str] | None = None) -> int:
@@ -150,9 +241,21 @@ def main(notebooks: list[Path], root: Path | None = None, env: dict[str, str] | 
             print(f"{notebook}: no such notebook", file=sys.stderr)
             failed += 1
             continue
+        problem = read_problem(notebook)
+        if problem:
+            print(f"{notebook}: cannot validate: {problem}", file=sys.stderr)
+            failed += 1
+            continue
         folder = root if root is not None else find_config_folder(notebook.resolve().parent, Path.cwd())
         others: list = []
-        result = validate(folder, notebook.resolve(), env=env, other_errors=others)
+        try:
+            result = validate(folder, notebook.resolve(), env=env, other_errors=others)
+        except Exception as error:  # nbgrader's own refusals (metadata of another nbgrader version, ...)
+            if type(error).__name__ not in ("SchemaTooOldError", "SchemaTooNewError", "NotJSONError", "ValidationError"):
+                raise
+            print(f"{notebook}: cannot validate: {' '.join(str(error).split())[:300]}", file=sys.stderr)
+            failed += 1
+            continue
         print(f"{notebook}: {summary(result, notebook)}")
         if others:
             print(f"  note: {len(others)} other cell(s) raised an error (no points lost, but the notebook "

@@ -35,10 +35,36 @@ def xor_notebook_loop(lr: float, leaky: bool, steps: int = 100, seed: int = 0) -
 
 
 @pytest.mark.parametrize("leaky", [False, True])
-@pytest.mark.parametrize("lr", [1e-6, 1e-5, 1e-4, 1e-3, 2e-3])
-def test_small_rates_stay_at_about_half(lr, leaky):
+@pytest.mark.parametrize("lr", [1e-6, 1e-5, 1e-4])
+def test_its_own_rates_and_below_stay_at_half(lr, leaky):
     accuracies, finite = xor_notebook_loop(lr, leaky)
-    assert accuracies.max() <= 0.51 and finite
+    assert set(accuracies) == {0.498} and finite  # every prediction below 0.5
+
+
+@pytest.mark.parametrize("leaky", [False, True])
+@pytest.mark.parametrize("lr", [1.2e-4, 2e-4, 5e-4, 1e-3, 1.2e-3])
+def test_from_000012_the_loops_fall_to_24_percent(lr, leaky):
+    """The best fit without an intercept: only (0, 0) right."""
+    accuracies, finite = xor_notebook_loop(lr, leaky)
+    assert accuracies[-1] == 0.244 and accuracies.max() <= 0.51 and finite
+
+
+@pytest.mark.parametrize("leaky", [False, True])
+@pytest.mark.parametrize("lr", [1.5e-3, 1.8e-3, 2e-3])
+def test_from_00015_to_0002_they_alternate_between_24_and_50_percent(lr, leaky):
+    accuracies, finite = xor_notebook_loop(lr, leaky)
+    late = set(accuracies[50:].round(3))
+    assert {0.244, 0.498} <= late <= {0.244, 0.498, 0.502} and accuracies.max() <= 0.51 and finite
+
+
+@pytest.mark.parametrize("lr", [1e-5, 1e-4, 5e-4, 2e-3, 2.2e-3])
+def test_up_to_about_0002_both_loops_take_the_same_steps(lr):
+    """From all-positive starting weights the leaky ReLU never bends."""
+    assert np.array_equal(xor_notebook_loop(lr, False)[0], xor_notebook_loop(lr, True)[0])
+
+
+def test_when_the_steps_overshoot_the_two_loops_part():
+    assert not np.array_equal(xor_notebook_loop(2.8e-3, False)[0], xor_notebook_loop(2.8e-3, True)[0])
 
 
 @pytest.mark.parametrize("leaky", [False, True])

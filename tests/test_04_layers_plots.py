@@ -32,23 +32,31 @@ def test_function_and_derivative_plots_both_against_x():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["square", "square derivative"]
 
 
-def test_image_grid_tiles_images_in_rows_with_their_labels():
+def test_image_grid_tiles_images_in_rows_with_their_labels_above_them():
     images = np.arange(6 * 4, dtype=float).reshape(6, 4)  # six 2x2 images
     ax = image_grid(images, (2, 2), n_rows=2, n_cols=3, labels=list("abcdef"), title="grid")
     assert ax.get_title() == "grid"
     mosaic = ax.images[0].get_array()
-    pad = 1
-    # the second image of the first row sits one tile to the right of the first
-    np.testing.assert_allclose(mosaic[pad:pad + 2, pad:pad + 2], images[0].reshape(2, 2))
-    np.testing.assert_allclose(mosaic[pad:pad + 2, 2 * pad + 2:2 * pad + 4], images[1].reshape(2, 2))
-    np.testing.assert_allclose(mosaic[2 * pad + 2:2 * pad + 4, pad:pad + 2], images[3].reshape(2, 2))
+    pad, band = 1, 2  # band: the room above each tile for its label
+    top, left = pad + band, pad
+    # the second image of the first row sits one tile to the right of the first; the fourth
+    # starts the second row, one tile (label band, image, pad) further down
+    np.testing.assert_allclose(mosaic[top:top + 2, left:left + 2], images[0].reshape(2, 2))
+    np.testing.assert_allclose(mosaic[top:top + 2, left + 3:left + 5], images[1].reshape(2, 2))
+    np.testing.assert_allclose(mosaic[top + 5:top + 7, left:left + 2], images[3].reshape(2, 2))
     assert [t.get_text() for t in ax.texts] == list("abcdef")
+    first = ax.texts[0]
+    assert first.get_position() == (left + 0.5, top - 1.0) and first.get_va() == "bottom", "centred above its tile"
+    assert first.get_fontsize() >= 10, "readable labels"
 
 
-def test_image_grid_leaves_missing_tiles_blank():
-    ax = image_grid(np.ones((2, 4)), (2, 2), n_rows=2, n_cols=2)
+def test_image_grid_shrinks_to_the_images_there_are():
+    ax = image_grid(np.ones((3, 4)), (2, 2), n_rows=3, n_cols=2)  # 3 images: two rows, not three
     mosaic = np.ma.filled(ax.images[0].get_array(), np.nan)
-    assert np.isnan(mosaic).sum() > 0 and np.nansum(mosaic) == 2 * 4
+    assert mosaic.shape == (2 * 3 + 1, 2 * 3 + 1)
+    assert np.nansum(mosaic) == 3 * 4, "the last row's second tile stays blank"
+    ax = image_grid(np.ones((5, 4)), (2, 2), n_rows=3, n_cols=12)  # fewer than a row: one row of 5
+    assert ax.images[0].get_array().shape == (1 * 3 + 1, 5 * 3 + 1)
 
 
 def _head_arrows(ax):

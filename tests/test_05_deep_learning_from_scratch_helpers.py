@@ -223,3 +223,21 @@ def test_train_and_display_log_axis_and_whole_epochs():
     ticks = [t for t in ax.get_xticks() if 0 <= t <= 5]
     assert ticks and all(float(t).is_integer() for t in ticks)
     plt.close("all")
+
+
+def test_backpropagation_steps_3_and_4_draw_different_things():
+    """Step 3 (∂C/∂W) ends at the weights W; step 4 (∂C/∂B) goes through them on to the hidden
+    neurons' outputs b."""
+    from course.diagrams import _HIDDEN_X, _R
+
+    def arrow_ends(step):
+        ax = draw_network(step)
+        # the network's arrows, not the "backward pass" one underneath
+        ends = [end[0] for _, end in (arrow._posA_posB for arrow in _arrows(ax, BACKWARD)) if end[1] > -4]
+        plt.close("all")
+        return ends
+
+    step3, step4 = arrow_ends("dCdW"), arrow_ends("dCdB")
+    assert len(step3) == len(step4) == 4
+    assert all(x > _HIDDEN_X + _R + 0.5 for x in step3), f"step 3 stops at the weights: {step3}"
+    assert all(abs(x - (_HIDDEN_X + _R)) < 1e-9 for x in step4), f"step 4 reaches the hidden neurons: {step4}"

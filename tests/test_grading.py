@@ -120,3 +120,38 @@ def test_call_on_copies_grades_what_comes_back_even_when_the_inputs_are_updated(
 
     result = call_on_copies(train, weights, 2)
     assert np.all(result[0] == 2) and np.all(weights[0] == 0) and np.all(weights[1] == 1)
+
+
+def test_flat_ok_messages_name_the_shape_asked_for_and_the_one_accepted_too():
+    with pytest.raises(AssertionError) as failure:  # the sum over the wrong axis, (2,) where (1, 2) is asked for
+        expect_close(np.array([-1.0, 3.5]), [[1.5, 1.0]], "grad_b", flat_ok=True)
+    message = str(failure.value)
+    assert "expected array of shape (1, 2): [[1.5, 1. ]] (shape (2,) is accepted too)" in message, message
+    assert "got array of shape (2,): [-1. , 3.5]" in message, message
+    with pytest.raises(AssertionError) as failure:
+        expect_close(np.ones((2, 2)), [[1.5, 1.0]], "grad_b", flat_ok=True)
+    assert "expected shape (1, 2) (shape (2,) is accepted too), got shape (2, 2)" in str(failure.value)
+    with pytest.raises(AssertionError) as failure:
+        expect_gradient(np.array([1.0, 1.0]), lambda b: np.sum(b * [2.0, 3.0]), np.array([[0.5, 0.5]]), "grad_b",
+                        flat_ok=True)
+    message = str(failure.value)
+    assert "numerical: array of shape (1, 2): [[2., 3.]] (shape (2,) is accepted too)" in message, message
+    assert "yours:     array of shape (2,): [1., 1.]" in message, message
+    expect_close(np.array([1.5, 1.0]), [[1.5, 1.0]], "grad_b", flat_ok=True)  # accepted
+
+
+def test_a_failed_check_is_shown_as_its_message_alone_wrapped():
+    """IPython shows an exception with _render_traceback_ as what that returns: for a failed check,
+    the message, wrapped at course.grading.WRAP characters; its type and text stay plain."""
+    import re
+
+    from course.grading import WRAP, expect
+
+    message = "sigmoid_der of a 2x3 array: " + "does not match the numerical gradient " * 6 + "\n  yours:  [1, 2]"
+    with pytest.raises(AssertionError) as failure:
+        expect(False, message)
+    assert type(failure.value) is AssertionError and str(failure.value) == message
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in failure.value._render_traceback_()]
+    assert lines[0].startswith("AssertionError: sigmoid_der of a 2x3 array:") and lines[-1] == "  yours:  [1, 2]"
+    assert all(len(line) <= WRAP for line in lines) and len(lines) > 3
+    assert " ".join(lines).split() == ("AssertionError: " + message).split()

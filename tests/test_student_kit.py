@@ -271,3 +271,20 @@ def test_kit_validate_names_each_failing_test_cell_from_anywhere(kit, kit_python
     failing = [line for line in done.stdout.splitlines() if line.startswith("  - test_")]
     assert len(failing) >= 3 and any("not implemented" in line.lower() or "NotImplementedError" in line for line in failing), done.stdout
     assert "TCP without encryption" not in done.stdout + done.stderr
+
+
+def test_kit_validate_uses_the_course_settings_anywhere_and_refuses_a_broken_file(kit_python, tmp_path):
+    """Outside the kit, no nbgrader_config.py above: the installed package's own settings (a
+    cell's time limit of 120 s, not nbgrader's 30); a file that is not a notebook: one line, exit 1."""
+    done = run(kit_python, ["-c", "from course.validate import find_config_folder, load_config\n"
+                            "from pathlib import Path\n"
+                            "config = load_config(find_config_folder(Path.cwd()))\n"
+                            "print(config.Execute.timeout, config.CourseDirectory.course_id)"], cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.split() == ["120", "nn-from-scratch"], done.stdout + done.stderr
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [')
+    done = run(kit_python, ["-m", "course", "validate", broken.name], cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.splitlines() == [f"{broken.name}: cannot validate: it is not a Jupyter notebook: not valid JSON "
+                                        "(Expecting value at line 1, column 12); open a copy that works, or download "
+                                        "the notebook again"], done.stderr

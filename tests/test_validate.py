@@ -2,9 +2,15 @@
 Validator alone would not say (a cell outside the tests that raised)."""
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+
 import nbformat
 
-from course.validate import error_message, summary, validate
+from conftest import ROOT
+from course.validate import MESSAGE_LIMIT, SETTINGS, error_message, load_config, main, summary, validate
 
 TEST_META = {"nbgrader": {"grade": True, "grade_id": "test_x", "solution": False, "points": 1, "locked": True,
                           "task": False, "schema_version": 3}}
@@ -17,31 +23,103 @@ AssertionError: dl_dfirst_lr compared with the numerical gradient: does not matc
 
 
 def test_a_several_line_message_is_shown_whole_from_the_exception_on():
-    lines = error_message(TRACEBACK)
+    lines = error_message(TRACEBACK, width=200)
     assert lines[0].startswith("AssertionError: dl_dfirst_lr compared with the numerical gradient")
     assert lines[1].strip().startswith("numerical:") and lines[2].strip().startswith("yours:")
     assert not any("Traceback" in line or "\x1b" in line for line in lines)
 
 
-def test_a_long_line_is_cut_at_a_word_not_inside_one():
-    original = "AssertionError: " + "the expected array " * 30
-    (line,) = error_message(original)
-    kept = line[:-4]
-    assert line.endswith(" ...") and original.startswith(kept) and original[len(kept)] == " ", line
+LONG = ("AssertionError: backprop(weights, output1, output2, ytrue, X_input, LR): the hidden weights' step "
+        "divided by LR, should be dL/dwH (when you validate, backprop runs on your own add_bias, sigmoid_der "
+        "and log_loss_der: if any of their tests fail, fix them first): does not match the numerical gradient "
+        "(relative error 1.00e+00, tolerance 1e-05).\n  numerical: array of shape (4, 1): [[0.151302], "
+        "[0.164827], [0.39001 ], [0.22627 ]]\n  yours:     array of shape (4, 1): [[-0.415773], [-0.43479 ], "
+        "[-1.490782], [-0.473775]]\nhint: pass sigmoid_der the pre-activations, not the activations")
 
 
-def test_the_summary_names_the_failing_cell_and_the_missing_written_answer(tmp_path):
+def test_a_long_message_is_wrapped_for_the_terminal_and_never_cut():
+    lines = error_message(LONG, width=80)
+    assert all(len(line) <= 80 for line in lines), lines
+    assert " ".join(lines).split() == LONG.split(), "every word, in order: nothing cut"
+    assert lines[-1] == "hint: pass sigmoid_der the pre-activations, not the activations", lines
+    assert lines[-3].startswith("  yours:     array") and lines[-2].startswith("    [-"), "wrapped further in"
+    assert not any("..." in line for line in lines)
+
+
+def test_the_summary_shows_each_message_whole_under_its_cell_name():
+    result = {"failed": [{"source": "x", "raw_error": LONG}, {"source": "y", "raw_error": "AssertionError: short"}]}
+    text = summary(result, width=72)
+    lines = text.splitlines()
+    assert lines[1].startswith("  - a test cell: AssertionError: backprop(") and len(lines[1]) <= 72
+    assert all(line.startswith("      ") and len(line) <= 72 for line in lines[2:-1]), text
+    assert "tolerance 1e-05)." in text and "[-1.490782]" in text and "not the activations" in text
+    assert lines[-1] == "  - a test cell: AssertionError: short"
+
+
+def test_a_huge_message_stops_after_several_kilobytes_and_says_so():
+    huge = "AssertionError: expected an array; got " + "[0.123456, " * 2000
+    lines = error_message(huge, width=100)
+    text = " ".join(" ".join(lines).split())
+    assert MESSAGE_LIMIT <= len(text) <= MESSAGE_LIMIT + 400, len(text)
+    left = re.search(r"\.\.\. \((\d+) more characters of this message not shown", text)
+    assert left and int(left.group(1)) > 10_000, text[-300:]
+
+
+def test_the_summary_names_the_failing_cell_and_each_missing_written_answer(tmp_path):
     nb = nbformat.v4.new_notebook()
     test = nbformat.v4.new_code_cell("assert False, 'x'", metadata=TEST_META)
-    text = nbformat.v4.new_markdown_cell("YOUR ANSWER HERE", metadata={"nbgrader": {"grade": True, "grade_id": "q_why", "solution": True, "points": 1}})
-    nb.cells = [test, text]
+    answers = [nbformat.v4.new_markdown_cell("YOUR ANSWER HERE", metadata={"nbgrader": {
+        "grade": True, "grade_id": grade_id, "solution": True, "points": 1}}) for grade_id in ("q_why", "q_how", "q_what")]
+    answers[1].source = "Because the moons interlock."  # answered: not listed
+    nb.cells = [answers[0], test, *answers[1:]]
     path = tmp_path / "n.ipynb"
     nbformat.write(nb, path)
-    result = {"failed": [{"source": "assert False, 'x'", "raw_error": "AssertionError: x"},
+    result = {"failed": [{"source": "YOUR ANSWER HERE", "raw_error": "You did not provide a response."},
+                         {"source": "assert False, 'x'", "raw_error": "AssertionError: x"},
                          {"source": "YOUR ANSWER HERE", "raw_error": "You did not provide a response."}]}
     text = summary(result, path)
     assert "  - test_x: AssertionError: x" in text
     assert "  - q_why: You did not provide a response." in text
+    assert "  - q_what: You did not provide a response." in text and "q_how" not in text, text
+
+
+def test_validate_reads_the_course_settings_wherever_it_runs(tmp_path):
+    """Outside the kit (no nbgrader_config.py anywhere above), the package's own settings: the
+    course id and a cell's time limit of the kit, not nbgrader's defaults (30 s)."""
+    config = load_config(None)
+    assert config.Execute.timeout == SETTINGS["Execute"]["timeout"] == 120
+    assert config.CourseDirectory.course_id == "nn-from-scratch"
+    if os.name == "posix":
+        assert config.KernelManager.transport == "ipc"
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.Execute.timeout = 300\n")
+    config = load_config(tmp_path)  # a folder's own nbgrader_config.py goes on top
+    assert config.Execute.timeout == 300 and config.CourseDirectory.course_id == "nn-from-scratch"
+
+
+def test_the_kits_nbgrader_config_says_what_the_package_carries(tmp_path):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from course.instructor.kit import nbgrader_config
+
+    (tmp_path / "nbgrader_config.py").write_text(nbgrader_config())
+    kit = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    assert kit == load_config(None)
+
+
+def test_a_file_that_is_not_a_notebook_gets_one_line_and_exit_1(tmp_path, capsys):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [')
+    empty = tmp_path / "empty.ipynb"
+    empty.write_text("")
+    assert main([broken, empty]) == 1
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert len(lines) == 2 and not out, (out, err)
+    assert lines[0].startswith(f"{broken}: cannot validate: it is not a Jupyter notebook: not valid JSON (")
+    assert lines[1] == f"{empty}: cannot validate: the file is empty (not a Jupyter notebook)"
+    done = subprocess.run([sys.executable, "-m", "course", "validate", str(broken)], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
 
 
 def test_validate_also_reports_an_ungraded_cell_that_raised(tmp_path):
@@ -57,3 +135,28 @@ def test_validate_also_reports_an_ungraded_cell_that_raised(tmp_path):
     others: list = []
     assert validate(None, path, other_errors=others) == {}, "the graded cell passes: nbgrader's verdict"
     assert others == [(2, "# a plot that breaks", "AttributeError: 'NoneType' object has no attribute 'figure'")]
+
+
+def test_the_lab_validate_dialog_gets_every_message_whole(tmp_path):
+    """JupyterLab's Validate button shows nbgrader's Validator result as is (its "error", the
+    cell's traceback, in lines it does not wrap): a plain assert's long message reaches it whole,
+    and a course check's as its message alone, wrapped to lines the dialog shows whole; the
+    command line gets the unwrapped message."""
+    nb = nbformat.v4.new_notebook()
+    message = LONG.split(": ", 1)[1]
+    plain = nbformat.v4.new_code_cell(f"raise AssertionError({message!r})", metadata=TEST_META)
+    check = nbformat.v4.new_code_cell(f"from course.grading import expect\nexpect(False, {message!r})",
+                                      metadata={"nbgrader": {**TEST_META["nbgrader"], "grade_id": "test_y"}})
+    nb.cells = [plain, check]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    first, second = validate(None, path)["failed"]
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", first["raw_error"])
+    assert message in shown
+    assert all(line in re.sub(r"<[^>]+>", "", first["error"]).replace("&#39;", "'") for line in message.splitlines())
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", second["raw_error"]).splitlines()
+    assert lines[0].startswith("AssertionError: backprop(") and "Traceback" not in second["raw_error"]
+    assert max(map(len, lines)) <= 100, lines
+    assert " ".join(lines).split() == LONG.split(), "every word, in order"
+    assert second["message"] == LONG

@@ -6,7 +6,8 @@ From the current release/ it builds a folder OUT (and OUT.zip):
     requirements.txt     the student's dependencies (the course's version ranges), then `.`
     pyproject.toml       the student package `course` (no `course.instructor`) and its Jupyter
                          settings: nbgrader's Validate and Assignments, no formgrader, IPC kernels
-    nbgrader_config.py   what Validate reads (course id, IPC transport for its kernel)
+    nbgrader_config.py   what Validate reads (course id, a cell's time limit, IPC transport for its
+                         kernel): course.validate.SETTINGS, which the package also carries
     course/              the student package: what notebooks import, and `python -m course validate`
     jupyter-config/      the Jupyter settings pyproject.toml installs into the environment's
                          etc/jupyter/ (server extensions, JupyterLab plugins, IPC kernels)
@@ -30,10 +31,11 @@ import zipfile
 from pathlib import Path
 
 from .. import __version__
+from ..validate import SETTINGS
 from .build import available_assignments
 
 MARKER = ".course-kit"  # a kit folder, which student-kit may replace
-COURSE_ID = "nn-from-scratch"
+COURSE_ID = SETTINGS["CourseDirectory"]["course_id"]
 # The packages a student's kernel and JupyterLab need (the repo's requirements.txt has their
 # version ranges); the repo's test and authoring tools stay out.
 STUDENT_PACKAGES = ["numpy", "scipy", "matplotlib", "scikit-learn", "pandas", "sympy", "toolz", "tqdm",
@@ -66,19 +68,27 @@ PAGE_CONFIG = {"disabledExtensions": {
     "@jupyter/nbgrader:course-list": True,
 }}
 
-NBGRADER_CONFIG = f'''"""nbgrader settings of the course kit: what Validate (JupyterLab's button, and
-`python -m course validate`) reads. On a shared JupyterHub the administrator's own
-nbgrader_config.py adds the exchange (Exchange.root)."""
+def nbgrader_config() -> str:
+    """The kit's nbgrader_config.py: the course's Validate settings, which the student package
+    also carries (course.validate.SETTINGS), so JupyterLab's Validate button and
+    `python -m course validate` run a notebook alike, in the kit or anywhere else."""
+    from ..validate import POSIX_SETTINGS
+
+    def lines(settings: dict, indent: str = "") -> str:
+        return "".join(f"{indent}c.{section}.{name} = {value!r}\n"
+                       for section, values in settings.items() for name, value in values.items())
+
+    return (f'''"""nbgrader settings of the course kit: what Validate (JupyterLab's button, and
+`python -m course validate`, whose package carries the same) reads. On a shared JupyterHub the
+administrator's own nbgrader_config.py adds the exchange (Exchange.root)."""
 import os
 
 c = get_config()  # noqa: F821 (injected by traitlets)
 
-c.CourseDirectory.course_id = "{COURSE_ID}"
-c.Execute.timeout = 120
-if os.name == "posix":
-    # Validate's kernel talks over IPC sockets, not unencrypted TCP on loopback.
-    c.KernelManager.transport = "ipc"
-'''
+''' + lines(SETTINGS) + "if os.name == \"posix\":\n"
+            "    # Validate's kernel talks over IPC sockets, not unencrypted TCP on loopback.\n"
+            + lines(POSIX_SETTINGS, "    "))
+
 
 README = """# Neural Networks from Scratch: your course kit
 
@@ -170,13 +180,13 @@ def build(root: Path, out: Path, zip_it: bool = True, log=print) -> Path:
         + "\n".join(requirements) + "\n.\n")
     (out / "pyproject.toml").write_text(pyproject(requirements))
     (out / "README.md").write_text(README)
-    (out / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
+    (out / "nbgrader_config.py").write_text(nbgrader_config())
     config = out / "jupyter-config"
     (config / "jupyter_server_config.d").mkdir(parents=True)
     (config / "labconfig").mkdir()
     (config / "jupyter_server_config.d" / "nn_course.json").write_text(json.dumps(SERVER_CONFIG, indent=2) + "\n")
     (config / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG, indent=2) + "\n")
-    (config / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
+    (config / "nbgrader_config.py").write_text(nbgrader_config())
     (config / "jupyter_server_config.py").write_text(SERVER_CONFIG_PY)
     if zip_it:
         archive = out.with_name(out.name + ".zip")

@@ -189,3 +189,32 @@ def test_the_student_preview_is_the_kit_alone(page, student_lab, shoot, tmp_path
         into = [f"{k}={v}" for k, v in seen["environ"].items() if course_folder in v]
         into += [p for p in seen["sys_path"] if course_folder in p]
         assert not into, f"the kernel's environment points into {course_folder}: {into}"
+
+
+def test_validate_shows_each_failed_checks_message_whole(page, student_lab, shoot):
+    """The `mistakes` example's wrong backprop: the Validate dialog shows the check's message whole,
+    wrapped to the dialog's width (what was checked, the tolerance, both arrays), not cut at its edge."""
+    target = student_lab.folder / ASSIGNMENT / "mistakes.ipynb"
+    shutil.copy(ROOT / "tests" / "submissions" / "mistakes" / NOTEBOOK, target)
+    try:
+        # a workspace of its own: the earlier tests' notebooks stay closed
+        page.goto(student_lab.url(f"lab/workspaces/kit-mistakes/tree/{ASSIGNMENT}/mistakes.ipynb"))
+        page.locator("#jp-main-statusbar", has_text=re.compile(r"ipykernel\) \| Idle")).wait_for(timeout=120_000)
+        dialog, kind, failed = press_validate(page)
+        assert kind == "error", dialog.inner_text()
+        (error,) = [e for _, e in failed if "wO_new" in e]
+        text = " ".join(error.split())
+        for piece in ("(wO - wO_new) / LR, the output weights' step divided by LR, should be dL/dwO",
+                      "if any of their tests fail, fix them first): does not match the numerical gradient",
+                      "tolerance 1e-05)", "numerical: array of shape (4, 1)", "yours: array of shape (4, 1)"):
+            assert piece in text, f"{piece!r} not in the dialog's message:\n{error}"
+        shown = dialog.locator(".validation-failed .jp-RenderedText pre", has_text="wO_new").last
+        shown.evaluate("node => node.scrollIntoView({block: 'end'})")
+        shoot(page, "validate-backprop-message")
+        widths = shown.evaluate("node => [node.scrollWidth, node.clientWidth]")
+        assert widths[0] <= widths[1], f"the message is wider than the dialog (scrollWidth, clientWidth): {widths}"
+    finally:
+        target.unlink(missing_ok=True)
+        for kernel in json.load(urllib.request.urlopen(student_lab.url("api/kernels"))):
+            urllib.request.urlopen(urllib.request.Request(
+                student_lab.url(f"api/kernels/{kernel['id']}"), method="DELETE"))

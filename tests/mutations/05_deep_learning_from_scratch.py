@@ -122,14 +122,16 @@ WRONG = {
         "learning rate ignored": [("self.learning_rate * weight_gradient", "weight_gradient"),
                                   ("self.learning_rate * bias_gradient", "bias_gradient")],
     },
-    "sigmoid": {
-        "the derivative computed from σ(x) twice": ("return sigmoid(x) * (1 - sigmoid(x))",
-                                                    "return sigmoid(sigmoid(x)) * (1 - sigmoid(sigmoid(x)))"),
+    "sigmoid_activation": {
+        "the derivative computed from σ(x) twice": (
+            "return sigmoid_activation(x) * (1 - sigmoid_activation(x))",
+            "return sigmoid_activation(sigmoid_activation(x)) * (1 - sigmoid_activation(sigmoid_activation(x)))"),
         "bprop ignored": ("if bprop:", "if False:"),
-        "output form applied to the input": ("return sigmoid(x) * (1 - sigmoid(x))", "return x * (1 - x)"),
+        "output form applied to the input": ("return sigmoid_activation(x) * (1 - sigmoid_activation(x))",
+                                             "return x * (1 - x)"),
         "sign flipped": ("np.exp(-x)", "np.exp(x)"),
         "derivative by the quotient rule (nan for large negative x; issue 15, case 6)": (
-            "return sigmoid(x) * (1 - sigmoid(x))", "return np.exp(-x) / (1 + np.exp(-x)) ** 2"),
+            "return sigmoid_activation(x) * (1 - sigmoid_activation(x))", "return np.exp(-x) / (1 + np.exp(-x)) ** 2"),
     },
     "mean_square_error": {
         "the talk's: no mean": [("-1.0 * (Y - prediction) / n", "-1.0 * (Y - prediction)"),
@@ -308,15 +310,21 @@ RIGHT = {
             "    output_grad = dZ @ old_W.T\n"
             "    return output_grad\n"),
     },
-    "sigmoid": {
+    "sigmoid_activation": {
         "scipy's expit": (
             "from scipy.special import expit\n\n\n"
-            "def sigmoid(x, bprop=False):\n"
+            "def sigmoid_activation(x, bprop=False):\n"
             "    s = expit(x)\n"
             "    return s * (1 - s) if bprop else s\n"),
         "tanh form": ("1.0 / (1.0 + np.exp(-x))", "0.5 * (1.0 + np.tanh(x / 2.0))"),
+        "Part 1's sigmoid, and its slope": (
+            "def sigmoid_activation(x, bprop=False):\n"
+            "    s = sigmoid(x)\n"
+            "    if bprop:\n"
+            "        return s * (1 - s)\n"
+            "    return s\n"),
         "the stable two-sided form": (
-            "def sigmoid(x, bprop=False):\n"
+            "def sigmoid_activation(x, bprop=False):\n"
             "    x = np.asarray(x, dtype=float)\n"
             "    e = np.exp(-np.abs(x))\n"
             "    s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))\n"
