@@ -17,7 +17,8 @@ import nbformat
 import pytest
 
 from autograde_support import ROOT, grades, make_course
-from channel_corpus import ASSIGNMENT, ATTACKS, MESSAGES, NOTEBOOK, REPORTED, attacks
+from channel_corpus import (ASSIGNMENT, ATTACKS, EXTRA_FILES, HIDDEN_VALUES, MESSAGES, NEVER_RUN_IN_GRADER, NOTEBOOK,
+                            REPORTED, SEPARATE_RUN, attacks)
 from course.instructor.autograde import runner
 from course.instructor.build import source_notebook
 
@@ -33,30 +34,54 @@ def _students() -> list[tuple[str, str]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = make_course(tmp_path_factory.mktemp("channel"), [ASSIGNMENT])
-    examples = ROOT / "tests" / "submissions"
-    complete, untouched = (nbformat.read(examples / s / ASSIGNMENT / NOTEBOOK, as_version=4)
-                           for s in ("complete", "untouched"))
-    made = attacks(complete, untouched)
-    for student, kind in _students():
+def _grade(root, students, made, examples) -> dict:
+    """Grade these (student, kind) pairs in the course at `root` with one worker."""
+    for student, kind in students:
         folder = root / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         text = made[kind] if kind != "good" else (examples / "complete" / ASSIGNMENT / NOTEBOOK).read_text()
         (folder / NOTEBOOK).write_text(text)
+        for name, content in EXTRA_FILES.get(kind, {}).items():
+            (folder / name).write_text(content)
     log: list[str] = []
-    result = runner.run(root, [ASSIGNMENT], workers=1, log=log.append)
+    try:
+        result, error = runner.run(root, [ASSIGNMENT], workers=1, log=log.append), None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as crash:  # a run that crashes (or exits) fails one test, not all of them
+        result, error = None, crash
+    with sqlite3.connect(root / "gradebook.db") as db:
+        rows = dict(db.execute("SELECT student, result FROM course_autograde_journal"))
+    report = root / "reports" / ASSIGNMENT / "report.json"
+    return {"result": result, "error": error, "log": "\n".join(log), "journal": rows,
+            "grades": grades("sqlite:///" + str(root / "gradebook.db"), ASSIGNMENT),
+            "report": json.loads(report.read_text()) if report.exists() else {"tamper": []}}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    examples = ROOT / "tests" / "submissions"
+    complete, untouched = (nbformat.read(examples / s / ASSIGNMENT / NOTEBOOK, as_version=4)
+                           for s in ("complete", "untouched"))
+    made = attacks(complete, untouched)
+    pairs = _students()
+    # most attacks in one run; an attack that may end a run, in a run of its own (with its good notebook)
+    groups = [[p for i, p in enumerate(pairs) if pairs[i - i % 2][1] not in SEPARATE_RUN]]
+    groups += [[p for i, p in enumerate(pairs) if pairs[i - i % 2][1] == name] for name in SEPARATE_RUN]
+    runs, roots = [], {}
+    for number, group in enumerate(groups):
+        root = make_course(tmp_path_factory.mktemp(f"channel{number}"), [ASSIGNMENT])
+        runs.append(_grade(root, group, made, examples))
+        roots.update({student: root for student, _ in group})
     source = nbformat.read(source_notebook(ROOT, ASSIGNMENT), as_version=4)
     tests = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in source.cells
              if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
     hidden = [line.strip() for c in source.cells for region in HIDDEN.findall(c.source)
               for line in region.splitlines() if len(line.strip()) >= 24]
-    with sqlite3.connect(root / "gradebook.db") as db:
-        rows = dict(db.execute("SELECT student, result FROM course_autograde_journal"))
-    return {"root": root, "result": result, "log": "\n".join(log), "tests": tests, "hidden": hidden,
-            "grades": grades("sqlite:///" + str(root / "gradebook.db"), ASSIGNMENT), "journal": rows,
-            "report": json.loads((root / "reports" / ASSIGNMENT / "report.json").read_text())}
+    return {"roots": roots, "runs": runs, "log": "\n".join(r["log"] for r in runs), "tests": tests, "hidden": hidden,
+            "grades": {k: v for r in runs for k, v in r["grades"].items()},
+            "journal": {k: v for r in runs for k, v in r["journal"].items()},
+            "report": {"tamper": [f for r in runs for f in r["report"]["tamper"]]}}
 
 
 def _scores(run, student):
@@ -66,14 +91,19 @@ def _scores(run, student):
 def _files(run, student) -> tuple[str, str]:
     """(what the student gets back: feedback and journal row; the instructor's graded notebook,
     which holds the hidden tests by design)"""
-    root = run["root"]
+    root = run["roots"][student]
     feedback = root / "feedback" / student / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")
     graded = root / "autograded" / student / ASSIGNMENT / NOTEBOOK
-    return feedback.read_text() + run["journal"][student], graded.read_text()
+    # a notebook that was not graded (FAILED, a run that ended) has neither: nothing leaked there
+    read = lambda path: path.read_text() if path.exists() else ""  # noqa: E731
+    return read(feedback) + run["journal"].get(student, ""), read(graded)
 
 
 def test_every_notebook_is_graded_by_one_worker(run):
-    assert not run["result"].failed, [(o.student, o.message) for o in run["result"].failed]
+    crashed = [repr(r["error"]) for r in run["runs"] if r["error"] is not None]
+    assert not crashed, f"a run crashed: {crashed}"
+    failed = [(o.student, o.message) for r in run["runs"] for o in r["result"].failed]
+    assert not failed, failed
     assert set(run["grades"]) == {s for s, _ in _students()}, run["log"]
 
 
@@ -116,3 +146,17 @@ def test_the_student_reads_what_one_process_would_say(run, kind):
     student = next(s for s, k in _students() if k == kind)
     returned, _ = _files(run, student)
     assert MESSAGES[kind] in returned
+
+
+@pytest.mark.parametrize("kind", sorted(HIDDEN_VALUES))
+def test_no_hidden_expected_value_reaches_the_feedback(run, kind):
+    student = next(s for s, k in _students() if k == kind)
+    returned, _ = _files(run, student)
+    assert not [value for value in HIDDEN_VALUES[kind] if value in returned]
+
+
+@pytest.mark.parametrize("kind", sorted(NEVER_RUN_IN_GRADER))
+def test_the_grader_runs_no_library_code_the_student_named(run, kind):
+    student = next(s for s, k in _students() if k == kind)
+    _, graded = _files(run, student)
+    assert not [where for where in NEVER_RUN_IN_GRADER[kind] if where in graded]
