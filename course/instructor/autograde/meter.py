@@ -5,8 +5,10 @@ Standard library only: the kernels import it too (`guard` cuts an error before i
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+from typing import Any
 
 # A cut text ends with this; cutting a cut text again adds up the counts, so the student reads
 # how much their text really lost, not how much the last cut took.
@@ -91,3 +93,22 @@ def tmpfs_used(path: str, size: int) -> int | None:
     if st.f_blocks * st.f_frsize != size:
         return None
     return (st.f_blocks - st.f_bfree) * st.f_frsize
+
+
+# the JSON escape of one half of a UTF-16 pair without its other half (a quick test: an escaped
+# backslash before it, "\\ud800", is plain text, which lone_surrogate() tells apart)
+_SURROGATE_ESCAPE = re.compile(rb"(?i)\\ud[89a-f][0-9a-f]{2}")
+
+
+def lone_surrogate(raw: bytes, decoded: Any) -> bool:
+    """Whether JSON `raw`, decoded into `decoded`, holds a lone surrogate ("\ud800" alone): a str
+    that no UTF-8 file (graded notebook, feedback, report) can hold."""
+    if not _SURROGATE_ESCAPE.search(raw):
+        return False
+    try:
+        json.dumps(decoded, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, TypeError, RecursionError):
+        return False
+    return False

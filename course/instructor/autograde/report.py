@@ -266,9 +266,10 @@ def write_all(root: Path, cfg, assignments: list[str], log=print) -> list[Path]:
             continue
         folder = reports / assignment
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "report.md").write_text(markdown(report))
+        # a student's text may hold what UTF-8 cannot (a lone surrogate): escaped, never a crash
+        (folder / "report.md").write_text(markdown(report), errors="backslashreplace")
         (folder / "report.json").write_text(json.dumps(report, indent=1, default=str))
-        with open(folder / "tamper.csv", "w", newline="") as fh:
+        with open(folder / "tamper.csv", "w", newline="", errors="backslashreplace") as fh:
             writer = csv.DictWriter(fh, fieldnames=["student", "seen", "kind", "cell", "line", "detail", "how"],
                                     extrasaction="ignore")
             writer.writeheader()

@@ -184,12 +184,12 @@ def scan_notebook(nb, locked_ids: set[str] | None = None) -> list[dict]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if locked_ids and meta.get("grade_id") in locked_ids:
             continue
-        try:
-            tree = ast.parse(_strip_magics(cell.get("source", "")))
-        except (SyntaxError, ValueError):
-            continue
         visitor = _Visitor(aliases)
-        visitor.visit(tree)
+        try:  # a cell nested deeper than Python's recursion limit (`1+1+...+1`) is the student's, not ours
+            tree = ast.parse(_strip_magics(cell.get("source", "")))
+            visitor.visit(tree)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
         name = meta.get("grade_id") or f"cell {index + 1}"
         for kind, line, detail in visitor.found:
             findings.append({"kind": KINDS[kind], "cell": name, "line": line, "detail": detail, "how": "code"})
@@ -212,8 +212,12 @@ def shadowing_files(folder) -> list[dict]:
             name = path.name
         else:
             continue
+        # the top-level name only: find_spec("a.b") imports `a` (here, in the grader, outside any
+        # sandbox: `unittest.__main__.x.py` would run unittest's command line); a top-level name
+        # is looked up without importing anything
+        name = name.split(".")[0]
         try:
-            spec = importlib.util.find_spec(name)
+            spec = importlib.util.find_spec(name) if name.isidentifier() else None
         except (ImportError, ValueError):
             spec = None
         if name == "course" or (spec is not None and spec.origin not in (None, str(path))):

@@ -251,9 +251,16 @@ class TwoProcessExecute(SandboxedExecute):
         self._gkm = self._gkc = None
 
     def _restart_grader(self) -> None:
+        """A new grader kernel in the middle of a notebook (the last one died, hung or was stalled by
+        the student's kernel). Starting one can fail because of what the student's code left
+        running (processes, memory), so such a failure is said to come after the student's code."""
         self._stop_grader()
-        self._launch_grader()
-        self._ready_grader()
+        try:
+            self._launch_grader()
+            self._ready_grader()
+        except KernelStartError as error:
+            error.after_student_code = True
+            raise
 
     def _other_places(self, stop: int) -> int:
         # the grader's kernel runs no student code, but all that grading writes counts
