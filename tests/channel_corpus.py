@@ -17,6 +17,8 @@ import copy
 
 import nbformat
 
+from autograde_corpus import _append, _cell, _in_function, _prepend  # the same edits as the main corpus
+
 ASSIGNMENT = "02_moons"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 
@@ -26,38 +28,6 @@ from course.instructor.autograde.twoproc import student_side as _ss
 def _peer():
     return _ss._CURRENT["peer"]
 """
-
-
-def _cell(nb, grade_id):
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
-            return cell
-    raise KeyError(grade_id)
-
-
-def _append(nb, grade_id, code):
-    cell = _cell(nb, grade_id)
-    cell.source = cell.source.rstrip("\n") + "\n" + code.strip("\n") + "\n"
-
-
-def _prepend(nb, grade_id, code):
-    cell = _cell(nb, grade_id)
-    cell.source = code.strip("\n") + "\n" + cell.source
-
-
-def _in_function(nb, grade_id, function, code):
-    """`code` as the first statements of `function` in the solution cell (after its docstring)."""
-    cell = _cell(nb, grade_id)
-    start = cell.source.index(f"def {function}(")
-    colon = cell.source.index(":\n", start) + 2
-    body = "".join(f"    {line}\n" for line in code.strip("\n").splitlines())
-    rest = cell.source[colon:]
-    if rest.lstrip().startswith('"""'):
-        end = rest.index('"""', rest.index('"""') + 3) + 3
-        newline = rest.index("\n", end) + 1
-        cell.source = cell.source[:colon] + rest[:newline] + body + rest[newline:]
-    else:
-        cell.source = cell.source[:colon] + body + rest
 
 
 def rebinds_grader_names(nb):
