@@ -187,9 +187,9 @@ def surrogate_function_name(nb):
 
 def surrogate_in_anomaly(nb):
     """The complete notebook; its answer to the grader's `get` adds a name the test did not ask for,
-    with a lone surrogate in it. The grader records it for the tamper report (report.md, report.json,
-    tamper.csv): writing the report must not fail for it (tamper.csv is written as UTF-8, strict).
-    Full marks."""
+    with a lone surrogate in it, which no report or feedback could hold (tamper.csv used to crash the
+    run). The grader refuses such a frame: every test cell's conversation is forged, so every test
+    fails (the student's own doing), the run goes on, and the refusal is in the tamper report."""
     _prepend(nb, "add_bias", PEER + f"""
 _original_get = _ss._Server.op_get
 def _op_get(self, names):
@@ -903,7 +903,10 @@ ATTACKS = {
     "modifies_inputs_in_place": (modifies_inputs_in_place, "complete", {"test_add_bias", "test_backprop"}),
     "surrogate_errors": (surrogate_errors, "untouched", set()),
     "surrogate_function_name": (surrogate_function_name, "untouched", set()),
-    "surrogate_in_anomaly": (surrogate_in_anomaly, "complete", set()),
+    "surrogate_in_anomaly": (surrogate_in_anomaly, "complete", {"test_add_bias", "test_sigmoid", "test_log_loss",
+                                                                "test_feed_forward", "test_sigmoid_der",
+                                                                "test_log_loss_der", "test_backprop", "test_train",
+                                                                "test_mlp"}),
     "surrogate_in_audit_log": (surrogate_in_audit_log, "untouched", set()),
     "surrogate_in_notebook_file": (surrogate_in_notebook_file, "complete", set()),
     "deep_expression_cell": (deep_expression_cell, "complete", set()),

@@ -28,7 +28,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from .config import format_size
-from .meter import lone_surrogate
+from .meter import lone_surrogate, replace_surrogates
 
 _CELL_KEY = re.compile(rb'"cell_type"\s*:')
 
@@ -68,10 +68,9 @@ def check_raw(data: bytes, limits: RawLimits) -> dict:
     if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
         raise Unreadable("it is not a notebook (no cells)")
     if lone_surrogate(data, content):
-        # JSON may escape half of a UTF-16 pair ("\ud800"): no notebook file, feedback or report can
-        # hold the character it decodes to
-        raise Unreadable("it holds a broken character (a lone UTF-16 surrogate, \\ud800-\\udfff escaped "
-                         "alone); save the notebook again from Jupyter")
+        # JSON may escape half of a UTF-16 pair ("\ud800") alone: no notebook file, feedback or report
+        # can hold it, so it becomes U+FFFD (the replacement character) and the notebook is graded
+        content = replace_surrogates(content)
     if len(content["cells"]) > limits.cells:
         raise Unreadable(f"it has {len(content['cells']):,} cells, more than the limit of {limits.cells:,} per notebook")
     for index, cell in enumerate(content["cells"]):

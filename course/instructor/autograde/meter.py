@@ -112,3 +112,20 @@ def lone_surrogate(raw: bytes, decoded: Any) -> bool:
     except (ValueError, TypeError, RecursionError):
         return False
     return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(value: Any, depth: int = 0) -> Any:
+    """`value` (decoded JSON) with every lone surrogate replaced by U+FFFD (a valid pair was joined
+    into one character when the JSON was decoded, so any surrogate left is a lone one)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if depth > 200:
+        return value
+    if isinstance(value, list):
+        return [replace_surrogates(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {replace_surrogates(k, depth + 1): replace_surrogates(v, depth + 1) for k, v in value.items()}
+    return value

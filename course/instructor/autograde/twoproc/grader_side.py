@@ -476,7 +476,12 @@ def begin(namespace: dict, names: list, timeout: float, token: str | None = None
             wanted.append(name)
     wanted = tuple(wanted)  # a tuple: nothing the student's side sends can add to it
     if wanted:
-        values = peer.request("get", list(wanted))
+        try:
+            values = peer.request("get", list(wanted))
+        except ChannelError as error:
+            if not _GONE.search(str(error)):  # a forged answer, not a kernel that died
+                peer.anomaly(f"broke the channel's rules: {str(error)[:200]}")
+            raise
         if type(values) is not dict:
             raise ChannelError("the student's kernel answered with something else than names")
         unasked = [key for key in values if key not in wanted]
