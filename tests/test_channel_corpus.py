@@ -163,7 +163,7 @@ def test_the_grader_runs_no_library_code_the_student_named(run, kind):
     student = next(s for s, k in _students() if k == kind)
     # the outputs of the test cells only: they ran in the grader (the student's own cells run the
     # student's choices in the student's kernel, and may show those libraries' frames)
-    graded = nbformat.read(run["root"] / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
+    graded = nbformat.read(run["roots"][student] / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
     tests = json.dumps([c.get("outputs", []) for c in graded.cells
                         if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")])
     assert not [where for where in NEVER_RUN_IN_GRADER[kind] if where in tests]
