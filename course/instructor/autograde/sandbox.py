@@ -34,7 +34,7 @@ BWRAP = "bwrap"
 ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
              "/etc/localtime", "/etc/hosts", "/etc/mime.types", "/etc/fonts"]
 SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
-UID_SLOTS = 16          # kernel uids per worker (grader run as root): uid_base + 16 * pid + k
+UID_SLOTS = 32          # kernel uids per worker (grader run as root): uid_base + 32 * pid + k
 AUDIT_MAX_BYTES = 4 * 2**20  # what the grader reads of one kernel's audit pipe
 
 
@@ -162,7 +162,7 @@ class Sandbox:
             "exec_lines": self.exec_lines,
         }
 
-    def bwrap_args(self, workdir: Path, rundir: Path) -> list[str]:
+    def bwrap_args(self, workdir: Path, rundir: Path, extra_caps: tuple[str, ...] = ()) -> list[str]:
         args = [shutil.which(BWRAP) or BWRAP,
                 "--die-with-parent", "--new-session",
                 "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
@@ -171,6 +171,8 @@ class Sandbox:
             # bubblewrap keeps root's capabilities unless told: keep only what dropping to the
             # kernel's uid needs; that uid change then clears them all.
             args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+            for cap in extra_caps:  # the grader's zygote also kills the kernels it forked
+                args += ["--cap-add", cap]
         else:
             args += ["--unshare-user"]
         for path in SYSTEM_DIRS:

@@ -17,21 +17,20 @@ submission, runs the test cells at their place in the notebook. For each test ce
 
 The channel between the two is a Unix socket in a folder mounted into both sandboxes.
 
-A worker keeps its grader kernel from one notebook to the next (it never runs a student's code,
-and only data crosses the channel): after each notebook its namespace, history and channel
-tables are reset, so the next student's tests start clean and pay no kernel start or imports.
-A grader kernel that died, hung or was restarted is replaced.
+Each notebook gets a grader kernel no earlier notebook could have touched: a fresh fork of the
+worker's zygote (`zygote.py`, `zygote_host.py`), with a uid, folders and an IPython folder of its
+own, everything of it killed and removed when the notebook ends. A grader kernel that died, hung or
+was stalled mid-notebook is replaced the same way.
 """
 from __future__ import annotations
 
 import ast
-import atexit
 import dataclasses
+import itertools
 import json
 import os
 import secrets
 import shutil
-import stat
 import tempfile
 import time
 from pathlib import Path
@@ -42,8 +41,9 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from ..execute import BENIGN_PROCESSES, KernelStartError, SandboxedExecute, error_output
 from ..meter import tree_bytes
 from ..sandbox import UID_SLOTS, SandboxKernelManager, chown_tree
+from .zygote_host import Zygote, ZygoteKernelManager
 
-GRADER_START = UID_SLOTS - 1  # the grader kernel's uid slot (the student's kernels count up from 0)
+STUDENT_SLOTS = UID_SLOTS // 2  # the student's kernels take the uid slots below, the grader's those above
 
 SERVE = "__import__('course.instructor.autograde.twoproc.student_side', fromlist=['serve']).serve({path!r}, {token!r})"
 BEGIN = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['begin'])"
@@ -53,8 +53,6 @@ END = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['
 ANOMALIES = ("__import__('json').dumps(__import__('course.instructor.autograde.twoproc.grader_side', "
              "fromlist=['take_anomalies']).take_anomalies())")
 FORGET = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['forget']).forget()"
-RESET = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['reset']).reset(); "
-         "get_ipython().reset(new_session=True)")
 GRADER_INIT = ("__import__('course.instructor.autograde.guard', fromlist=['install_output_cap']).install_output_cap(); "
                "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['install']).install(); "
                "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['listen']).listen({path!r})")
@@ -85,22 +83,6 @@ def names_read(source: str) -> list[str]:
     return sorted(read - bound)
 
 
-# This worker process's grader kernel, kept between notebooks (see the module's doc): the
-# attributes of the TwoProcessExecute that started it, and the settings they were made with.
-_KEPT: dict = {}
-_KEPT_ATTRIBUTES = ("_gkm", "_gkc", "_channel_dir", "_grader_dir", "_socket", "_socket_id", "_student_sandbox",
-                    "_grader_sandbox", "_grader_audit_read")
-
-
-def _socket_id(path: str) -> tuple | None:
-    """(device, inode) of the socket at `path`: a kept kernel is used only while its socket is there."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino) if stat.S_ISSOCK(st.st_mode) else None
-
-
 def _stop_kernel(gkm, gkc) -> None:
     try:
         gkm.kill_everything()
@@ -112,17 +94,9 @@ def _stop_kernel(gkm, gkc) -> None:
     gkm.remove_rundir()
 
 
-def _forget_kept() -> None:
-    """At the worker's exit (or when the settings change): stop the kept kernel, remove its folders."""
-    kept = dict(_KEPT)
-    _KEPT.clear()
-    if kept:
-        _stop_kernel(kept["_gkm"], kept["_gkc"])
-        shutil.rmtree(kept["_channel_dir"], ignore_errors=True)
-        shutil.rmtree(kept["_grader_dir"], ignore_errors=True)
-
-
-atexit.register(_forget_kept)
+# Which of this worker's grader uid slots the next grader kernel takes: a fresh one per kernel,
+# cleared of processes and files before use.
+_GRADER_STARTS = itertools.count()
 
 
 class TwoProcessExecute(SandboxedExecute):
@@ -131,60 +105,32 @@ class TwoProcessExecute(SandboxedExecute):
     # ------------------------------------------------------------------ kernels
     def preprocess(self, nb, resources=None, km=None):
         self._student_km = None
-        # before nbclient appends its history option to extra_arguments while it starts kernels
-        self._settings_at_start = self._settings()
-        if not self._take_kept():
-            self._gkm = self._gkc = None
-            self._make_folders()
-        kept = False
+        self._gkm = self._gkc = None
+        self._make_folders()
         try:
-            result = super().preprocess(nb, resources, km)
-            kept = self._keep()
-            return result
+            return super().preprocess(nb, resources, km)
         finally:
-            if not kept:
-                self._stop_grader()
-                self._remove_folders()
+            self._stop_grader()
+            self._remove_folders()
 
-    def _settings(self) -> str:
-        return repr((self.sandbox, self.extra_arguments, self.startup_timeout))
-
-    def _take_kept(self) -> bool:
-        """Use the grader kernel an earlier notebook left in this worker, if it is alive."""
-        if not _KEPT:
-            return False
-        if _KEPT["settings"] != self._settings() or not run_sync(_KEPT["_gkm"].is_alive)() or \
-                _socket_id(_KEPT["_socket"]) != _KEPT["_socket_id"]:
-            _forget_kept()
-            return False
-        for name in _KEPT_ATTRIBUTES:
-            setattr(self, name, _KEPT[name])
-        _KEPT.clear()
-        return True
-
-    def _keep(self) -> bool:
-        """After a notebook: reset the grader kernel and keep it for the next one."""
-        if self._gkm is None or self._gkc is None or not run_sync(self._gkm.is_alive)():
-            return False
-        if self._grader_run(RESET, timeout=30) is not None:
-            return False
-        _KEPT.update({name: getattr(self, name) for name in _KEPT_ATTRIBUTES}, settings=self._settings_at_start)
-        return True
+    def _zygote(self) -> Zygote | None:
+        """This worker's zygote for these settings (sandboxed runs only), or None if it cannot start."""
+        if not self.sandbox.enabled:
+            return None
+        try:
+            return Zygote.shared(self.sandbox, repr((self.sandbox, self.extra_arguments, self.startup_timeout)))
+        except Exception as error:
+            self.log.warning("grader kernels start the plain way (%s)", str(error)[:2000])
+            return None
 
     def _make_folders(self) -> None:
-        base = self.sandbox.shared_dir.parent if self.sandbox.shared_dir else None
+        zygote = self._zygote_used = self._zygote()
+        base = zygote.base if zygote else (self.sandbox.shared_dir.parent if self.sandbox.shared_dir else None)
         self._channel_dir = Path(tempfile.mkdtemp(prefix="ch", dir=base or "/tmp"))
         self._grader_dir = Path(tempfile.mkdtemp(prefix="gw", dir=base or "/tmp"))
         self._socket = str(self._channel_dir / "s")
-        # the grader's kernel makes its socket in the channel's folder; the student's kernels
-        # (other uids when run as root) may only pass through it to connect
-        uid = self.sandbox.kernel_uid(GRADER_START)
         os.chmod(self._grader_dir, 0o755)  # bubblewrap (root without capabilities) enters it first
-        os.chmod(self._channel_dir, 0o711 if uid is not None else 0o700)
-        if uid is not None:
-            chown_tree(self._channel_dir, uid, uid)
-        # read-only for the student's kernels: connecting needs no write access, and a student
-        # who could remove or replace the socket would cut off the next notebooks of this worker
+        # read-only for the student's kernels: connecting needs no write access
         self._student_sandbox = dataclasses.replace(
             self.sandbox, read_only=list(self.sandbox.read_only) + [self._channel_dir])
         self._grader_sandbox = dataclasses.replace(
@@ -198,7 +144,7 @@ class TwoProcessExecute(SandboxedExecute):
     def create_kernel_manager(self):
         # the student's kernels cycle through the uid slots below the grader's, however often they restart
         self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._student_sandbox,
-                                       start_number=self._starts % GRADER_START)
+                                       start_number=self._starts % STUDENT_SLOTS)
         self._starts += 1
         return self.km
 
@@ -213,11 +159,26 @@ class TwoProcessExecute(SandboxedExecute):
             self._restart_grader()  # the grader would take the new kernel's objects for the old ones
 
     def _launch_grader(self) -> None:
+        """Start a grader kernel: a fresh fork of the zygote, or a plain sandboxed kernel without one."""
         try:
             if os.path.exists(self._socket):
                 os.unlink(self._socket)
-            self._gkm = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._grader_sandbox,
-                                             start_number=GRADER_START)
+            slot = STUDENT_SLOTS + next(_GRADER_STARTS) % (UID_SLOTS - STUDENT_SLOTS)
+            # the grader's kernel makes its socket in the channel's folder; the student's kernels
+            # (other uids when run as root) may only pass through it to connect
+            uid = self.sandbox.kernel_uid(slot)
+            os.chmod(self._channel_dir, 0o711 if uid is not None else 0o700)
+            if uid is not None:
+                chown_tree(self._channel_dir, uid, uid)
+            # this notebook's folders live in its zygote's: a zygote that died meanwhile is replaced
+            # at the next notebook, this one's kernels start the plain way
+            zygote = self._zygote_used
+            if zygote is not None and zygote.alive():
+                self._gkm = ZygoteKernelManager(kernel_name="python3", config=self.config,
+                                                sandbox=self._grader_sandbox, start_number=slot, zygote=zygote)
+            else:
+                self._gkm = SandboxKernelManager(kernel_name="python3", config=self.config,
+                                                 sandbox=self._grader_sandbox, start_number=slot)
             self._grader_audit_read = 0
             run_sync(self._gkm.start_kernel)(cwd=str(self._grader_dir), extra_arguments=self.extra_arguments)
         except Exception as error:
@@ -236,7 +197,6 @@ class TwoProcessExecute(SandboxedExecute):
                 time.sleep(0.02)
             if not os.path.exists(self._socket):
                 raise RuntimeError("the grader's kernel did not open its socket")
-            self._socket_id = _socket_id(self._socket)
             # its own start (binding the socket, the platform probes of imports) is not a student's doing
             time.sleep(0.05)
             self._grader_audit_read = len(self._gkm.audit_events())

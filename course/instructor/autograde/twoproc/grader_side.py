@@ -23,13 +23,11 @@ cell; what it tried beyond that is recorded (`take_anomalies`) for the tamper re
 from __future__ import annotations
 
 import builtins
-import gc
 import importlib
 import inspect
 import itertools
 import re
 import socket
-import sys
 import time
 from typing import Any
 
@@ -506,31 +504,6 @@ def take_anomalies() -> list[str]:
     out = list(_ANOMALIES)
     _ANOMALIES.clear()
     return out
-
-
-def reset() -> None:
-    """Between two notebooks (the worker keeps this kernel): forget the last student's objects,
-    and the random state the last student's kernel sent."""
-    import random
-
-    end()
-    forget()
-    _ANOMALIES.clear()
-    _STATE.update(error=None, timeout=None)
-    np.random.seed()
-    random.seed()
-    # the last failed test's traceback (IPython keeps it, reset does not) holds that cell's frames,
-    # and with them what the last student sent: gone, so the next student gets all the memory
-    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
-        if hasattr(sys, name):
-            setattr(sys, name, None)
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is not None:
-        shell.InteractiveTB.tb = None
-    channel._READERS.clear()
-    gc.collect()
 
 
 def end() -> None:
