@@ -145,3 +145,22 @@ def test_demo_without_a_sandbox_says_so_in_one_line(tmp_path, monkeypatch):
     message = str(refused.value)
     assert "\n" not in message and "no sandbox" in message and "course demo --unsafe-no-sandbox" in message
     assert not (tmp_path / "submitted").exists()
+
+
+def test_a_lone_surrogate_becomes_the_replacement_character_and_the_student_reads_so(expected):
+    content = submission()
+    content["cells"][0]["source"] = "x = 1  # \ud800 alone"
+    raw = json.dumps(content).encode()  # JSON escapes it: "\ud800"
+    assert b"\\ud800" in raw
+    nb, notes, _ = intake.normalise(intake.check_raw(raw, LIMITS), expected)
+    assert nb.cells[0].source == "x = 1  # \ufffd alone"
+    assert any("surrogate" in note and "U+FFFD" in note for note in notes), notes
+    nbformat.writes(nb).encode("utf-8")  # a file can hold it now
+
+
+def test_a_plain_notebook_gets_no_surrogate_note(expected):
+    content = submission()
+    content["cells"][0]["source"] = "x = '\\\\ud800'  # the six characters, not a surrogate"
+    nb, notes, _ = intake.normalise(intake.check_raw(json.dumps(content).encode(), LIMITS), expected)
+    assert not any("surrogate" in note for note in notes), notes
+    assert "\\ud800" in nb.cells[0].source

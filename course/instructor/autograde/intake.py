@@ -44,7 +44,15 @@ class Unreadable(ValueError):
     """The file cannot be graded; str() is the reason a student reads."""
 
 
-def check_raw(data: bytes, limits: RawLimits) -> dict:
+class RawNotebook(dict):
+    """A notebook's JSON as `check_raw` read it, with what the student should know about that."""
+
+    def __init__(self, content: dict, notes: list[str] | None = None):
+        super().__init__(content)
+        self.notes = list(notes or [])
+
+
+def check_raw(data: bytes, limits: RawLimits) -> RawNotebook:
     """The notebook's JSON as a dict, or Unreadable with the limit or defect that stops it."""
     if len(data) > limits.file_bytes:
         raise Unreadable(f"the file is {format_size(len(data))}, more than the limit of "
@@ -67,10 +75,13 @@ def check_raw(data: bytes, limits: RawLimits) -> dict:
         raise Unreadable(f"it is not a valid notebook (JSON): {first}") from None
     if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
         raise Unreadable("it is not a notebook (no cells)")
+    content = RawNotebook(content)
     if lone_surrogate(data, content):
         # JSON may escape half of a UTF-16 pair ("\ud800") alone: no notebook file, feedback or report
         # can hold it, so it becomes U+FFFD (the replacement character) and the notebook is graded
-        content = replace_surrogates(content)
+        content = RawNotebook(replace_surrogates(content), [
+            "Your notebook holds half of a UTF-16 surrogate pair (JSON's \"\\ud800\" to \"\\udfff\") alone, "
+            "which no text file can hold; each was replaced by \ufffd (U+FFFD) before grading."])
     if len(content["cells"]) > limits.cells:
         raise Unreadable(f"it has {len(content['cells']):,} cells, more than the limit of {limits.cells:,} per notebook")
     for index, cell in enumerate(content["cells"]):
@@ -144,7 +155,7 @@ def _label(cell: dict, index: int) -> str:
 
 def normalise(content: dict, expected: Expected) -> tuple[NotebookNode, list[str], list[dict]]:
     """(notebook, notes for the student, findings for the tamper report); Unreadable if hopeless."""
-    notes: list[str] = []
+    notes: list[str] = list(getattr(content, "notes", []))
     findings: list[dict] = []
     seen: dict[str, int] = {}
     for index, cell in enumerate(content["cells"]):
