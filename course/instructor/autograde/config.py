@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets import Bool, Dict, Float, Integer, List, Unicode, validate
@@ -86,11 +87,28 @@ class CourseAutograde(Configurable):
     def bytes(self, name: str) -> int:
         return parse_size(getattr(self, name))
 
-    def raw_limits(self):
-        from .intake import RawLimits
-
+    def raw_limits(self) -> "RawLimits":
         return RawLimits(file_bytes=self.bytes("max_notebook_bytes"), cells=self.max_cells,
                          cell_bytes=self.bytes("max_cell_bytes"))
+
+
+@dataclass
+class RawLimits:
+    """What intake checks before reading a notebook (`intake.check_raw`)."""
+
+    file_bytes: int
+    cells: int
+    cell_bytes: int
+
+
+def db_url_of(cfg: Config, root: Path) -> str:
+    """The course's gradebook: nbgrader's `CourseDirectory.db_url`, else gradebook.db in the course folder."""
+    return cfg.CourseDirectory.get("db_url") or "sqlite:///" + str(root / "gradebook.db")
+
+
+def course_id_of(cfg: Config) -> str:
+    """The gradebook's course id: nbgrader's `CourseDirectory.course_id`, else nbgrader's default."""
+    return cfg.CourseDirectory.get("course_id") or "default_course"
 
 
 def load_config(root: Path) -> Config:

@@ -27,17 +27,10 @@ from dataclasses import dataclass, field
 import nbformat
 from nbformat import NotebookNode
 
-from .config import format_size
+from .config import RawLimits, format_size  # noqa: F401 (RawLimits: intake's callers name it here)
 from .meter import lone_surrogate, replace_surrogates
 
 _CELL_KEY = re.compile(rb'"cell_type"\s*:')
-
-
-@dataclass
-class RawLimits:
-    file_bytes: int
-    cells: int
-    cell_bytes: int
 
 
 class Unreadable(ValueError):

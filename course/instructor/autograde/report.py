@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import journal, tamper
+from .config import course_id_of, db_url_of
 
 
 def _mask(message: str) -> str:
@@ -251,10 +252,8 @@ def export_csv(db_url: str, course_id: str, path: Path) -> None:
 
 
 def write_all(root: Path, cfg, assignments: list[str], log=print) -> list[Path]:
-    from .runner import db_url_of
-
     db_url = db_url_of(cfg, root)
-    course_id = cfg.CourseDirectory.get("course_id") or "default_course"
+    course_id = course_id_of(cfg)
     reports = root / "reports"
     written = []
     rows = journal.locked(root, lambda: journal.read(db_url))

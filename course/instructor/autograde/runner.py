@@ -42,7 +42,7 @@ import nbformat
 from traitlets.config import Config
 
 from . import journal
-from .config import CourseAutograde, load_config
+from .config import CourseAutograde, course_id_of, db_url_of, load_config
 
 STAGING = ".autograde/staging"
 
@@ -85,10 +85,6 @@ def course_config(root: Path, overrides: dict | None = None) -> Config:
     if overrides:
         cfg.merge(Config(overrides))
     return cfg
-
-
-def db_url_of(cfg: Config, root: Path) -> str:
-    return cfg.CourseDirectory.get("db_url") or "sqlite:///" + str(root / "gradebook.db")
 
 
 def make_sandbox(root: Path, settings: CourseAutograde, enabled: bool, shared_dir: Path | None):
@@ -142,7 +138,7 @@ def assignment_notebooks(root: Path, cfg: Config, assignments: list[str], log) -
     from nbgrader.api import Gradebook, MissingEntry
 
     url = db_url_of(cfg, root)
-    course_id = cfg.CourseDirectory.get("course_id") or "default_course"
+    course_id = course_id_of(cfg)
     out: dict[str, list[str]] = {}
     for assignment in assignments:
         def lookup():
@@ -393,7 +389,7 @@ def _expected(root: Path, cfg: Config, job: Job) -> dict:
 
     from .intake import expected_cells
 
-    with Gradebook(db_url_of(cfg, root), cfg.CourseDirectory.get("course_id") or "default_course") as gb:
+    with Gradebook(db_url_of(cfg, root), course_id_of(cfg)) as gb:
         return {name: expected_cells(gb, name, job.assignment) for name in job.notebooks}
 
 
@@ -482,7 +478,7 @@ def _max_score(root: Path, cfg: Config, job: Job) -> float:
     from nbgrader.api import Gradebook
 
     def read():
-        with Gradebook(db_url_of(cfg, root), cfg.CourseDirectory.get("course_id") or "default_course") as gb:
+        with Gradebook(db_url_of(cfg, root), course_id_of(cfg)) as gb:
             return gb.find_assignment(job.assignment).max_score
     return journal.locked(root, read)
 
@@ -494,7 +490,7 @@ def record_ungradable(root: Path, cfg: Config, job: Job, state: dict) -> None:
     from .preprocessors import job_result
 
     def save():
-        gb = Gradebook(db_url_of(cfg, root), cfg.CourseDirectory.get("course_id") or "default_course")
+        gb = Gradebook(db_url_of(cfg, root), course_id_of(cfg))
         try:
             gb.update_or_create_student(job.student)
             submission = gb.update_or_create_submission(job.assignment, job.student)
