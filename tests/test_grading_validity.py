@@ -13,7 +13,7 @@ What Validate can see: for each assignment, the share of WRONG implementations t
 the *release* version of their exercise's test cell (visible checks only, hidden tests removed),
 with the answer key everywhere else. At least 90% per assignment; a mistake that only a hidden
 test catches is listed in the catalogue's HIDDEN_ONLY with a reason and still counts as missed.
-The rates are written into the README (between the `grading-validity-rates` markers), never typed
+The rates are written into docs/writing-an-assignment.md (between the `grading-validity-rates` markers), never typed
 by hand; a stale table fails the test, which rewrites it.
 """
 from __future__ import annotations
@@ -144,10 +144,10 @@ def visible_failures(key, mutations, exercise: str, change, visible: dict[str, s
 
 
 def write_rates(assignment: str, row: str) -> bool:
-    """Put this assignment's row into the README's rates table; True when it changed."""
-    readme = ROOT / "README.md"
+    """Put this assignment's row into the rates table of docs/writing-an-assignment.md; True when it changed."""
+    readme = ROOT / "docs" / "writing-an-assignment.md"
     text = readme.read_text()
-    assert RATES_BEGIN in text and RATES_END in text, f"README.md needs the {RATES_BEGIN} ... {RATES_END} block"
+    assert RATES_BEGIN in text and RATES_END in text, f"docs/writing-an-assignment.md needs the {RATES_BEGIN} ... {RATES_END} block"
     head, rest = text.split(RATES_BEGIN, 1)
     block, tail = rest.split(RATES_END, 1)
     rows = {line.split("|")[1].strip().strip("`"): line for line in block.strip().splitlines()
@@ -196,7 +196,7 @@ def test_visible_checks_catch_most_wrong_answers(answer_keys, assignment):
     assert rate >= VISIBLE_CATCH_RATE, (
         f"visible checks catch {len(caught)}/{total} = {rate:.0%} of the wrong answers "
         f"(need {VISIBLE_CATCH_RATE:.0%}); missed: {missed}")
-    assert not changed, "README.md's grading-validity rates were stale; this run rewrote them: commit README.md"
+    assert not changed, "docs/writing-an-assignment.md's grading-validity rates were stale; this run rewrote them: commit it"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

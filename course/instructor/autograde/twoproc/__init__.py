@@ -8,7 +8,11 @@
 - `grader_side`   runs in the grader's kernel: handles standing for the student's objects, the
                   hook that makes `use_trusted`/`replaced` reach the student's kernel; what a test
                   cell may hand over (`servable`) and what it refused (anomalies, for the tamper report).
-- `execute`       the Execute preprocessor that runs test cells on the grader kernel.
+- `execute`       the Execute preprocessor that routes test cells to the grader kernel.
+- `grader_kernel` one notebook's grader kernel: its folders, start, restarts, stop, audit events.
+- `zygote`        in the grader's sandbox: imports once, forks a fresh grader kernel per notebook.
+- `zygote_launcher`  stands in for a forked kernel's process on the host (jupyter_client watches it).
+- `zygote_host`   the host's side: starts the worker's zygote, a kernel manager per fork.
 
 Imported inside sandboxed kernels too: keep this file free of imports.
 """

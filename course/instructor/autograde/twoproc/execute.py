@@ -25,25 +25,16 @@ was stalled mid-notebook is replaced the same way.
 from __future__ import annotations
 
 import ast
-import dataclasses
-import itertools
 import json
-import os
 import secrets
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from ..execute import BENIGN_PROCESSES, KernelStartError, SandboxedExecute, error_output
-from ..meter import tree_bytes
-from ..sandbox import UID_SLOTS, SandboxKernelManager, chown_tree
-from .zygote_host import Zygote, ZygoteKernelManager
-
-STUDENT_SLOTS = UID_SLOTS // 2  # the student's kernels take the uid slots below, the grader's those above
+from ..execute import BENIGN_PROCESSES, SandboxedExecute, error_output
+from ..sandbox import SandboxKernelManager
+from .grader_kernel import STUDENT_SLOTS, GraderKernel
 
 SERVE = "__import__('course.instructor.autograde.twoproc.student_side', fromlist=['serve']).serve({path!r}, {token!r})"
 BEGIN = ("__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['begin'])"
@@ -53,10 +44,6 @@ END = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['
 ANOMALIES = ("__import__('json').dumps(__import__('course.instructor.autograde.twoproc.grader_side', "
              "fromlist=['take_anomalies']).take_anomalies())")
 FORGET = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['forget']).forget()"
-GRADER_INIT = ("__import__('course.instructor.autograde.guard', fromlist=['install_output_cap']).install_output_cap(); "
-               "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['install']).install(); "
-               "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['listen']).listen({path!r})")
-
 
 def is_test_cell(cell) -> bool:
     meta = cell.metadata.get("nbgrader", {})
@@ -83,151 +70,38 @@ def names_read(source: str) -> list[str]:
     return sorted(read - bound)
 
 
-def _stop_kernel(gkm, gkc) -> None:
-    try:
-        gkm.kill_everything()
-        if gkc is not None:
-            gkc.stop_channels()
-        run_sync(gkm.cleanup_resources)()
-    except Exception as error:  # pragma: no cover - best effort
-        gkm.log.warning("cleaning up the grader's kernel: %s", error)
-    gkm.remove_rundir()
-
-
-# Which of this worker's grader uid slots the next grader kernel takes: a fresh one per kernel,
-# cleared of processes and files before use.
-_GRADER_STARTS = itertools.count()
-
-
 class TwoProcessExecute(SandboxedExecute):
     """Run test cells in a grader kernel, the rest in the student's (see the module's doc)."""
 
     # ------------------------------------------------------------------ kernels
     def preprocess(self, nb, resources=None, km=None):
         self._student_km = None
-        self._gkm = self._gkc = None
-        self._make_folders()
+        self._grader = GraderKernel(self.sandbox, self.config, self.extra_arguments, self.startup_timeout, self.log)
         try:
             return super().preprocess(nb, resources, km)
         finally:
-            self._stop_grader()
-            self._remove_folders()
-
-    def _zygote(self) -> Zygote | None:
-        """This worker's zygote for these settings (sandboxed runs only), or None if it cannot start."""
-        if not self.sandbox.enabled:
-            return None
-        try:
-            return Zygote.shared(self.sandbox, repr((self.sandbox, self.extra_arguments, self.startup_timeout)))
-        except Exception as error:
-            self.log.warning("grader kernels start the plain way (%s)", str(error)[:2000])
-            return None
-
-    def _make_folders(self) -> None:
-        zygote = self._zygote_used = self._zygote()
-        base = zygote.base if zygote else (self.sandbox.shared_dir.parent if self.sandbox.shared_dir else None)
-        self._channel_dir = Path(tempfile.mkdtemp(prefix="ch", dir=base or "/tmp"))
-        self._grader_dir = Path(tempfile.mkdtemp(prefix="gw", dir=base or "/tmp"))
-        self._socket = str(self._channel_dir / "s")
-        os.chmod(self._grader_dir, 0o755)  # bubblewrap (root without capabilities) enters it first
-        # read-only for the student's kernels: connecting needs no write access
-        self._student_sandbox = dataclasses.replace(
-            self.sandbox, read_only=list(self.sandbox.read_only) + [self._channel_dir])
-        self._grader_sandbox = dataclasses.replace(
-            self.sandbox, extra_binds=list(self.sandbox.extra_binds) + [self._channel_dir],
-            exec_lines=[GRADER_INIT.format(path=self._socket)])
-
-    def _remove_folders(self) -> None:
-        shutil.rmtree(self._channel_dir, ignore_errors=True)
-        shutil.rmtree(self._grader_dir, ignore_errors=True)
+            self._grader.close()
 
     def create_kernel_manager(self):
         # the student's kernels cycle through the uid slots below the grader's, however often they restart
-        self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._student_sandbox,
+        self.km = SandboxKernelManager(kernel_name="python3", config=self.config, sandbox=self._grader.student_sandbox,
                                        start_number=self._starts % STUDENT_SLOTS)
         self._starts += 1
         return self.km
 
     def _start(self) -> None:
-        launched = self._gkm is not None
+        launched = self._grader.km is not None
         if not launched:
-            self._launch_grader()
+            self._grader.launch()  # it starts while the student's kernel does
         super()._start()
         if not launched:
-            self._ready_grader()
-        elif self._grader_run(FORGET, timeout=30) is not None:
-            self._restart_grader()  # the grader would take the new kernel's objects for the old ones
-
-    def _launch_grader(self) -> None:
-        """Start a grader kernel: a fresh fork of the zygote, or a plain sandboxed kernel without one."""
-        try:
-            if os.path.exists(self._socket):
-                os.unlink(self._socket)
-            slot = STUDENT_SLOTS + next(_GRADER_STARTS) % (UID_SLOTS - STUDENT_SLOTS)
-            # the grader's kernel makes its socket in the channel's folder; the student's kernels
-            # (other uids when run as root) may only pass through it to connect
-            uid = self.sandbox.kernel_uid(slot)
-            os.chmod(self._channel_dir, 0o711 if uid is not None else 0o700)
-            if uid is not None:
-                chown_tree(self._channel_dir, uid, uid)
-            # this notebook's folders live in its zygote's: a zygote that died meanwhile is replaced
-            # at the next notebook, this one's kernels start the plain way
-            zygote = self._zygote_used
-            if zygote is not None and zygote.alive():
-                self._gkm = ZygoteKernelManager(kernel_name="python3", config=self.config,
-                                                sandbox=self._grader_sandbox, start_number=slot, zygote=zygote)
-            else:
-                self._gkm = SandboxKernelManager(kernel_name="python3", config=self.config,
-                                                 sandbox=self._grader_sandbox, start_number=slot)
-            self._grader_audit_read = 0
-            run_sync(self._gkm.start_kernel)(cwd=str(self._grader_dir), extra_arguments=self.extra_arguments)
-        except Exception as error:
-            log = self._gkm.kernel_log() if self._gkm is not None else ""
-            self._stop_grader()
-            raise KernelStartError(f"could not start the grader's kernel: {error}\n{log}") from error
-
-    def _ready_grader(self) -> None:
-        try:
-            self._gkc = self._gkm.client()
-            self._gkc.start_channels()
-            run_sync(self._gkc.wait_for_ready)(timeout=self.startup_timeout)
-            # the kernel binds the socket while it starts (exec_lines): wait for it
-            deadline = time.monotonic() + 30
-            while not os.path.exists(self._socket) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            if not os.path.exists(self._socket):
-                raise RuntimeError("the grader's kernel did not open its socket")
-            # its own start (binding the socket, the platform probes of imports) is not a student's doing
-            time.sleep(0.05)
-            self._grader_audit_read = len(self._gkm.audit_events())
-        except Exception as error:
-            log = self._gkm.kernel_log() if self._gkm is not None else ""
-            self._stop_grader()
-            raise KernelStartError(f"could not start the grader's kernel: {error}\n{log}") from error
-
-    def _stop_grader(self) -> None:
-        if self._gkm is not None:
-            _stop_kernel(self._gkm, self._gkc)
-        self._gkm = self._gkc = None
-
-    def _restart_grader(self) -> None:
-        """A new grader kernel in the middle of a notebook (the last one died, hung or was stalled by
-        the student's kernel). Starting one can fail because of what the student's code left
-        running (processes, memory), so such a failure is said to come after the student's code."""
-        self._stop_grader()
-        try:
-            self._launch_grader()
-            self._ready_grader()
-        except KernelStartError as error:
-            error.after_student_code = True
-            raise
+            self._grader.ready()
+        elif self._grader.run(FORGET, timeout=30) is not None:
+            self._grader.restart()  # the grader would take the new kernel's objects for the old ones
 
     def _other_places(self, stop: int) -> int:
         # the grader's kernel runs no student code, but all that grading writes counts
-        if self._gkm is None:
-            return 0
-        disk, in_memory = self._gkm.places_used(stop)
-        return disk + in_memory + tree_bytes(self._grader_dir, stop) + tree_bytes(self._channel_dir, stop)
+        return self._grader.bytes_written(stop)
 
     def _watched_km(self):
         # the watchdog keeps an eye on the student's kernel, also while the grader runs a test
@@ -239,13 +113,13 @@ class TwoProcessExecute(SandboxedExecute):
             return super()._run_cell(cell, resources, index)
         if not self._ready_for_cell(cell, index):
             return cell, resources
-        if self._gkm is None or not run_sync(self._gkm.is_alive)():
-            self._restart_grader()
+        if not self._grader.alive():
+            self._grader.restart()
         started = time.monotonic()
         self._new_cell()
         timeout = self._get_timeout(cell)
         token = secrets.token_hex(16)  # this cell's connection, told apart from any other (grader_side.begin)
-        serve_id = self.kc.execute(SERVE.format(path=self._socket, token=token), silent=True, store_history=False,
+        serve_id = self.kc.execute(SERVE.format(path=self._grader.socket, token=token), silent=True, store_history=False,
                                    allow_stdin=False)
         problem = self._begin(BEGIN.format(names=names_read(cell.source), timeout=max(1, timeout - 2), token=token),
                               serve_id)
@@ -254,7 +128,7 @@ class TwoProcessExecute(SandboxedExecute):
                                          "test: " + problem)]
         else:
             self._student_km, student_kc = self.km, self.kc
-            self.km, self.kc = self._gkm, self._gkc
+            self.km, self.kc = self._grader.km, self._grader.kc
             try:
                 cell = self.execute_cell(cell, index, store_history=True)
             except (DeadKernelError, CellTimeoutError) as error:
@@ -263,11 +137,11 @@ class TwoProcessExecute(SandboxedExecute):
                     else "The test stopped (it received more than the grader could hold?).")]
                 self.note(index, "time" if isinstance(error, CellTimeoutError) else "kernel died",
                           cell.outputs[-1].evalue)
-                self._restart_grader()
+                self._grader.restart()
             finally:
                 self.km, self.kc = self._student_km, student_kc
                 self._student_km = None
-        if self._gkc is not None:
+        if self._grader.kc is not None:
             self._end_test(index)
             self._collect_grader_audit(index)
         self._finish_student(cell, index, serve_id)
@@ -281,11 +155,11 @@ class TwoProcessExecute(SandboxedExecute):
         once, and the grader's kernel is interrupted instead of waiting for a connection.
         """
         self._serve_done = False
-        begin_id = self._gkc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        begin_id = self._grader.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                msg = run_sync(self._gkc.get_shell_msg)(timeout=0.05)
+                msg = run_sync(self._grader.kc.get_shell_msg)(timeout=0.05)
             except Exception:
                 msg = None
             if msg is not None and msg.get("parent_header", {}).get("msg_id") == begin_id:
@@ -298,17 +172,17 @@ class TwoProcessExecute(SandboxedExecute):
             if not self._serve_done and self._student_reply(serve_id, 0.01):
                 self._serve_done = True
                 try:
-                    run_sync(self._gkm.interrupt_kernel)()
+                    run_sync(self._grader.km.interrupt_kernel)()
                 except Exception:
                     pass
-        self._restart_grader()
+        self._grader.restart()
         return "the grader's kernel did not answer"
 
     def _end_test(self, index: int) -> None:
         """End the test cell in the grader's kernel; what it refused from the student's side goes
         to the tamper report (the grader's own words, as JSON: nothing here evaluates it)."""
         expressions: dict = {}
-        if self._grader_run(END, timeout=30, user_expressions={"a": ANOMALIES}, results=expressions) is not None:
+        if self._grader.run(END, timeout=30, user_expressions={"a": ANOMALIES}, results=expressions) is not None:
             return
         found = expressions.get("a", {})
         try:
@@ -322,37 +196,12 @@ class TwoProcessExecute(SandboxedExecute):
     def _collect_grader_audit(self, index: int) -> None:
         """The grader kernel's own audit events, read like the student's: a test cell never reaches
         outside the grader's folder, so anything there is what the student's data made it do."""
-        if self._gkm is None:
-            return
-        events = self._gkm.audit_events()
-        new, self._grader_audit_read = events[self._grader_audit_read:], len(events)
-        for event in new:
+        for event in self._grader.new_audit_events():
             if event.get("kind") == "process" and any(name in event.get("detail", "") for name in BENIGN_PROCESSES):
                 continue
             if event.get("kind") in ("read outside its folder", "write outside its folder", "network", "process"):
                 self.events.append(dict(event, cell=self._cell_name(index),
                                         detail=f"in the grader's kernel: {str(event.get('detail', ''))[:250]}"))
-
-    def _grader_run(self, code: str, timeout: float, user_expressions: dict | None = None,
-                    results: dict | None = None) -> str | None:
-        """Run bookkeeping code silently in the grader's kernel; None, or what went wrong.
-        `user_expressions` are evaluated after it, into `results`."""
-        try:
-            reply = run_sync(self._gkc.execute_interactive)(code, silent=True, store_history=False,
-                                                             allow_stdin=False, timeout=timeout,
-                                                             user_expressions=user_expressions or {},
-                                                             output_hook=lambda msg: None)
-        except TimeoutError:
-            self._restart_grader()
-            return "the grader's kernel did not answer"
-        except Exception as error:
-            return f"{type(error).__name__}: {error}"
-        content = reply.get("content", {})
-        if content.get("status") != "ok":
-            return f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
-        if results is not None:
-            results.update(content.get("user_expressions") or {})
-        return None
 
     def _finish_student(self, cell, index: int, serve_id: str) -> None:
         """Wait for the student's kernel to leave `serve`; stop it if it does not."""
