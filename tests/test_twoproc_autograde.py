@@ -239,8 +239,8 @@ def test_one_process_mode_grades_the_tiny_students_alike(tmp_path):
 
 # test_square's hidden part plays a compromised grader: it first says which process it runs in
 # and what it finds of an earlier notebook's grading, then plants all it can (files in every
-# writable place, an IPython start-up file, a process left running, patched modules, builtins
-# and environment) for the next notebook of the same worker to find.
+# writable place, an IPython start-up file, a process left running, a System V shared memory
+# segment, patched modules, builtins and environment) for the next notebook of the same worker to find.
 COMPROMISED_GRADER = """### BEGIN HIDDEN TESTS
 import builtins, os, subprocess, sys, tempfile
 import numpy, course.grading
@@ -251,6 +251,7 @@ _found += ["numpy" for _ in [0] if hasattr(numpy, "planted")]
 _found += ["course.grading" for _ in [0] if hasattr(course.grading, "planted")]
 _found += ["environment" for _ in [0] if "PLANTED" in os.environ]
 _found += ["names" for _ in [0] if "_planted" in globals()]
+_found += ["System V shared memory" for _ in [0] if open("/proc/sysvipc/shm").read().splitlines()[1:]]
 for _pid in filter(str.isdigit, os.listdir("/proc")):
     try:
         if b"planted-sleeper" in open(f"/proc/{_pid}/cmdline", "rb").read():
@@ -273,6 +274,7 @@ for _folder in {get_ipython().profile_dir.startup_dir,
         pass
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", "planted-sleeper"], start_new_session=True,
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+__import__("ctypes").CDLL(None).shmget(0x504C4E54, 4096, 0o1666)  # IPC_CREAT | 0666: outlives its process
 builtins.planted_builtin = numpy.planted = course.grading.planted = _planted = True
 os.environ["PLANTED"] = "1"
 ### END HIDDEN TESTS

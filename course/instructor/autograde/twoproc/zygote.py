@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import resource
 import select
 import signal
 import socket
@@ -78,6 +79,8 @@ def become_kernel(settings: dict, args: list[str], fds: list[int]) -> None:
     settings = dict(settings, audit_fd=3)
     os.chdir(settings["workdir"])
     kernel.apply_limits(settings)
+    # POSIX message queues outlive their process and have no files to remove: none at all
+    resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
     kernel.drop_privileges(settings.get("uid"))
     _set_dumpable(True)  # its own memory holds nothing of the zygote's; psutil reads its /proc
     os.umask(0o077)

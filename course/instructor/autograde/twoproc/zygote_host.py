@@ -121,10 +121,14 @@ class Zygote:
         return self._inside.pid if self._inside is not None else None
 
     def wipe(self, uid: int) -> None:
-        """Remove what `uid` left in the sandbox's /tmp and /dev/shm (shared by the kernels it forks)."""
+        """Remove what `uid` left in the sandbox's /tmp and /dev/shm and its System V IPC objects
+        (the kernels it forks share the sandbox's mounts and IPC namespace)."""
         pid = self.inside_pid()
         if pid is None:
             return
+        # the zygote itself makes no IPC object: whatever is there is a kernel's
+        subprocess.run(["nsenter", "-t", str(pid), "--ipc", "ipcrm", "--all"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30, check=False)
         for mount in ("tmp", "dev/shm"):
             folder = f"/proc/{pid}/root/{mount}"
             try:
