@@ -379,8 +379,10 @@ def test_no_hidden_value_of_another_test_reaches_the_students_code(run):
     source = nbformat.read(source_notebook(ROOT, ASSIGNMENT), as_version=4)
     test = next(c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_feed_forward")
     secrets = [float(v) for v in re.findall(r"-?\d+\.\d{5,}", "".join(HIDDEN.findall(test.source)))]
-    printed = re.search(r"STASH-BEGIN (.*?) STASH-END", html.unescape(feedback(run, "hidden_inputs_leak")), re.S)
-    assert len(secrets) >= 2 and printed, "the leak printed nothing"
+    text = html.unescape(feedback(run, "hidden_inputs_leak"))
+    printed = re.search(r"STASH-BEGIN (.*?) STASH-END", text, re.S)
+    notes = [n for n in run["report"]["notes"] if n["student"] == "hidden_inputs_leak"]
+    assert len(secrets) >= 2 and printed, f"the leak printed nothing; notes: {notes}; feedback ends: {text[-3000:]}"
     calls = ast.literal_eval(printed.group(1))
     assert len(calls) >= 2, f"backprop should have kept the visible and the hidden check's inputs: {len(calls)} call(s)"
     given = _numbers(calls)

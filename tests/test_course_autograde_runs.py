@@ -59,11 +59,15 @@ def journal_rows(root: Path) -> dict[str, int]:
     path = root / "gradebook.db"
     if not path.exists():
         return {}
+    # read-write: after a killed run, a hot rollback journal is rolled back by the next
+    # connection, which a read-only one cannot do (it then failed, and read as "no rows")
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as db:
+        with sqlite3.connect(path, timeout=120) as db:
             return dict(db.execute("select student, attempt from course_autograde_journal").fetchall())
-    except sqlite3.OperationalError:  # the table does not exist yet
-        return {}
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):  # the run has not made it yet
+            return {}
+        raise
 
 
 def start(root: Path) -> subprocess.Popen:
