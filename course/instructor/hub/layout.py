@@ -6,8 +6,8 @@
       exchange/                  nbgrader's exchange root: 1777 (nbgrader wants 0777 at its root;
                                  the sticky bit keeps a student from renaming the course's folder)
       jupyter/student/           nbgrader_config.py: the exchange and the course id
-      jupyter/instructor/        nbgrader_config.py: the exchange (the course's own settings come
-                                 from the instructor's clone of the course)
+      jupyter/instructor/        nbgrader_config.py: the exchange, and the course's own settings
+                                 loaded from the instructor's clone of the course
 
 The hub's configuration (hub/jupyterhub_config.py) and the tests build each server's
 environment with `server_environment`, so a test that runs a command "as the student's server
@@ -68,8 +68,15 @@ class HubSettings:
 
 def nbgrader_config(settings: HubSettings, role: str) -> str:
     lines = [f'"""nbgrader on the course hub, {role}s\' servers: the shared exchange."""',
-             "c = get_config()  # noqa: F821",
-             f"c.Exchange.root = {str(settings.path('exchange'))!r}"]
+             "import os", "", "c = get_config()  # noqa: F821"]
+    if role == "instructor":
+        # JupyterHub's spawner starts a server in its user's home, and the formgrader reads
+        # nbgrader_config.py from the server's working folder: load the course's own from the
+        # instructor's clone (its CourseDirectory.root, gradebook, limits)
+        lines += [f"course = os.path.join(os.path.expanduser('~'), {settings.course_folder!r}, 'nbgrader_config.py')",
+                  "if os.path.isfile(course):",
+                  "    load_subconfig(course)  # noqa: F821"]
+    lines.append(f"c.Exchange.root = {str(settings.path('exchange'))!r}")
     if role == "student":
         # the instructor's clone names the course id in its own nbgrader_config.py
         lines.append(f"c.CourseDirectory.course_id = {COURSE_ID!r}")

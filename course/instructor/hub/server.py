@@ -91,7 +91,10 @@ def start(root: Path, settings: HubSettings, timeout: float = 120) -> Hub:
     wait until its API answers."""
     log_path = settings.path("hub", "jupyterhub.log")
     env = {"PATH": os.pathsep.join([settings.instructor_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
-           "COURSE_HUB_SETTINGS": str(settings.path("hub.json")), "LANG": os.environ.get("LANG", "C.UTF-8")}
+           "COURSE_HUB_SETTINGS": str(settings.path("hub.json")), "LANG": os.environ.get("LANG", "C.UTF-8"),
+           # Debian's proxy finds its modules on Debian's node path; a node from elsewhere (e.g.
+           # NodeSource's, as on this project's machines) does not look there by itself
+           "NODE_PATH": "/usr/share/nodejs"}
     with open(log_path, "w") as log_file:
         process = subprocess.Popen([str(Path(settings.instructor_bin) / "jupyterhub"), "-f", str(Path(root).resolve() / CONFIG)],
                                    cwd=settings.path("hub"), env=env, stdin=subprocess.DEVNULL,

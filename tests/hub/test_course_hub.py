@@ -1,0 +1,290 @@
+"""The course on a real JupyterHub: a semester's loop, end to end, and who can read what.
+
+One hub (hub/jupyterhub_config.py, set up by course.instructor.hub.server as `course hub` does)
+on loopback, with real Linux accounts (prefix `nnhub-`, removed before and after) logging in
+through PAM with test passwords, the local spawner, and nbgrader's exchange in a scratch folder.
+Everything a user does goes through that user's own single-user server behind the hub's proxy,
+with that user's API token (the formgrader's and the Assignment List's REST endpoints, Jupyter's
+contents API); the formgrader's Autograde runs `course autograde` (course.instructor.formgrader).
+The isolation checks run commands as a student's account with the environment the hub gives
+that student's server (what a terminal in their JupyterLab gets).
+
+Needs root (accounts, the spawner) and fails without it. The two environments are built once
+into COURSE_HUB_ENVS (default /opt/nn-course-hub/envs) and reused.
+"""
+from __future__ import annotations
+
+import html as html_mod
+import json
+import os
+import pwd
+import re
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from course.instructor.hub import accounts, server
+from course.instructor.hub.layout import server_environment
+from course.instructor.lab import free_port
+
+PREFIX = "nnhub-"
+INSTRUCTOR = PREFIX + "teach"
+COMPLETE, BLANK = PREFIX + "ada", PREFIX + "bob"   # ada hands in the complete example, bob a blank notebook
+STUDENTS = [COMPLETE, BLANK]
+ASSIGNMENT = "02_moons"
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+COURSE_ID = "nn-from-scratch"
+
+
+def leftover_accounts() -> list[str]:
+    return [p.pw_name for p in pwd.getpwall() if p.pw_name.startswith(PREFIX)]
+
+
+def autograded_max(path: Path) -> float:
+    """The points of a notebook's autograded test cells."""
+    nb = nbformat.read(path, as_version=4)
+    return sum(c.metadata["nbgrader"].get("points", 0) for c in nb.cells
+               if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution"))
+
+
+def hidden_test_lines(path: Path, *shown: Path) -> list[str]:
+    """The distinctive lines of a notebook's hidden tests that none of the `shown` notebooks
+    holds (a visible check or an answer may read like a hidden one)."""
+    seen = {line.strip() for p in shown for cell in nbformat.read(p, as_version=4).cells
+            for line in cell.source.splitlines()}
+    lines, inside = [], False
+    for cell in nbformat.read(path, as_version=4).cells:
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END HIDDEN TESTS" in line:
+                inside = False
+            elif (inside and len(line.strip()) > 25 and not line.strip().startswith("#")
+                  and line.strip() not in seen):
+                lines.append(line.strip())
+    return lines
+
+
+def pam_login(url: str, user: str, password: str) -> int:
+    """Log in through the hub's login form (PAM); the status of the form's answer (302: in)."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    opener.open(f"{url}/hub/login", timeout=30).read()
+    xsrf = next(c.value for c in jar if c.name == "_xsrf")
+    form = urllib.parse.urlencode({"username": user, "password": password, "_xsrf": xsrf}).encode()
+    try:
+        with opener.open(f"{url}/hub/login?next=", data=form, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def as_user(settings, user: str, *command: str, cwd: Path | None = None, timeout: float = 600):
+    """Run a command as `user`, with the environment the hub gives that user's server (what a
+    terminal in their JupyterLab gets)."""
+    home = accounts.home(user)
+    env = [f"{k}={v}" for k, v in server_environment(settings, user, home).items()]
+    return subprocess.run(["runuser", "-u", user, "--", "env", "-i", *env, *command],
+                          cwd=cwd or home, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def hub():
+    assert os.geteuid() == 0, "the course hub test needs root: it makes Linux accounts and spawns servers as them"
+    for name in leftover_accounts():
+        accounts.remove(name)
+    # /tmp, not pytest's tmp_path (0700 under root's pytest-of-root): the users must reach the exchange
+    scratch = Path(tempfile.mkdtemp(prefix="nn-course-hub-"))
+    os.chmod(scratch, 0o755)
+    (scratch / "home").mkdir(mode=0o755)
+    passwords = {u: secrets.token_urlsafe(12) for u in [INSTRUCTOR, *STUDENTS]}
+    admin_token = secrets.token_hex(32)
+    started = time.monotonic()
+    running = None
+    try:
+        settings = server.setup(ROOT, {
+            "state": str(scratch / "state"), "instructors": [INSTRUCTOR], "students": STUDENTS,
+            "port": free_port(), "hub_port": free_port(), "proxy_api_port": free_port(),
+            "services": [{"name": "course-test", "api_token": admin_token}],
+        }, homes=scratch / "home", passwords=passwords)
+        print(f"setup (environments reused or built, accounts) took {time.monotonic() - started:.1f} s")
+        running = server.start(ROOT, settings)
+        yield {"settings": settings, "hub": running, "passwords": passwords,
+               "admin": server.HubClient(settings.url, admin_token), "tokens": {}}
+    finally:
+        if running:
+            running.stop()
+        for name in leftover_accounts():
+            accounts.remove(name)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def client(hub, user: str) -> server.HubClient:
+    """`user`'s own token (made by the admin service), their server started."""
+    if user not in hub["tokens"]:
+        hub["tokens"][user] = hub["admin"].user_token(user)
+        hub["admin"].start_server(user)
+    return server.HubClient(hub["settings"].url, hub["tokens"][user])
+
+
+def ok(status_body, what: str):
+    status, body = status_body
+    assert status == 200, f"{what}: {status} {body}"
+    return body
+
+
+def test_login_through_pam_only_with_the_right_password(hub):
+    url = hub["settings"].url
+    assert pam_login(url, COMPLETE, hub["passwords"][COMPLETE]) == 302
+    assert pam_login(url, COMPLETE, hub["passwords"][BLANK]) == 403
+    assert pam_login(url, "root", "root") == 403  # not a course user
+
+
+def test_semester_loop(hub):
+    started = time.monotonic()
+    settings = hub["settings"]
+    teacher = client(hub, INSTRUCTOR)
+    base = f"/user/{INSTRUCTOR}"
+
+    # the instructor releases from the formgrader: release/02_moons into the shared exchange
+    released = ok(teacher.request("POST", f"{base}/formgrader/api/assignment/{ASSIGNMENT}/release"), "release")
+    assert released["success"], released
+
+    # each student fetches it in the Assignment List, writes, submits
+    for student, example in [(COMPLETE, "complete"), (BLANK, "untouched")]:
+        me = client(hub, student)
+        mine = f"/user/{student}"
+        listed = ok(me.request("GET", f"{mine}/assignments?course_id={COURSE_ID}"), "list")
+        assert listed["success"] and [a["assignment_id"] for a in listed["value"]] == [ASSIGNMENT]
+        ok(me.request("POST", f"{mine}/assignments/fetch",
+                      {"assignment_id": ASSIGNMENT, "course_id": COURSE_ID}), "fetch")
+        nb = json.loads((ROOT / "tests" / "submissions" / example / ASSIGNMENT / NOTEBOOK).read_text())
+        ok(me.request("PUT", f"{mine}/api/contents/{ASSIGNMENT}/{NOTEBOOK}",
+                      {"type": "notebook", "format": "json", "content": nb}), "save")
+        fetched = accounts.home(student) / ASSIGNMENT / NOTEBOOK
+        assert fetched.stat().st_uid == pwd.getpwnam(student).pw_uid  # written by their own server
+        submitted = ok(me.request("POST", f"{mine}/assignments/submit",
+                                  {"assignment_id": ASSIGNMENT, "course_id": COURSE_ID}), "submit")
+        assert submitted["success"], submitted
+
+    # the instructor collects, then presses Autograde per student in the formgrader, which runs
+    # `course autograde` (course.instructor.formgrader): sandboxed, two processes per notebook
+    collected = ok(teacher.request("POST", f"{base}/formgrader/api/assignment/{ASSIGNMENT}/collect"), "collect")
+    assert collected["success"], collected
+    course = accounts.home(INSTRUCTOR) / "course"
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == sorted(STUDENTS)
+    for student in STUDENTS:
+        graded_at = time.monotonic()
+        result = ok(teacher.request("POST", f"{base}/formgrader/api/submission/{ASSIGNMENT}/{student}/autograde",
+                                    timeout=900), "autograde")
+        print(f"Autograde {student} took {time.monotonic() - graded_at:.1f} s:\n{result.get('log', '')[-800:]}")
+        assert result["success"], result
+        # course autograde's own lines, never stock nbgrader's "Executing notebook"
+        assert f"{student}/{ASSIGNMENT}:" in result["log"] and "points" in result["log"], result["log"][-3000:]
+        assert "WITHOUT a sandbox" not in result["log"]
+    assert (course / "reports" / ASSIGNMENT / "report.md").is_file()
+    full = autograded_max(ROOT / "source" / ASSIGNMENT / NOTEBOOK)
+    with sqlite3.connect(course / "gradebook.db") as db:
+        scores = dict(db.execute(
+            "SELECT student.id, SUM(COALESCE(grade.manual_score, grade.auto_score, 0)) FROM grade "
+            "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
+            "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
+            "JOIN student ON submitted_assignment.student_id = student.id GROUP BY student.id"))
+    assert scores == {COMPLETE: full, BLANK: 0}, scores
+    # the grading ran as the instructor's own (non-root) account
+    assert (course / "gradebook.db").stat().st_uid == pwd.getpwnam(INSTRUCTOR).pw_uid
+
+    # feedback back through the exchange; each student fetches their own
+    released = ok(teacher.request("POST", f"{base}/formgrader/api/assignment/{ASSIGNMENT}/release_feedback"),
+                  "release_feedback")
+    assert released["success"], released
+    hidden_lines = hidden_test_lines(ROOT / "source" / ASSIGNMENT / NOTEBOOK, ROOT / "release" / ASSIGNMENT / NOTEBOOK,
+                                     ROOT / "tests" / "submissions" / "complete" / ASSIGNMENT / NOTEBOOK)
+    assert len(hidden_lines) > 10
+    for student, points in [(COMPLETE, full), (BLANK, 0)]:
+        me = client(hub, student)
+        ok(me.request("POST", f"/user/{student}/assignments/fetch_feedback",
+                      {"assignment_id": ASSIGNMENT, "course_id": COURSE_ID}), "fetch_feedback")
+        pages = list((accounts.home(student) / ASSIGNMENT / "feedback").rglob("*.html"))
+        assert len(pages) == 1, pages
+        html = pages[0].read_text()
+        assert f"{ASSIGNMENT} (Score: {points:.1f} / " in html, html[:2000]
+        assert "HIDDEN TESTS" not in html
+        # the page's text, without the syntax highlighting's tags, as a reader sees it
+        text = html_mod.unescape(re.sub(r"<[^>]+>", "", html))
+        assert "def sigmoid" in text or "sigmoid(" in text  # the student's own code is there
+        leaked = [line for line in hidden_lines if line in text]
+        assert not leaked, f"{student}'s feedback shows hidden tests: {leaked[:3]}"
+    print(f"semester loop took {time.monotonic() - started:.1f} s")
+
+
+# --- isolation: what a student's account and server can reach ---------------------------------
+
+def test_student_cannot_read_other_students_or_the_instructor(hub):
+    settings = hub["settings"]
+    me, other = BLANK, COMPLETE
+    course = accounts.home(INSTRUCTOR) / "course"
+    exchange = Path(settings.state) / "exchange" / COURSE_ID
+    targets = {
+        "the instructor's source/": course / "source" / ASSIGNMENT / NOTEBOOK,
+        "the instructor's gradebook": course / "gradebook.db",
+        "the collected submissions": course / "submitted" / other / ASSIGNMENT / NOTEBOOK,
+        "another student's home": accounts.home(other) / ASSIGNMENT / NOTEBOOK,
+        "the hub's database": Path(settings.state) / "hub" / "jupyterhub.sqlite",
+    }
+    for what, path in targets.items():
+        assert path.exists(), f"{what} should exist for this check: {path}"
+        read = as_user(settings, me, "cat", str(path))
+        assert read.returncode != 0 and "Permission denied" in read.stderr, f"{me} read {what}"
+    # nbgrader's inbound folder is write-only for students: nobody else's submission can be listed
+    listing = as_user(settings, me, "ls", str(exchange / "inbound"))
+    assert listing.returncode != 0 and "Permission denied" in listing.stderr, listing.stdout
+    # neither can the feedback folder (its files are reachable only by their hash: nbgrader's design)
+    listing = as_user(settings, me, "ls", str(exchange / "feedback"))
+    assert listing.returncode != 0 and "Permission denied" in listing.stderr, listing.stdout
+    # nor can they put anything into the released assignment
+    write = as_user(settings, me, "touch", str(exchange / "outbound" / ASSIGNMENT / "planted.py"))
+    assert write.returncode != 0
+
+
+def test_student_environment_has_no_instructor_tools(hub):
+    settings = hub["settings"]
+    probe = as_user(settings, BLANK, "python", "-c",
+                    "import course, course.grading\n"
+                    "try:\n    import course.instructor\nexcept ImportError:\n    print('no instructor')\n"
+                    "import nbgrader.server_extensions.formgrader\n")
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == "no instructor"
+    assert str(ROOT) not in as_user(settings, BLANK, "python", "-c", "import sys, course; print(sys.path, course.__file__)").stdout
+    # the student's server runs without the formgrader extension
+    me = client(hub, BLANK)
+    status, _ = me.request("GET", f"/user/{BLANK}/formgrader/api/status")
+    assert status == 404
+
+
+def test_a_students_server_refuses_another_students_token(hub):
+    mallory = client(hub, BLANK)
+    client(hub, COMPLETE)  # ada's server runs
+    status, _ = mallory.request("GET", f"/user/{COMPLETE}/api/contents/{ASSIGNMENT}")
+    assert status in (403, 404), status
+    status, _ = mallory.request("GET", f"/user/{COMPLETE}/api/status")
+    assert status in (403, 404), status
+    # while her own token reads her folder: the refusal is about whose token it is
+    status, _ = client(hub, COMPLETE).request("GET", f"/user/{COMPLETE}/api/contents/{ASSIGNMENT}")
+    assert status == 200
