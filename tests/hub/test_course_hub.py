@@ -41,8 +41,9 @@ from course.instructor.lab import free_port
 
 PREFIX = "nnhub-"
 INSTRUCTOR = PREFIX + "teach"
-COMPLETE, BLANK = PREFIX + "ada", PREFIX + "bob"   # ada hands in the complete example, bob a blank notebook
-STUDENTS = [COMPLETE, BLANK]
+# ada hands in the complete example, bob the blank notebook, eve a blank one with a hostile cell
+COMPLETE, BLANK, HOSTILE = PREFIX + "ada", PREFIX + "bob", PREFIX + "eve"
+STUDENTS = [COMPLETE, BLANK, HOSTILE]
 ASSIGNMENT = "02_moons"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 COURSE_ID = "nn-from-scratch"
@@ -57,6 +58,30 @@ def autograded_max(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     return sum(c.metadata["nbgrader"].get("points", 0) for c in nb.cells
                if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution"))
+
+
+def hostile_notebook(instructor_home: Path, other_home: Path) -> dict:
+    """The blank notebook whose first answer cell reads the course folder and another student's
+    work, and patches the grading helpers so that every check would pass."""
+    nb = json.loads((ROOT / "release" / ASSIGNMENT / NOTEBOOK).read_text())
+    targets = [instructor_home / "course" / "source" / ASSIGNMENT / NOTEBOOK,
+               instructor_home / "course" / "gradebook.db", other_home / ASSIGNMENT / NOTEBOOK]
+    cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "add_bias")
+    cell["source"] = (
+        "import course.grading as g\n"
+        "found = []\n"
+        f"for path in {[str(t) for t in targets]!r}:\n"
+        "    try:\n"
+        "        found.append(open(path, errors='replace').read(60))\n"
+        "    except Exception as error:\n"
+        "        found.append(type(error).__name__)\n"
+        "print('HOSTILE', found)\n"
+        "for name in ('expect', 'expect_close', 'expect_shape', 'expect_gradient'):\n"
+        "    setattr(g, name, lambda *args, **kwargs: None)\n"
+        "g.call = lambda fn, *args, **kwargs: 0\n"
+        "def add_bias(X):\n"
+        "    raise NotImplementedError()\n")
+    return nb
 
 
 def hidden_test_lines(path: Path, *shown: Path) -> list[str]:
@@ -166,38 +191,54 @@ def test_semester_loop(hub):
     released = ok(teacher.request("POST", f"{base}/formgrader/api/assignment/{ASSIGNMENT}/release"), "release")
     assert released["success"], released
 
-    # each student fetches it in the Assignment List, writes, submits
-    for student, example in [(COMPLETE, "complete"), (BLANK, "untouched")]:
+    # each student fetches it in the Assignment List, writes, validates, submits
+    for student in STUDENTS:
         me = client(hub, student)
         mine = f"/user/{student}"
         listed = ok(me.request("GET", f"{mine}/assignments?course_id={COURSE_ID}"), "list")
         assert listed["success"] and [a["assignment_id"] for a in listed["value"]] == [ASSIGNMENT]
         ok(me.request("POST", f"{mine}/assignments/fetch",
                       {"assignment_id": ASSIGNMENT, "course_id": COURSE_ID}), "fetch")
-        nb = json.loads((ROOT / "tests" / "submissions" / example / ASSIGNMENT / NOTEBOOK).read_text())
+        if student == HOSTILE:
+            nb = hostile_notebook(accounts.home(INSTRUCTOR), accounts.home(COMPLETE))
+        else:
+            example = "complete" if student == COMPLETE else "untouched"
+            nb = json.loads((ROOT / "tests" / "submissions" / example / ASSIGNMENT / NOTEBOOK).read_text())
         ok(me.request("PUT", f"{mine}/api/contents/{ASSIGNMENT}/{NOTEBOOK}",
                       {"type": "notebook", "format": "json", "content": nb}), "save")
         fetched = accounts.home(student) / ASSIGNMENT / NOTEBOOK
         assert fetched.stat().st_uid == pwd.getpwnam(student).pw_uid  # written by their own server
+        if student != HOSTILE:
+            validated = ok(me.request("POST", f"{mine}/assignments/validate",
+                                      {"path": f"{ASSIGNMENT}/{NOTEBOOK}"}), "validate")
+            assert validated["success"], validated
+            failed = validated["value"].get("failed", [])
+            assert bool(failed) == (student == BLANK), (student, validated["value"])
         submitted = ok(me.request("POST", f"{mine}/assignments/submit",
                                   {"assignment_id": ASSIGNMENT, "course_id": COURSE_ID}), "submit")
         assert submitted["success"], submitted
 
-    # the instructor collects, then presses Autograde per student in the formgrader, which runs
-    # `course autograde` (course.instructor.formgrader): sandboxed, two processes per notebook
+    # the instructor collects, then grades: ada's and bob's with `course autograde` in a terminal
+    # of their server (one run, two workers), eve's with the formgrader's Autograde button, which
+    # runs `course autograde` too (course.instructor.formgrader); sandboxed, two processes each
     collected = ok(teacher.request("POST", f"{base}/formgrader/api/assignment/{ASSIGNMENT}/collect"), "collect")
     assert collected["success"], collected
     course = accounts.home(INSTRUCTOR) / "course"
     assert sorted(p.name for p in (course / "submitted").iterdir()) == sorted(STUDENTS)
-    for student in STUDENTS:
-        graded_at = time.monotonic()
-        result = ok(teacher.request("POST", f"{base}/formgrader/api/submission/{ASSIGNMENT}/{student}/autograde",
-                                    timeout=900), "autograde")
-        print(f"Autograde {student} took {time.monotonic() - graded_at:.1f} s:\n{result.get('log', '')[-800:]}")
-        assert result["success"], result
-        # course autograde's own lines, never stock nbgrader's "Executing notebook"
-        assert f"{student}/{ASSIGNMENT}:" in result["log"] and "points" in result["log"], result["log"][-3000:]
-        assert "WITHOUT a sandbox" not in result["log"]
+    graded_at = time.monotonic()
+    run = as_user(settings, INSTRUCTOR, "course", "autograde", ASSIGNMENT, "--student", COMPLETE,
+                  "--student", BLANK, "--workers", "2", cwd=course)
+    print(f"course autograde (terminal) took {time.monotonic() - graded_at:.1f} s:\n{run.stdout[-1000:]}")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "WITHOUT a sandbox" not in run.stdout + run.stderr
+    graded_at = time.monotonic()
+    result = ok(teacher.request("POST", f"{base}/formgrader/api/submission/{ASSIGNMENT}/{HOSTILE}/autograde",
+                                timeout=900), "autograde")
+    print(f"Autograde button ({HOSTILE}) took {time.monotonic() - graded_at:.1f} s:\n{result.get('log', '')[-800:]}")
+    assert result["success"], result
+    # course autograde's own lines, never stock nbgrader's "Executing notebook"
+    assert f"{HOSTILE}/{ASSIGNMENT}:" in result["log"] and "points" in result["log"], result["log"][-3000:]
+    assert "Executing notebook" not in result["log"] and "WITHOUT a sandbox" not in result["log"]
     assert (course / "reports" / ASSIGNMENT / "report.md").is_file()
     full = autograded_max(ROOT / "source" / ASSIGNMENT / NOTEBOOK)
     with sqlite3.connect(course / "gradebook.db") as db:
@@ -206,7 +247,7 @@ def test_semester_loop(hub):
             "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
             "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
             "JOIN student ON submitted_assignment.student_id = student.id GROUP BY student.id"))
-    assert scores == {COMPLETE: full, BLANK: 0}, scores
+    assert scores == {COMPLETE: full, BLANK: 0, HOSTILE: 0}, scores
     # the grading ran as the instructor's own (non-root) account
     assert (course / "gradebook.db").stat().st_uid == pwd.getpwnam(INSTRUCTOR).pw_uid
 
@@ -217,7 +258,7 @@ def test_semester_loop(hub):
     hidden_lines = hidden_test_lines(ROOT / "source" / ASSIGNMENT / NOTEBOOK, ROOT / "release" / ASSIGNMENT / NOTEBOOK,
                                      ROOT / "tests" / "submissions" / "complete" / ASSIGNMENT / NOTEBOOK)
     assert len(hidden_lines) > 10
-    for student, points in [(COMPLETE, full), (BLANK, 0)]:
+    for student, points in [(COMPLETE, full), (BLANK, 0), (HOSTILE, 0)]:
         me = client(hub, student)
         ok(me.request("POST", f"/user/{student}/assignments/fetch_feedback",
                       {"assignment_id": ASSIGNMENT, "course_id": COURSE_ID}), "fetch_feedback")
@@ -231,6 +272,14 @@ def test_semester_loop(hub):
         assert "def sigmoid" in text or "sigmoid(" in text  # the student's own code is there
         leaked = [line for line in hidden_lines if line in text]
         assert not leaked, f"{student}'s feedback shows hidden tests: {leaked[:3]}"
+        if student == HOSTILE:
+            # the hostile cell ran, in a sandbox where the course and ada's home do not exist
+            assert "HOSTILE ['FileNotFoundError', 'FileNotFoundError', 'FileNotFoundError']" in text, \
+                re.findall(r"HOSTILE.{0,300}", text)
+    # the course's tamper report names eve (her reads and patches), not ada
+    from course.instructor.autograde.report import md
+    tamper = (course / "reports" / ASSIGNMENT / "report.md").read_text().split("## Tamper report", 1)[1]
+    assert f"### {md(HOSTILE)}" in tamper and f"### {md(COMPLETE)}" not in tamper, tamper[-3000:]
     print(f"semester loop took {time.monotonic() - started:.1f} s")
 
 
