@@ -16,28 +16,18 @@ from __future__ import annotations
 
 import html as html_mod
 import json
-import os
 import pwd
 import re
-import secrets
-import shutil
 import sqlite3
-import subprocess
-import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from conftest import ROOT
-from course.instructor.hub import accounts, server
-from course.instructor.hub.layout import server_environment
-from course.instructor.lab import free_port
+from course.instructor.hub import accounts
+from hubtools import COURSE_ID, course_hub, ok, pam_login
 
 PREFIX = "nnhub-"
 INSTRUCTOR = PREFIX + "teach"
@@ -46,11 +36,6 @@ COMPLETE, BLANK, HOSTILE = PREFIX + "ada", PREFIX + "bob", PREFIX + "eve"
 STUDENTS = [COMPLETE, BLANK, HOSTILE]
 ASSIGNMENT = "02_moons"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
-COURSE_ID = "nn-from-scratch"
-
-
-def leftover_accounts() -> list[str]:
-    return [p.pw_name for p in pwd.getpwall() if p.pw_name.startswith(PREFIX)]
 
 
 def autograded_max(path: Path) -> float:
@@ -102,89 +87,22 @@ def hidden_test_lines(path: Path, *shown: Path) -> list[str]:
     return lines
 
 
-def pam_login(url: str, user: str, password: str) -> int:
-    """Log in through the hub's login form (PAM); the status of the form's answer (302: in)."""
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
-    opener.open(f"{url}/hub/login", timeout=30).read()
-    xsrf = next(c.value for c in jar if c.name == "_xsrf")
-    form = urllib.parse.urlencode({"username": user, "password": password, "_xsrf": xsrf}).encode()
-    try:
-        with opener.open(f"{url}/hub/login?next=", data=form, timeout=60) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-def as_user(settings, user: str, *command: str, cwd: Path | None = None, timeout: float = 600):
-    """Run a command as `user`, with the environment the hub gives that user's server (what a
-    terminal in their JupyterLab gets)."""
-    home = accounts.home(user)
-    env = [f"{k}={v}" for k, v in server_environment(settings, user, home).items()]
-    return subprocess.run(["runuser", "-u", user, "--", "env", "-i", *env, *command],
-                          cwd=cwd or home, capture_output=True, text=True, timeout=timeout)
-
-
 @pytest.fixture(scope="module")
 def hub():
-    assert os.geteuid() == 0, "the course hub test needs root: it makes Linux accounts and spawns servers as them"
-    for name in leftover_accounts():
-        accounts.remove(name)
-    # /tmp, not pytest's tmp_path (0700 under root's pytest-of-root): the users must reach the exchange
-    scratch = Path(tempfile.mkdtemp(prefix="nn-course-hub-"))
-    os.chmod(scratch, 0o755)
-    (scratch / "home").mkdir(mode=0o755)
-    passwords = {u: secrets.token_urlsafe(12) for u in [INSTRUCTOR, *STUDENTS]}
-    admin_token = secrets.token_hex(32)
-    started = time.monotonic()
-    running = None
-    try:
-        settings = server.setup(ROOT, {
-            "state": str(scratch / "state"), "instructors": [INSTRUCTOR], "students": STUDENTS,
-            "port": free_port(), "hub_port": free_port(), "proxy_api_port": free_port(),
-            "services": [{"name": "course-test", "api_token": admin_token}],
-        }, homes=scratch / "home", passwords=passwords)
-        print(f"setup (environments reused or built, accounts) took {time.monotonic() - started:.1f} s")
-        running = server.start(ROOT, settings)
-        yield {"settings": settings, "hub": running, "passwords": passwords,
-               "admin": server.HubClient(settings.url, admin_token), "tokens": {}}
-    finally:
-        if running:
-            running.stop()
-        for name in leftover_accounts():
-            accounts.remove(name)
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def client(hub, user: str) -> server.HubClient:
-    """`user`'s own token (made by the admin service), their server started."""
-    if user not in hub["tokens"]:
-        hub["tokens"][user] = hub["admin"].user_token(user)
-        hub["admin"].start_server(user)
-    return server.HubClient(hub["settings"].url, hub["tokens"][user])
-
-
-def ok(status_body, what: str):
-    status, body = status_body
-    assert status == 200, f"{what}: {status} {body}"
-    return body
+    with course_hub(PREFIX, [INSTRUCTOR], STUDENTS) as running:
+        yield running
 
 
 def test_login_through_pam_only_with_the_right_password(hub):
-    url = hub["settings"].url
-    assert pam_login(url, COMPLETE, hub["passwords"][COMPLETE]) == 302
-    assert pam_login(url, COMPLETE, hub["passwords"][BLANK]) == 403
+    url = hub.url
+    assert pam_login(url, COMPLETE, hub.passwords[COMPLETE]) == 302
+    assert pam_login(url, COMPLETE, hub.passwords[BLANK]) == 403
     assert pam_login(url, "root", "root") == 403  # not a course user
 
 
 def test_semester_loop(hub):
     started = time.monotonic()
-    settings = hub["settings"]
-    teacher = client(hub, INSTRUCTOR)
+    teacher = hub.client(INSTRUCTOR)
     base = f"/user/{INSTRUCTOR}"
 
     # the instructor releases from the formgrader: release/02_moons into the shared exchange
@@ -193,7 +111,7 @@ def test_semester_loop(hub):
 
     # each student fetches it in the Assignment List, writes, validates, submits
     for student in STUDENTS:
-        me = client(hub, student)
+        me = hub.client(student)
         mine = f"/user/{student}"
         listed = ok(me.request("GET", f"{mine}/assignments?course_id={COURSE_ID}"), "list")
         assert listed["success"] and [a["assignment_id"] for a in listed["value"]] == [ASSIGNMENT]
@@ -226,7 +144,7 @@ def test_semester_loop(hub):
     course = accounts.home(INSTRUCTOR) / "course"
     assert sorted(p.name for p in (course / "submitted").iterdir()) == sorted(STUDENTS)
     graded_at = time.monotonic()
-    run = as_user(settings, INSTRUCTOR, "course", "autograde", ASSIGNMENT, "--student", COMPLETE,
+    run = hub.as_user(INSTRUCTOR, "course", "autograde", ASSIGNMENT, "--student", COMPLETE,
                   "--student", BLANK, "--workers", "2", cwd=course)
     print(f"course autograde (terminal) took {time.monotonic() - graded_at:.1f} s:\n{run.stdout[-1000:]}")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
@@ -259,7 +177,7 @@ def test_semester_loop(hub):
                                      ROOT / "tests" / "submissions" / "complete" / ASSIGNMENT / NOTEBOOK)
     assert len(hidden_lines) > 10
     for student, points in [(COMPLETE, full), (BLANK, 0), (HOSTILE, 0)]:
-        me = client(hub, student)
+        me = hub.client(student)
         ok(me.request("POST", f"/user/{student}/assignments/fetch_feedback",
                       {"assignment_id": ASSIGNMENT, "course_id": COURSE_ID}), "fetch_feedback")
         pages = list((accounts.home(student) / ASSIGNMENT / "feedback").rglob("*.html"))
@@ -286,7 +204,7 @@ def test_semester_loop(hub):
 # --- isolation: what a student's account and server can reach ---------------------------------
 
 def test_student_cannot_read_other_students_or_the_instructor(hub):
-    settings = hub["settings"]
+    settings = hub.settings
     me, other = BLANK, COMPLETE
     course = accounts.home(INSTRUCTOR) / "course"
     exchange = Path(settings.state) / "exchange" / COURSE_ID
@@ -299,41 +217,40 @@ def test_student_cannot_read_other_students_or_the_instructor(hub):
     }
     for what, path in targets.items():
         assert path.exists(), f"{what} should exist for this check: {path}"
-        read = as_user(settings, me, "cat", str(path))
+        read = hub.as_user(me, "cat", str(path))
         assert read.returncode != 0 and "Permission denied" in read.stderr, f"{me} read {what}"
     # nbgrader's inbound folder is write-only for students: nobody else's submission can be listed
-    listing = as_user(settings, me, "ls", str(exchange / "inbound"))
+    listing = hub.as_user(me, "ls", str(exchange / "inbound"))
     assert listing.returncode != 0 and "Permission denied" in listing.stderr, listing.stdout
     # neither can the feedback folder (its files are reachable only by their hash: nbgrader's design)
-    listing = as_user(settings, me, "ls", str(exchange / "feedback"))
+    listing = hub.as_user(me, "ls", str(exchange / "feedback"))
     assert listing.returncode != 0 and "Permission denied" in listing.stderr, listing.stdout
     # nor can they put anything into the released assignment
-    write = as_user(settings, me, "touch", str(exchange / "outbound" / ASSIGNMENT / "planted.py"))
+    write = hub.as_user(me, "touch", str(exchange / "outbound" / ASSIGNMENT / "planted.py"))
     assert write.returncode != 0
 
 
 def test_student_environment_has_no_instructor_tools(hub):
-    settings = hub["settings"]
-    probe = as_user(settings, BLANK, "python", "-c",
-                    "import course, course.grading\n"
-                    "try:\n    import course.instructor\nexcept ImportError:\n    print('no instructor')\n"
-                    "import nbgrader.server_extensions.formgrader\n")
+    probe = hub.as_user(BLANK, "python", "-c",
+                        "import course, course.grading\n"
+                        "try:\n    import course.instructor\nexcept ImportError:\n    print('no instructor')\n"
+                        "import nbgrader.server_extensions.formgrader\n")
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "no instructor"
-    assert str(ROOT) not in as_user(settings, BLANK, "python", "-c", "import sys, course; print(sys.path, course.__file__)").stdout
+    assert str(ROOT) not in hub.as_user(BLANK, "python", "-c", "import sys, course; print(sys.path, course.__file__)").stdout
     # the student's server runs without the formgrader extension
-    me = client(hub, BLANK)
+    me = hub.client(BLANK)
     status, _ = me.request("GET", f"/user/{BLANK}/formgrader/api/status")
     assert status == 404
 
 
 def test_a_students_server_refuses_another_students_token(hub):
-    mallory = client(hub, BLANK)
-    client(hub, COMPLETE)  # ada's server runs
+    mallory = hub.client(BLANK)
+    hub.client(COMPLETE)  # ada's server runs
     status, _ = mallory.request("GET", f"/user/{COMPLETE}/api/contents/{ASSIGNMENT}")
     assert status in (403, 404), status
     status, _ = mallory.request("GET", f"/user/{COMPLETE}/api/status")
     assert status in (403, 404), status
     # while her own token reads her folder: the refusal is about whose token it is
-    status, _ = client(hub, COMPLETE).request("GET", f"/user/{COMPLETE}/api/contents/{ASSIGNMENT}")
+    status, _ = hub.client(COMPLETE).request("GET", f"/user/{COMPLETE}/api/contents/{ASSIGNMENT}")
     assert status == 200

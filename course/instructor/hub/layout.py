@@ -7,7 +7,8 @@
                                  the sticky bit keeps a student from renaming the course's folder)
       jupyter/student/           nbgrader_config.py: the exchange and the course id
       jupyter/instructor/        nbgrader_config.py: the exchange, and the course's own settings
-                                 loaded from the instructor's clone of the course
+                                 loaded from the instructor's clone of the course;
+                                 jupyter_server_config.py: the formgrader's tab may frame its server
 
 The hub's configuration (hub/jupyterhub_config.py) and the tests build each server's
 environment with `server_environment`, so a test that runs a command "as the student's server
@@ -83,6 +84,15 @@ def nbgrader_config(settings: HubSettings, role: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+# JupyterHub's single-user servers forbid being framed at all (frame-ancestors 'none'); JupyterLab
+# shows the formgrader in an iframe of the same server, which then stays blank. The instructor's
+# server allows its own pages, nothing else.
+INSTRUCTOR_SERVER_CONFIG = '''"""The instructor's server on the course hub: the formgrader tab frames this server's own pages."""
+c = get_config()  # noqa: F821
+c.ServerApp.tornado_settings = {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}
+'''
+
+
 def prepare(settings: HubSettings) -> None:
     """Make the hub's folder, the exchange and each role's nbgrader settings."""
     state = Path(settings.state)
@@ -97,8 +107,11 @@ def prepare(settings: HubSettings) -> None:
         folder = settings.path("jupyter", role)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "nbgrader_config.py").write_text(nbgrader_config(settings, role))
+        if role == "instructor":
+            (folder / "jupyter_server_config.py").write_text(INSTRUCTOR_SERVER_CONFIG)
         os.chmod(folder, 0o755)
-        os.chmod(folder / "nbgrader_config.py", 0o644)
+        for path in folder.iterdir():
+            os.chmod(path, 0o644)
     os.chmod(settings.path("jupyter"), 0o755)
     settings.save()
 
