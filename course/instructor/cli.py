@@ -9,6 +9,9 @@
     course lab --student            preview the kit: JupyterLab in a virtual environment made from
                                     the kit alone, with nbgrader's Validate and Assignments
     course lab --instructor         JupyterLab on the course folder with nbgrader's formgrader
+    course hub --state DIR --instructor NAME --student NAME ...
+                                    the course on a JupyterHub with real Linux accounts (as root;
+                                    docs/hub.md)
 """
 from __future__ import annotations
 
@@ -71,6 +74,16 @@ def main(argv: list[str] | None = None) -> int:
                       help="JupyterLab on the course folder with the formgrader")
     p.add_argument("--port", type=int, default=None, help="default: a free port")
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: loopback)")
+    p = sub.add_parser("hub", help="run the course on a JupyterHub with Linux accounts (root; docs/hub.md)")
+    p.add_argument("--state", type=Path, default=Path("/srv/nn-course-hub"),
+                   help="the hub's folder: its database, the exchange, the roles' settings (default: %(default)s)")
+    p.add_argument("--instructor", action="append", required=True, help="an instructor's account (repeatable)")
+    p.add_argument("--student", action="append", default=[], help="a student's account (repeatable)")
+    p.add_argument("--homes", type=Path, help="where new accounts' homes go (default: useradd's)")
+    p.add_argument("--envs", type=Path, help="where the environments are built (default: /opt/nn-course-hub/envs)")
+    p.add_argument("--ip", default="127.0.0.1", help="the proxy's address (default: loopback; put TLS in front)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--setup-only", action="store_true", help="prepare everything, do not start the hub")
     args = parser.parse_args(argv)
     if args.command == "validate" and build_mod.find_course_root() is None:
         return validate_mod.main(args.notebooks)  # a notebook anywhere, as a student validates it
@@ -116,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         kit.build(root, args.out, zip_it=not args.no_zip)
     elif args.command == "lab":
         return lab_mod.run(root, args.role, port=args.port, ip=args.ip)
+    elif args.command == "hub":
+        from .hub import server as hub_server
+
+        return hub_server.run(root, args)
     return 0
 
 

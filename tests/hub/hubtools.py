@@ -1,0 +1,115 @@
+"""A course hub for the tests: set up as `course hub` does (course.instructor.hub.server), in a
+scratch folder under /tmp, with accounts carrying a prefix of the test module's own (removed
+before and after, so two modules on two pytest workers never share one), PAM passwords made for
+the run, free ports on 127.0.0.1, and an admin service token that makes each user's own token.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from conftest import ROOT
+from course.instructor.hub import accounts, server
+from course.instructor.hub.layout import HubSettings, server_environment
+from course.instructor.lab import free_port
+
+COURSE_ID = "nn-from-scratch"
+
+
+def leftover_accounts(prefix: str) -> list[str]:
+    return [p.pw_name for p in pwd.getpwall() if p.pw_name.startswith(prefix)]
+
+
+@dataclass
+class CourseHub:
+    settings: HubSettings
+    running: server.Hub
+    passwords: dict[str, str]
+    admin: server.HubClient
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.settings.url
+
+    def client(self, user: str) -> server.HubClient:
+        """`user`'s own token (made by the admin service), their server started."""
+        if user not in self.tokens:
+            self.tokens[user] = self.admin.user_token(user)
+            self.admin.start_server(user)
+        return server.HubClient(self.url, self.tokens[user])
+
+    def as_user(self, user: str, *command: str, cwd: Path | None = None, timeout: float = 600):
+        """Run a command as `user`, with the environment the hub gives that user's server (what
+        a terminal in their JupyterLab gets)."""
+        home = accounts.home(user)
+        env = [f"{k}={v}" for k, v in server_environment(self.settings, user, home).items()]
+        return subprocess.run(["runuser", "-u", user, "--", "env", "-i", *env, *command],
+                              cwd=cwd or home, capture_output=True, text=True, timeout=timeout)
+
+
+@contextlib.contextmanager
+def course_hub(prefix: str, instructors: list[str], students: list[str]):
+    assert os.geteuid() == 0, "the course hub tests need root: they make Linux accounts and spawn servers as them"
+    assert all(u.startswith(prefix) for u in instructors + students)
+    for name in leftover_accounts(prefix):
+        accounts.remove(name)
+    # /tmp, not pytest's tmp_path (0700 under root's pytest-of-root): the users must reach the exchange
+    scratch = Path(tempfile.mkdtemp(prefix="nn-course-hub-"))
+    os.chmod(scratch, 0o755)
+    (scratch / "home").mkdir(mode=0o755)
+    passwords = {u: secrets.token_urlsafe(12) for u in instructors + students}
+    admin_token = secrets.token_hex(32)
+    started = time.monotonic()
+    running = None
+    try:
+        settings = server.setup(ROOT, {
+            "state": str(scratch / "state"), "instructors": instructors, "students": students,
+            "port": free_port(), "hub_port": free_port(), "proxy_api_port": free_port(),
+            "services": [{"name": "course-test", "api_token": admin_token}],
+        }, homes=scratch / "home", passwords=passwords)
+        print(f"setup (environments reused or built, accounts) took {time.monotonic() - started:.1f} s")
+        running = server.start(ROOT, settings)
+        yield CourseHub(settings, running, passwords, server.HubClient(settings.url, admin_token))
+    finally:
+        if running:
+            running.stop()
+        for name in leftover_accounts(prefix):
+            accounts.remove(name)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def ok(status_body, what: str):
+    status, body = status_body
+    assert status == 200, f"{what}: {status} {body}"
+    return body
+
+
+def pam_login(url: str, user: str, password: str) -> int:
+    """Log in through the hub's login form (PAM); the status of the form's answer (302: in)."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    opener.open(f"{url}/hub/login", timeout=30).read()
+    xsrf = next(c.value for c in jar if c.name == "_xsrf")
+    form = urllib.parse.urlencode({"username": user, "password": password, "_xsrf": xsrf}).encode()
+    try:
+        with opener.open(f"{url}/hub/login?next=", data=form, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
