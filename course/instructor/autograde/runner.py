@@ -37,6 +37,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 from traitlets.config import Config
@@ -290,13 +291,21 @@ def _init_worker(root: str, overrides: dict, sandboxed: bool, shared_dir: str | 
     if os.getppid() != parent:  # the coordinator died before we got here
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides what an interrupt means
+    setup_worker(Path(root), overrides, sandboxed, Path(shared_dir) if shared_dir else None)
+
+
+def setup_worker(root: Path, overrides: dict, sandboxed: bool, shared_dir: Path | None) -> None:
+    """This process's grading state for the course folder `root`: `grade_job` reads it.
+
+    A process grades for one course folder at a time: the state is process-wide (environment,
+    working directory during a job, the kept grader kernel)."""
     from ..build import kernel_env
 
-    os.environ.update(kernel_env(Path(root)))
-    cfg = course_config(Path(root), overrides)
+    os.environ.update(kernel_env(root))
+    cfg = course_config(root, overrides)
     settings = CourseAutograde(config=cfg)
-    _WORKER.update(root=Path(root), cfg=cfg, settings=settings,
-                   sandbox=make_sandbox(Path(root), settings, sandboxed, Path(shared_dir) if shared_dir else None))
+    _WORKER.update(root=root, cfg=cfg, settings=settings,
+                   sandbox=make_sandbox(root, settings, sandboxed, shared_dir))
     # nbgrader 0.9.6 with SQLAlchemy 2 warns on every new submission; nothing is lost
     from sqlalchemy.exc import SAWarning
 
@@ -548,6 +557,19 @@ def write_feedback(root: Path, cfg: Config, job: Job) -> None:
 # --- the coordinator ------------------------------------------------------------------------
 
 @dataclass
+class PoolRequest:
+    """What a pool other than the local one (`course autograde --scheduler`) gets to grade."""
+    root: Path
+    cfg: Config
+    overrides: dict
+    sandboxed: bool
+    jobs: list[Job]
+    log: object
+
+
+Pool = Callable[[PoolRequest], "list[Outcome]"]
+
+@dataclass
 class RunResult:
     outcomes: list[Outcome]
     skipped: list[tuple[str, str]]
@@ -582,7 +604,9 @@ def run_lock(root: Path):
 
 def run(root: Path, assignments: list[str] | None = None, *, workers: int | None = None,
         unsafe_no_sandbox: bool = False, regrade: bool = False, students: list[str] | None = None,
-        overrides: dict | None = None, feedback: bool = True, report: bool = True, log=print) -> RunResult:
+        overrides: dict | None = None, feedback: bool = True, report: bool = True, log=print,
+        pool: Pool | None = None) -> RunResult:
+    """Grade what is left; `pool` grades the pending jobs (default: worker processes here)."""
     from ..build import available_assignments, kernel_env
 
     from .sandbox import probe
@@ -628,12 +652,16 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
                 pending.append(job)
         to_grade = sum(not j.feedback_only for j in pending)
         log(f"{len(jobs)} submission(s) of {', '.join(todo)}: {len(skipped)} already graded, "
-            f"{to_grade} to grade with {max(1, min(n_workers, len(pending)))} worker(s)"
+            f"{to_grade} to grade "
+            + (f"with {max(1, min(n_workers, len(pending)))} worker(s)" if pool is None else "on the cluster")
             + ("" if sandboxed else " WITHOUT sandbox") + ".")
-        shared = prepare_shared_dir(root) if pending else None
+        shared = prepare_shared_dir(root) if pending and pool is None else None
         setup = time.monotonic()
         try:
-            outcomes = _run_pool(root, overrides or {}, sandboxed, shared, pending, n_workers, log)
+            if pool is None:
+                outcomes = _run_pool(root, overrides or {}, sandboxed, shared, pending, n_workers, log)
+            else:
+                outcomes = pool(PoolRequest(root, cfg, overrides or {}, sandboxed, pending, log))
         finally:
             if shared is not None:
                 shutil.rmtree(shared.parent, ignore_errors=True)
