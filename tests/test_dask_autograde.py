@@ -17,6 +17,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -234,3 +235,61 @@ def test_a_worker_killed_mid_task_costs_only_its_time(cluster, tmp_path):
     assert gone
     # the nanny brought the worker back, and the plugin set it up again
     _wait_for(lambda: cluster.connected() == 2, 90, "the worker to come back")
+
+
+def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path):
+    """With no failure allowed, a worker killed mid-task ends its task in KilledWorker: a FAILED
+    line that blames the grader, no grade and no journal row; the next run grades it. A worker
+    with two threads is then refused before anything is graded."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    from course.instructor.autograde import cluster as cluster_mod
+
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root)
+    submit(root, "slow", TINY, {f"{TINY}.ipynb": tiny_submission(SLOW)})
+    url = runner.db_url_of(runner.course_config(root), root)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address="127.0.0.1:0", memory_limit=0) as local, Client(local) as client:
+        pool = cluster_mod.pool(local.scheduler_address)
+        log: list[str] = []
+        results = []
+        grading = threading.Thread(target=lambda: results.append(
+            runner.run(root, [TINY], log=log.append, report=False, pool=pool)))
+        grading.start()
+        (pid,) = client.run(os.getpid).values()
+        worker = psutil.Process(pid)
+        _wait_for(lambda: any(p.name() == "bwrap" for p in worker.children(recursive=True)), 240,
+                  "the worker to grade in a sandbox")
+        time.sleep(1.5)
+        family = worker.children(recursive=True)
+        worker.send_signal(signal.SIGKILL)
+        grading.join(timeout=300)
+        (first,) = results
+        (failed,) = first.failed
+        assert "the grader's fault" in failed.message and "died" in failed.message, failed.message
+        assert any("FAILED" in line for line in log), log
+        assert (TINY, "slow") not in journal.read(url)
+        assert grades(url, TINY).get("slow") is None or all(
+            score is None or score == 0 for score, _, _ in grades(url, TINY)["slow"].values())
+        _wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in family), 30,
+                  "the killed worker's sandboxes to go")
+
+        _wait_for(lambda: len(client.nthreads()) == 1, 90, "the nanny to restart the worker")
+        again = runner.run(root, [TINY], log=lambda *_: None, report=False, pool=pool)
+        assert not again.failed and [o.status for o in again.outcomes] == ["graded"]
+        assert journal.read(url)[(TINY, "slow")]["attempt"] == 1
+        assert grades(url, TINY)["slow"]["test_double"][0] == 2
+
+        wide = subprocess.Popen([str(BIN / "dask"), "worker", local.scheduler_address, "--nthreads", "2",
+                                 "--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "0"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            _wait_for(lambda: len(client.nthreads()) == 2, 90, "the two-thread worker")
+            with pytest.raises(runner.Refused, match="--nthreads 1"):
+                runner.run(root, [TINY], regrade=True, log=lambda *_: None, report=False, pool=pool)
+        finally:
+            os.killpg(wide.pid, signal.SIGTERM)
+            wide.wait(timeout=60)

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 from . import bundle, journal, runner, saving
-from .dask_worker import PLUGIN, GradingPlugin, grade_task, library_versions
+from .dask_worker import PLUGIN, GradingPlugin, Refused, grade_task, library_versions
 from .job import JobSpec
 from .runner import Job, Outcome, PoolRequest
 
@@ -53,9 +53,11 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
         shutil.rmtree(scratch, ignore_errors=True)
     started = time.monotonic()
     with Client(address, security=security, timeout=connect_timeout) as client:
-        # a worker that cannot grade as we would (threads, versions, no sandbox) raises here
-        client.register_plugin(GradingPlugin(packed, request.overrides, request.sandboxed, library_versions()),
-                               name=PLUGIN)
+        try:
+            client.register_plugin(GradingPlugin(packed, request.overrides, request.sandboxed, library_versions()),
+                                   name=PLUGIN)
+        except Refused as refused:  # a worker cannot grade as we would: nothing is graded
+            raise runner.Refused(f"A worker of {address} refused to grade: {refused}") from None
         threads = sum(client.nthreads().values())
         log(f"Cluster {address}: {len(client.nthreads())} worker(s), the course ({len(packed.data) / 2**20:.1f} MiB) "
             f"set up on each in {time.monotonic() - started:.1f} s.")

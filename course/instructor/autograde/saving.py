@@ -16,9 +16,11 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from . import journal, runner
@@ -45,6 +47,8 @@ def save(root: Path, cfg: Config, result: JobResult, run_id: str) -> bool:
              / result.assignment, result.feedback, aside)
 
     def write() -> bool:
+        # nbgrader 0.9.6 with SQLAlchemy 2 warns on every new submission; nothing is lost (as in runner)
+        warnings.filterwarnings("ignore", category=SAWarning)
         gb = Gradebook(url, course_id)
         session = gb.db
         try:
