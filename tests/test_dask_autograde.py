@@ -197,11 +197,23 @@ def test_examples_score_as_on_one_machine(cluster, tmp_path):
 
 
 def test_a_worker_killed_mid_task_costs_only_its_time(cluster, tmp_path):
-    students = [f"s{i}" for i in range(4)]
+    students = [f"s{i}" for i in range(3)] + ["probe"]
     root = make_course(tmp_path / "course", [])
     tiny_assignment(root)
-    for student in students:
+    for student in students[:-1]:
         submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(SLOW)})
+    # a student's code that reaches the scheduler or a worker loses its points: the sandbox has
+    # no network, so it must find none of them
+    from distributed import Client
+
+    with Client(cluster.address, security=certs.security(cluster.tls), timeout=20) as client:
+        workers = client.scheduler_info()["workers"]
+        ports = [cluster.address, *workers, *(w["nanny"] for w in workers.values() if w.get("nanny"))]
+    ports = [(a.removeprefix("tls://").rsplit(":", 1)[0], int(a.rsplit(":", 1)[1])) for a in ports]
+    probe = {"square": "def square(x):\n    import socket\n    for address in %r:\n        try:\n"
+                       "            socket.create_connection(address, timeout=3).close()\n            return 'reached'\n"
+                       "        except OSError:\n            pass\n    return x * x" % (ports,)}
+    submit(root, "probe", TINY, {f"{TINY}.ipynb": tiny_submission(probe)})
     coordinator = subprocess.Popen([str(BIN / "course"), "autograde", TINY, "--scheduler", cluster.address,
                                     "--tls", str(cluster.tls)], cwd=root, env=env_for(root),
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -222,11 +234,12 @@ def test_a_worker_killed_mid_task_costs_only_its_time(cluster, tmp_path):
     out, _ = coordinator.communicate(timeout=600)
     assert coordinator.returncode == 0, out
     assert "FAILED" not in out, out
+    assert len(ports) == 5  # the scheduler, two workers, their nannies
     # the scheduler lost the worker mid-task and ran its task again elsewhere
     assert (cluster.logs / "scheduler.log").read_text().count("Remove worker") > removed
     url = runner.db_url_of(runner.course_config(root), root)
     rows = journal.read(url)
-    assert sorted(s for (a, s) in rows if a == TINY) == students
+    assert sorted(s for (a, s) in rows if a == TINY) == sorted(students)
     assert all(rows[(TINY, s)]["attempt"] == 1 and rows[(TINY, s)]["status"] == "graded" for s in students), rows
     assert {s: (c["test_square"][0], c["test_double"][0]) for s, c in grades(url, TINY).items()} == \
         {s: (1, 2) for s in students}

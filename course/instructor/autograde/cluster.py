@@ -83,7 +83,7 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
                 future.release()  # saved: Dask must not recompute it when its worker dies
                 outcomes.append(outcome)
                 done += 1
-                log(runner._progress(outcome, done, len(to_grade)))
+                log(runner.progress_line(outcome, done, len(to_grade)))
                 submit_more(queue)
         except KeyboardInterrupt:
             with contextlib.suppress(Exception):

@@ -101,9 +101,9 @@ def open_course(course: LocalCourse) -> None:
 
 
 def grade(spec: JobSpec, course: LocalCourse) -> JobResult:
-    if runner._WORKER.get("root") != course.root:
+    if runner.worker_root() != course.root:
         open_course(course)
-    root, cfg = course.root, runner._WORKER["cfg"]
+    root, cfg = course.root, runner.worker_config()
     folders = {name: root / (cfg.CourseDirectory.get(f"{name}_directory") or name)
                for name in ("submitted", "autograded", "feedback")}
     mine = {name: folder / spec.student / spec.assignment for name, folder in folders.items()}

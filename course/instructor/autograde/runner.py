@@ -294,6 +294,15 @@ def _init_worker(root: str, overrides: dict, sandboxed: bool, shared_dir: str | 
     setup_worker(Path(root), overrides, sandboxed, Path(shared_dir) if shared_dir else None)
 
 
+def worker_root() -> Path | None:
+    """The course folder this process grades in, once `setup_worker` ran."""
+    return _WORKER.get("root")
+
+
+def worker_config() -> Config:
+    return _WORKER["cfg"]
+
+
 def setup_worker(root: Path, overrides: dict, sandboxed: bool, shared_dir: Path | None) -> None:
     """This process's grading state for the course folder `root`: `grade_job` reads it.
 
@@ -723,7 +732,7 @@ def _run_pool(root: Path, overrides: dict, sandboxed: bool, shared: Path | None,
                     outcomes.append(outcome)
                     if not job.feedback_only:
                         graded += 1
-                        log(_progress(outcome, graded, total))
+                        log(progress_line(outcome, graded, total))
         except KeyboardInterrupt:
             _kill_pool(pool)
             done = sum(o.status in ("graded", "ungradable") for o in outcomes)
@@ -758,7 +767,7 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _progress(outcome: Outcome, done: int, total: int) -> str:
+def progress_line(outcome: Outcome, done: int, total: int) -> str:
     head = f"[{done}/{total}] {outcome.student}/{outcome.assignment}: "
     if outcome.status == "failed":
         first = outcome.message.splitlines()[0] if outcome.message else ""
