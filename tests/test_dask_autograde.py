@@ -306,3 +306,32 @@ def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path)
         finally:
             os.killpg(wide.pid, signal.SIGTERM)
             wide.wait(timeout=60)
+
+
+def test_a_killed_coordinator_started_again_grades_only_what_is_left(cluster, tmp_path):
+    students = [f"k{i}" for i in range(4)]
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root)
+    for student in students:
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(SLOW)})
+    argv = [str(BIN / "course"), "autograde", TINY, "--scheduler", cluster.address, "--tls", str(cluster.tls)]
+    first = subprocess.Popen(argv, cwd=root, env=env_for(root), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+    lines = []
+    for line in first.stdout:
+        lines.append(line)
+        if line.startswith("[1/4]"):
+            first.send_signal(signal.SIGKILL)
+            break
+    first.wait(timeout=60)
+    url = runner.db_url_of(runner.course_config(root), root)
+    saved = {s for (a, s) in journal.read(url) if a == TINY}
+    assert 1 <= len(saved) < 4, lines
+    again = autograde(root, cluster, TINY)
+    assert again.returncode == 0 and "FAILED" not in again.stdout, again.stdout
+    assert f"{len(saved)} already graded, {4 - len(saved)} to grade" in again.stdout, again.stdout
+    rows = journal.read(url)
+    assert sorted(s for (a, s) in rows if a == TINY) == students
+    assert all(rows[(TINY, s)]["attempt"] == 1 for s in students), rows
+    assert {s: (c["test_square"][0], c["test_double"][0]) for s, c in grades(url, TINY).items()} == \
+        {s: (1, 2) for s in students}

@@ -11,6 +11,9 @@ Before nbgrader sees a submission, it is copied to `.autograde/staging/`: a rena
 (the only one, under another name) is graded under its expected name; a file that is not a
 notebook gets zero points and a reason, instead of an error that drops the student.
 
+`run(pool=...)` grades the pending submissions elsewhere instead: `cluster.pool` on a Dask
+cluster (`course autograde --scheduler`), everything else (journal, progress, reports) unchanged.
+
 Killed with SIGINT or SIGKILL, a run loses nothing: a submission's grades and its journal row
 are committed together, workers die with the coordinator (PR_SET_PDEATHSIG) and kernels with
 their worker (bwrap --die-with-parent); the next run grades what is left.
@@ -573,10 +576,11 @@ class PoolRequest:
     overrides: dict
     sandboxed: bool
     jobs: list[Job]
-    log: object
+    log: Callable[[str], None]
 
 
 Pool = Callable[[PoolRequest], "list[Outcome]"]
+
 
 @dataclass
 class RunResult:
