@@ -5,7 +5,11 @@ A scheduler and two workers run as separate OS processes (`dask scheduler`, `das
 the `course autograde` command itself. Checked: a client without the course's certificate cannot
 connect; the example submissions of one assignment get the same per-cell scores as a local
 `--workers 2` run; a worker killed with SIGKILL mid-task costs nothing (every submission saved
-once, no FAILED line, none of its sandboxes left). Run it on its own: it grades for minutes.
+once, no FAILED line, none of its sandboxes left), and a student's code finds none of the
+cluster's ports from its sandbox; a coordinator killed mid-run and started again grades only what
+is left. On a LocalCluster with no failure allowed: KilledWorker is FAILED as the grader's fault
+and the next run grades it; a two-thread worker is refused. Run it on its own: it grades for
+minutes (594 s for the file on a 2-core machine at load 12; the grading dominates).
 """
 from __future__ import annotations
 
