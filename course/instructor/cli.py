@@ -4,6 +4,8 @@
     course demo  [ASSIGNMENT ...]   build, then grade the examples with `course autograde`; print points
     course validate NOTEBOOK ...    nbgrader's validation; exits 1 when a notebook fails
     course autograde [ASSIGNMENT ...]   grade submitted/ in sandboxes, in parallel, resumably
+                                    (--scheduler tls://HOST:PORT --tls DIR: on a Dask cluster)
+    course certs DIR [--host H ...] the grading cluster's mutual-TLS certificates
     course student-kit OUT          what students get: release notebooks, the student package,
                                     requirements.txt, README (OUT/ and OUT.zip)
     course lab --student            preview the kit: JupyterLab in a virtual environment made from
@@ -62,6 +64,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="override nbgrader_config.py, e.g. --set CourseAutograde.cell_timeout=30")
     p.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="run students' code without a sandbox when none can be had (limits still apply)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on this Dask scheduler's workers, e.g. tls://10.0.0.5:8786 (default: "
+                        "CourseAutograde.scheduler; none: local workers); see docs/distributed.md")
+    p.add_argument("--tls", metavar="DIR", type=Path,
+                   help="the cluster's certificates, made by `course certs DIR` (default: CourseAutograde.tls_dir)")
+    p = sub.add_parser("certs", help="make the grading cluster's mutual-TLS certificates in DIR")
+    p.add_argument("dir", type=Path, metavar="DIR")
+    p.add_argument("--host", action="append", default=[],
+                   help="a name or address the scheduler and workers are reached at (repeatable; loopback is in)")
     p = sub.add_parser("student-kit", help="build the student kit from release/: OUT/ and OUT.zip")
     p.add_argument("out", type=Path, metavar="OUT")
     p.add_argument("--no-zip", action="store_true", help="the folder only")
@@ -112,9 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.db:
             overrides.setdefault("CourseDirectory", {})["db_url"] = args.db
         try:
+            pool = _cluster_pool(root, overrides, args.scheduler, args.tls)
             result = runner.run(root, assignments, workers=args.workers, students=args.student,
                                 regrade=args.regrade, unsafe_no_sandbox=args.unsafe_no_sandbox,
-                                overrides=overrides)
+                                overrides=overrides, pool=pool)
         except runner.Refused as refused:
             print(refused, file=sys.stderr)
             return 2
@@ -123,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if result.failed else 0
     elif args.command == "validate":
         return validate_mod.main(args.notebooks, root, env=build_mod.kernel_env(root))
+    elif args.command == "certs":
+        from .autograde import certs
+
+        for path in certs.make(args.dir, args.host):
+            print(path)
+        print(f"Copy {certs.CA}, {certs.NODE} and {certs.NODE_KEY} to every grading machine; keep {certs.CA_KEY} here.")
     elif args.command == "student-kit":
         from . import kit
 
@@ -134,6 +152,28 @@ def main(argv: list[str] | None = None) -> int:
 
         return hub_server.run(root, args)
     return 0
+
+
+def _cluster_pool(root: Path, overrides: dict, address: str | None, tls: Path | None):
+    """The Dask pool when a scheduler is given (flag or nbgrader_config.py), else None (local workers)."""
+    from .autograde import runner
+    from .autograde.config import CourseAutograde
+
+    settings = CourseAutograde(config=runner.course_config(root, overrides))
+    address = address or settings.scheduler
+    if not address:
+        return None
+    from .autograde import certs, cluster
+
+    tls = tls or (Path(settings.tls_dir) if settings.tls_dir else None)
+    if tls is None and address.startswith("tls://"):
+        raise runner.Refused(f"{address} needs the cluster's certificates: --tls DIR (made by `course certs DIR`).")
+    if tls is None:
+        print(f"WARNING: {address} is not TLS: anyone who reaches it can run code on the workers "
+              "(see docs/distributed.md, `course certs`).", file=sys.stderr)
+    if tls is not None and not tls.is_absolute():
+        tls = root / tls
+    return cluster.pool(address, certs.security(tls) if tls is not None else None)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,11 @@ class CourseAutograde(Configurable):
 
     workers = Integer(0, help="Parallel workers, each grading one submission at a time; 0: one per core.").tag(config=True)
 
+    scheduler = Unicode("", help="Address of a Dask scheduler (tls://host:8786) to grade on its workers instead of "
+                        "local worker processes; see docs/distributed.md.").tag(config=True)
+    tls_dir = Unicode("", help="Folder of the grading cluster's certificates (`course certs DIR`): "
+                      "ca.pem, node.pem, node-key.pem.").tag(config=True)
+
     sandbox = Unicode("bwrap", help="'bwrap' (bubblewrap, Linux) or 'none' (only with --unsafe-no-sandbox).").tag(config=True)
 
     cell_timeout = Integer(120, help="Wall-time limit of one cell, in seconds.").tag(config=True)

@@ -11,6 +11,9 @@ Before nbgrader sees a submission, it is copied to `.autograde/staging/`: a rena
 (the only one, under another name) is graded under its expected name; a file that is not a
 notebook gets zero points and a reason, instead of an error that drops the student.
 
+`run(pool=...)` grades the pending submissions elsewhere instead: `cluster.pool` on a Dask
+cluster (`course autograde --scheduler`), everything else (journal, progress, reports) unchanged.
+
 Killed with SIGINT or SIGKILL, a run loses nothing: a submission's grades and its journal row
 are committed together, workers die with the coordinator (PR_SET_PDEATHSIG) and kernels with
 their worker (bwrap --die-with-parent); the next run grades what is left.
@@ -37,6 +40,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 from traitlets.config import Config
@@ -286,13 +290,30 @@ def _init_worker(root: str, overrides: dict, sandboxed: bool, shared_dir: str | 
     if os.getppid() != parent:  # the coordinator died before we got here
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides what an interrupt means
+    setup_worker(Path(root), overrides, sandboxed, Path(shared_dir) if shared_dir else None)
+
+
+def worker_root() -> Path | None:
+    """The course folder this process grades in, once `setup_worker` ran."""
+    return _WORKER.get("root")
+
+
+def worker_config() -> Config:
+    return _WORKER["cfg"]
+
+
+def setup_worker(root: Path, overrides: dict, sandboxed: bool, shared_dir: Path | None) -> None:
+    """This process's grading state for the course folder `root`: `grade_job` reads it.
+
+    A process grades for one course folder at a time: the state is process-wide (environment,
+    working directory during a job, the kept grader kernel)."""
     from ..build import kernel_env
 
-    os.environ.update(kernel_env(Path(root)))
-    cfg = course_config(Path(root), overrides)
+    os.environ.update(kernel_env(root))
+    cfg = course_config(root, overrides)
     settings = CourseAutograde(config=cfg)
-    _WORKER.update(root=Path(root), cfg=cfg, settings=settings,
-                   sandbox=make_sandbox(Path(root), settings, sandboxed, Path(shared_dir) if shared_dir else None))
+    _WORKER.update(root=root, cfg=cfg, settings=settings,
+                   sandbox=make_sandbox(root, settings, sandboxed, shared_dir))
     # nbgrader 0.9.6 with SQLAlchemy 2 warns on every new submission; nothing is lost
     from sqlalchemy.exc import SAWarning
 
@@ -544,6 +565,20 @@ def write_feedback(root: Path, cfg: Config, job: Job) -> None:
 # --- the coordinator ------------------------------------------------------------------------
 
 @dataclass
+class PoolRequest:
+    """What a pool other than the local one (`course autograde --scheduler`) gets to grade."""
+    root: Path
+    cfg: Config
+    overrides: dict
+    sandboxed: bool
+    jobs: list[Job]
+    log: Callable[[str], None]
+
+
+Pool = Callable[[PoolRequest], "list[Outcome]"]
+
+
+@dataclass
 class RunResult:
     outcomes: list[Outcome]
     skipped: list[tuple[str, str]]
@@ -578,7 +613,9 @@ def run_lock(root: Path):
 
 def run(root: Path, assignments: list[str] | None = None, *, workers: int | None = None,
         unsafe_no_sandbox: bool = False, regrade: bool = False, students: list[str] | None = None,
-        overrides: dict | None = None, feedback: bool = True, report: bool = True, log=print) -> RunResult:
+        overrides: dict | None = None, feedback: bool = True, report: bool = True, log=print,
+        pool: Pool | None = None) -> RunResult:
+    """Grade what is left; `pool` grades the pending jobs (default: worker processes here)."""
     from ..build import available_assignments, kernel_env
 
     from .sandbox import probe
@@ -624,12 +661,16 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
                 pending.append(job)
         to_grade = sum(not j.feedback_only for j in pending)
         log(f"{len(jobs)} submission(s) of {', '.join(todo)}: {len(skipped)} already graded, "
-            f"{to_grade} to grade with {max(1, min(n_workers, len(pending)))} worker(s)"
+            f"{to_grade} to grade "
+            + (f"with {max(1, min(n_workers, len(pending)))} worker(s)" if pool is None else "on the cluster")
             + ("" if sandboxed else " WITHOUT sandbox") + ".")
-        shared = prepare_shared_dir(root) if pending else None
+        shared = prepare_shared_dir(root) if pending and pool is None else None
         setup = time.monotonic()
         try:
-            outcomes = _run_pool(root, overrides or {}, sandboxed, shared, pending, n_workers, log)
+            if pool is None:
+                outcomes = _run_pool(root, overrides or {}, sandboxed, shared, pending, n_workers, log)
+            else:
+                outcomes = pool(PoolRequest(root, cfg, overrides or {}, sandboxed, pending, log))
         finally:
             if shared is not None:
                 shutil.rmtree(shared.parent, ignore_errors=True)
@@ -691,7 +732,7 @@ def _run_pool(root: Path, overrides: dict, sandboxed: bool, shared: Path | None,
                     outcomes.append(outcome)
                     if not job.feedback_only:
                         graded += 1
-                        log(_progress(outcome, graded, total))
+                        log(progress_line(outcome, graded, total))
         except KeyboardInterrupt:
             _kill_pool(pool)
             done = sum(o.status in ("graded", "ungradable") for o in outcomes)
@@ -726,7 +767,7 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _progress(outcome: Outcome, done: int, total: int) -> str:
+def progress_line(outcome: Outcome, done: int, total: int) -> str:
     head = f"[{done}/{total}] {outcome.student}/{outcome.assignment}: "
     if outcome.status == "failed":
         first = outcome.message.splitlines()[0] if outcome.message else ""

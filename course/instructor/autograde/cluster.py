@@ -1,0 +1,127 @@
+"""The coordinator of `course autograde --scheduler ADDRESS`: every submission one Dask task.
+
+`runner.run` does what it does on one machine (the journal's skip list, progress, reports);
+only the pool differs. This one packs the course once (`bundle`), registers the worker plugin
+(`dask_worker`), then keeps a bounded number of submissions in flight: each task carries one
+submission's files and returns a `JobResult`, which is saved here in one transaction
+(`saving`), after which its future is released. Dask would otherwise recompute a held result
+whose worker died.
+
+What Dask does not give is exactly-once: a task whose worker dies is run again elsewhere, and
+after `distributed.scheduler.allowed-failures` deaths it ends in KilledWorker. Then the
+submission is FAILED as the grader's fault, never graded zero, and the next run grades it.
+"""
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from . import bundle, journal, runner, saving
+from .dask_worker import PLUGIN, GradingPlugin, Refused, grade_task, library_versions
+from .job import JobSpec
+from .runner import Job, Outcome, PoolRequest
+
+IN_FLIGHT_PER_THREAD = 2   # enough to keep every worker busy, few enough to keep submissions off the scheduler
+
+
+def pool(address: str, security=None, connect_timeout: float = 30):
+    """A `runner.run(pool=...)` that grades on the Dask cluster at `address`."""
+    def grade_on_cluster(request: PoolRequest) -> list[Outcome]:
+        return run(request, address, security, connect_timeout)
+    return grade_on_cluster
+
+
+def run(request: PoolRequest, address: str, security, connect_timeout: float) -> list[Outcome]:
+    from distributed import Client, as_completed
+
+    root, cfg, log = request.root, request.cfg, request.log
+    to_grade = [j for j in request.jobs if not j.feedback_only]
+    outcomes = [_feedback_here(root, cfg, j) for j in request.jobs if j.feedback_only]
+    if not to_grade:
+        return outcomes
+    run_id = uuid.uuid4().hex
+    submitted = root / (cfg.CourseDirectory.get("submitted_directory") or "submitted")
+    assignments = sorted({j.assignment for j in to_grade})
+    scratch = Path(tempfile.mkdtemp(prefix="bundle-", dir=journal.state_dir(root)))
+    try:
+        packed = bundle.make(root, runner.db_url_of(cfg, root), assignments, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    started = time.monotonic()
+    with Client(address, security=security, timeout=connect_timeout) as client:
+        try:
+            client.register_plugin(GradingPlugin(packed, request.overrides, request.sandboxed, library_versions()),
+                                   name=PLUGIN)
+        except Refused as refused:  # a worker cannot grade as we would: nothing is graded
+            raise runner.Refused(f"A worker of {address} refused to grade: {refused}") from None
+        threads = sum(client.nthreads().values())
+        log(f"Cluster {address}: {len(client.nthreads())} worker(s), the course ({len(packed.data) / 2**20:.1f} MiB) "
+            f"set up on each in {time.monotonic() - started:.1f} s.")
+        waiting = list(to_grade)
+        running: dict = {}
+        done = 0
+
+        def submit_more(queue) -> None:
+            while waiting and len(running) < max(2, IN_FLIGHT_PER_THREAD * threads):
+                job = waiting.pop(0)
+                spec = JobSpec.read(submitted / job.student / job.assignment, job)
+                future = client.submit(grade_task, spec, pure=False,
+                                       key=f"grade-{job.assignment}-{job.student}-{job.fingerprint[:12]}-{run_id[:8]}")
+                running[future] = job
+                queue.add(future)
+
+        queue = as_completed([])
+        submit_more(queue)
+        try:
+            for future in queue:
+                job = running.pop(future)
+                outcome = _collect(root, cfg, future, job, run_id)
+                future.release()  # saved: Dask must not recompute it when its worker dies
+                outcomes.append(outcome)
+                done += 1
+                log(runner.progress_line(outcome, done, len(to_grade)))
+                submit_more(queue)
+        except KeyboardInterrupt:
+            with contextlib.suppress(Exception):
+                client.cancel(list(running))
+            log(f"\nInterrupted: {sum(o.status in ('graded', 'ungradable') for o in outcomes)} of {len(to_grade)} "
+                "submission(s) graded and saved; run `course autograde` again to grade the rest.")
+            raise
+    return outcomes
+
+
+def _collect(root: Path, cfg, future, job: Job, run_id: str) -> Outcome:
+    from distributed import KilledWorker
+
+    try:
+        result = future.result()
+    except KilledWorker as error:
+        return Outcome(job.assignment, job.student, "failed",
+                       message=f"its grading workers died while grading it ({error}); the grader's fault, not the "
+                               "student's: run again to grade it")
+    except Exception as error:  # the grader's failure on a worker (refused plugin, lost connection)
+        return Outcome(job.assignment, job.student, "failed", message=f"{type(error).__name__}: {error}")
+    if result.status not in ("graded", "ungradable"):
+        if result.log:
+            runner.save_job_log(root, job, result.log)
+        return result.outcome
+    try:
+        saving.save(root, cfg, result, run_id)
+    except Exception as error:
+        return Outcome(job.assignment, job.student, "failed",
+                       message=f"its grades could not be saved ({type(error).__name__}: {error})")
+    return result.outcome
+
+
+def _feedback_here(root: Path, cfg, job: Job) -> Outcome:
+    """Feedback missing for a graded submission: rendered here, nothing runs students' code."""
+    started = time.monotonic()
+    try:
+        runner.write_feedback(root, cfg, job)
+    except Exception as error:
+        return Outcome(job.assignment, job.student, "failed", message=f"feedback: {type(error).__name__}: {error}")
+    return Outcome(job.assignment, job.student, "feedback", seconds=round(time.monotonic() - started, 2))
