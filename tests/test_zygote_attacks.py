@@ -1,0 +1,183 @@
+"""Attacks on the grader's zygote (twoproc/zygote*.py): a compromised grader kernel (code in a hidden
+test cell, as COMPROMISED_GRADER in test_twoproc_autograde.py) tries to reach the zygote, or to leave
+something behind that a later notebook's grader on the same worker runs next to or can observe.
+
+Each test asserts the SAFE outcome: every notebook keeps its full points and no later grader sees
+anything of the earlier one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import nbformat
+import pytest
+
+from autograde_support import TINY, TINY_CELLS, grades, make_course, submit, tiny_assignment, tiny_submission
+from course.instructor.autograde import runner
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the grader's uids need root")
+
+
+def _printed(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+
+
+def _grade(tmp_path, hidden: str, students=("ann", "bob", "cy"), extra=None):
+    """The tiny assignment with `hidden` appended to test_square's hidden part, graded by one worker."""
+    cells = [(kind, g, source.replace("### END HIDDEN TESTS", hidden.strip() + "\n### END HIDDEN TESTS")
+              if g == "test_square" else source) for kind, g, source in TINY_CELLS]
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root, cells)
+    for student in students:
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(cells=cells, extra=(extra or {}).get(student))})
+    log: list[str] = []
+    started = time.monotonic()
+    result = runner.run(root, [TINY], workers=1, log=log.append, report=False)
+    took = time.monotonic() - started
+    printed = {}
+    for student in students:
+        nb = nbformat.read(root / "autograded" / student / TINY / f"{TINY}.ipynb", as_version=4)
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
+        printed[student] = (_printed(cell), cell.outputs, nb)
+    got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
+    points = {s: (got[s]["test_square"][0], got[s]["test_double"][0]) for s in students}
+    return result, printed, points, "\n".join(log), took
+
+
+def _kill_marked(marker: str, seconds: float = 3.0) -> list:
+    """Kill (repeatedly: a fork chain changes pid) every process whose command line holds `marker`."""
+    import psutil
+
+    seen = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = False
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            if marker in " ".join(proc.info["cmdline"] or []):
+                found = True
+                seen.append(proc.info["pid"])
+                try:
+                    proc.send_signal(signal.SIGSTOP)
+                    proc.kill()
+                except psutil.Error:
+                    pass
+        if not found:
+            break
+    return seen
+
+
+# --- 1. reaching the zygote from a grader kernel ------------------------------------------------
+
+REACH = r'''
+import ctypes, json as _json, os as _os, signal as _signal, socket as _socket
+_out = {}
+_base = _os.path.dirname(_os.getcwd())
+try:
+    _out["list base"] = sorted(_os.listdir(_base))
+except OSError as _e:
+    _out["list base"] = _e.errno
+_s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+try:
+    _s.connect(_os.path.join(_base, "control", "s"))
+    _out["control"] = "connected"
+except OSError as _e:
+    _out["control"] = _e.errno
+_zy = []
+for _pid in filter(str.isdigit, _os.listdir("/proc")):
+    try:
+        if b"twoproc.zygote" in open(f"/proc/{_pid}/cmdline", "rb").read() and int(_pid) != _os.getpid():
+            _zy.append(int(_pid))
+    except OSError:
+        pass
+_out["zygotes"] = len(_zy)
+for _pid in _zy:
+    for _what in ("mem", "environ", "maps", "fd"):
+        try:
+            if _what == "fd":
+                _os.listdir(f"/proc/{_pid}/fd")
+            else:
+                open(f"/proc/{_pid}/{_what}", "rb").read(1)
+            _out[_what] = "read"
+        except OSError as _e:
+            _out[_what] = _e.errno
+    try:
+        _os.kill(_pid, 0)
+        _out["signal"] = "sent"
+    except OSError as _e:
+        _out["signal"] = _e.errno
+    _libc = ctypes.CDLL(None, use_errno=True)
+    _out["ptrace"] = _libc.ptrace(16, _pid, 0, 0) if _libc.ptrace(16, _pid, 0, 0) == 0 else ctypes.get_errno()
+print("REACH", _json.dumps(_out, sort_keys=True))
+'''
+
+
+def test_a_grader_kernel_cannot_reach_the_zygote(tmp_path):
+    result, printed, points, log, took = _grade(tmp_path, REACH, students=("ann",))
+    text = printed["ann"][0]
+    assert "REACH" in text, printed["ann"][1]
+    found = json.loads(text.split("REACH", 1)[1].strip().splitlines()[0])
+    print(found, f"{took:.1f}s")
+    assert found["zygotes"] >= 1, found  # the kernel does see the zygote's process (one pid namespace)
+    assert found["list base"] == 13 and found["control"] in (2, 13), found
+    assert all(found[k] == 13 for k in ("mem", "environ", "fd")), found
+    assert found["signal"] == 1 and found["ptrace"] == 1, found
+    assert points == {"ann": (1, 2)}, log
+
+
+# --- 2. a fork chain outlives the notebook's "kill everything of its uid" -----------------------
+
+# A process that forks and exits every few milliseconds: clear_uid's kill by pid (a psutil scan of
+# the machine, then a kill of what it found) finds only pids that already exited. In the plain
+# sandbox the pid namespace dies with bwrap; the zygote's pid namespace lives on.
+HYDRA_CODE = r"""
+import os, sys, time
+start = time.time()
+start = time.time()
+while time.time() - start < 60:
+    if os.fork():
+        os._exit(0)
+    try:
+        with open('/tmp/zy-hydra-' + str(os.getuid()), 'w') as fh:
+            fh.write(str(os.getpid()))
+    except OSError:
+        pass
+    time.sleep(0.003)
+"""
+HYDRA = f'''
+import os as _os, subprocess as _sp, sys as _sys
+if not any(b"zy-hydra-marker" in open(f"/proc/{{_p}}/cmdline", "rb").read()
+           for _p in filter(str.isdigit, _os.listdir("/proc")) if _os.path.exists(f"/proc/{{_p}}/cmdline")):
+    _sp.Popen([_sys.executable, "-c", {HYDRA_CODE!r}, "zy-hydra-marker"], start_new_session=True,
+              stdout=_sp.DEVNULL, stderr=open("hydra.err", "w"))
+    import time as _t
+    _t.sleep(1.0)
+    _alive = [_p for _p in filter(str.isdigit, _os.listdir("/proc")) if _os.path.exists(f"/proc/{{_p}}/cmdline")
+              and b"zy-hydra-marker" in open(f"/proc/{{_p}}/cmdline", "rb").read()]
+    print("hydra started", _os.getuid(), len(_alive), sorted(n for n in _os.listdir("/tmp") if "hydra" in n),
+          repr(open("hydra.err").read()[-300:]))
+else:
+    _seen = []
+    for _p in filter(str.isdigit, _os.listdir("/proc")):
+        try:
+            if b"zy-hydra-marker" in open(f"/proc/{{_p}}/cmdline", "rb").read():
+                _seen.append(_os.stat(f"/proc/{{_p}}").st_uid)
+        except OSError:
+            pass
+    print("hydra seen", _os.getuid(), sorted(set(_seen)), sorted(n for n in _os.listdir("/tmp") if "hydra" in n))
+'''
+
+
+def test_a_fork_chain_of_a_grader_kernel_does_not_outlive_its_notebook(tmp_path):
+    try:
+        result, printed, points, log, took = _grade(tmp_path, HYDRA)
+    finally:
+        survivors = _kill_marked("zy-hydra-marker")
+    lines = {s: p[0].strip() for s, p in printed.items()}
+    print(lines, f"{took:.1f}s", "killed afterwards:", len(set(survivors)))
+    assert lines["ann"].startswith("hydra started"), printed["ann"][1]
+    assert all(lines[s].startswith("hydra started") for s in ("bob", "cy")), \
+        f"a later notebook's grader runs next to an earlier one's process: {lines}"
+    assert points == {s: (1, 2) for s in ("ann", "bob", "cy")}, log
