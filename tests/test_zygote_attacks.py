@@ -181,3 +181,75 @@ def test_a_fork_chain_of_a_grader_kernel_does_not_outlive_its_notebook(tmp_path)
     assert all(lines[s].startswith("hydra started") for s in ("bob", "cy")), \
         f"a later notebook's grader runs next to an earlier one's process: {lines}"
     assert points == {s: (1, 2) for s in ("ann", "bob", "cy")}, log
+
+
+# --- 3. traces in every place a grader kernel can write, and in the shared namespaces -----------
+
+LEAVE = r'''
+import ctypes as _ct, json as _json, os as _os, socket as _socket, stat as _stat
+_me = _os.getuid()
+_skip = ("/proc", "/sys", "/usr", "/lib", "/bin", "/sbin", "/etc")
+_writable, _found = [], []  # (the zygote's base folder, 0711, is not listed: the walk stops there)
+for _top, _dirs, _files in _os.walk("/", onerror=lambda e: None):
+    if _top.startswith(_skip) or "site-packages" in _top or "/.venv" in _top or "pyenv" in _top:
+        _dirs[:] = []
+        continue
+    if _os.access(_top, _os.W_OK) and not _top.startswith(_os.getcwd()):
+        _writable.append(_top)
+    for _name in _files + _dirs:
+        if "zy-left" in _name:
+            _found.append(_os.path.join(_top, _name))
+_net = {}
+for _kind in ("unix", "tcp", "tcp6", "udp"):
+    try:
+        _net[_kind] = [l for l in open(f"/proc/net/{_kind}").read().splitlines()[1:] 
+                      if "zy-left" in l or (_kind != "unix" and l.split()[7] != str(_me))]  # not its own
+    except OSError:
+        pass
+_ipc = {k: open(f"/proc/sysvipc/{k}").read().splitlines()[1:] for k in ("msg", "sem", "shm")}
+print("LEAVE", _json.dumps({"uid": _me, "writable": _writable, "found": _found, "net": _net, "ipc": _ipc}))
+_planted = []
+for _dir in _writable:
+    if _dir.startswith(_os.getcwd()):
+        continue
+    for _kind in ("file", "fifo", "socket", "dir"):
+        _path = _os.path.join(_dir, f"zy-left-{_kind}-{_me}")
+        try:
+            if _kind == "file":
+                open(_path, "w").write("x")
+            elif _kind == "fifo":
+                _os.mkfifo(_path)
+            elif _kind == "dir":
+                _os.makedirs(_path + "/sub")
+                _os.chmod(_path, 0o000)
+            else:
+                _socket.socket(_socket.AF_UNIX).bind(_path)
+            _planted.append(_path)
+        except OSError:
+            pass
+_libc = _ct.CDLL(None, use_errno=True)
+_libc.msgget(0x5A594C31, 0o1666)
+_libc.semget(0x5A594C32, 1, 0o1666)
+_keep = _socket.socket(_socket.AF_UNIX)
+_keep.bind(b"\0zy-left-abstract")
+_keep.listen(1)
+_tcp = _socket.socket()
+_tcp.bind(("127.0.0.1", 47123))
+_tcp.listen(1)
+print("PLANTED", _json.dumps(_planted))
+'''
+
+
+def test_a_grader_kernel_leaves_nothing_a_later_one_finds(tmp_path):
+    result, printed, points, log, took = _grade(tmp_path, LEAVE)
+    seen = {}
+    for student, (text, outputs, _) in printed.items():
+        assert "LEAVE" in text, outputs
+        seen[student] = json.loads(text.split("LEAVE", 1)[1].strip().splitlines()[0])
+    print({s: {k: v for k, v in found.items()} for s, found in seen.items()}, f"{took:.1f}s")
+    for student in ("bob", "cy"):
+        found = seen[student]
+        assert found["found"] == [], f"{student}'s grader found files of an earlier notebook: {found['found']}"
+        assert not any(found["ipc"].values()), f"{student}'s grader found IPC objects: {found['ipc']}"
+        assert not found["net"].get("unix") and not found["net"].get("tcp"), found["net"]
+    assert points == {s: (1, 2) for s in ("ann", "bob", "cy")}, log
