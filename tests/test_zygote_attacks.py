@@ -25,17 +25,18 @@ def _printed(cell) -> str:
     return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
 
 
-def _grade(tmp_path, hidden: str, students=("ann", "bob", "cy"), extra=None):
+def _grade(tmp_path, hidden: str, students=("ann", "bob", "cy"), extra=None, answers=None, overrides=None):
     """The tiny assignment with `hidden` appended to test_square's hidden part, graded by one worker."""
     cells = [(kind, g, source.replace("### END HIDDEN TESTS", hidden.strip() + "\n### END HIDDEN TESTS")
               if g == "test_square" else source) for kind, g, source in TINY_CELLS]
     root = make_course(tmp_path / "course", [])
     tiny_assignment(root, cells)
     for student in students:
-        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(cells=cells, extra=(extra or {}).get(student))})
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(
+            cells=cells, extra=(extra or {}).get(student), answers=(answers or {}).get(student))})
     log: list[str] = []
     started = time.monotonic()
-    result = runner.run(root, [TINY], workers=1, log=log.append, report=False)
+    result = runner.run(root, [TINY], workers=1, log=log.append, report=False, overrides=overrides)
     took = time.monotonic() - started
     printed = {}
     for student in students:
@@ -253,3 +254,28 @@ def test_a_grader_kernel_leaves_nothing_a_later_one_finds(tmp_path):
         assert not any(found["ipc"].values()), f"{student}'s grader found IPC objects: {found['ipc']}"
         assert not found["net"].get("unix") and not found["net"].get("tcp"), found["net"]
     assert points == {s: (1, 2) for s in ("ann", "bob", "cy")}, log
+
+
+# --- 4. a student's code stalls or overloads the grader kernel mid-notebook ----------------------
+
+# the grader's pid and start time in each test cell: a restarted grader is another fork
+WHO = 'import os as _os\nprint("grader", _os.getpid(), open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])'
+STALL = "def square(x):\n    import time\n    if x == -3:\n        time.sleep(600)\n    return x * x"
+BOMB = "def square(x):\n    if x == -3:\n        return b'x' * (1 << 31)\n    return x * x"
+
+
+def test_a_student_who_stalls_or_overloads_the_grader_changes_no_one_elses_points(tmp_path):
+    students = ("aa_stall", "ab_bomb", "bob", "cy")
+    result, printed, points, log, took = _grade(
+        tmp_path, WHO, students=students, answers={"aa_stall": {"square": STALL}, "ab_bomb": {"square": BOMB}},
+        overrides={"CourseAutograde": {"cell_timeout": 20, "interrupt_grace": 3}})
+    graders = {}
+    for student, (_, _, nb) in printed.items():
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in ("test_square", "test_double"):
+                graders[(student, grade_id)] = (_printed(cell).strip()[:80],
+                                                [o.get("ename") for o in cell.outputs if o.get("output_type") == "error"])
+    print(points, graders, f"{took:.1f}s")
+    assert not result.failed, log
+    assert points == {"aa_stall": (0, 2), "ab_bomb": (0, 2), "bob": (1, 2), "cy": (1, 2)}, (points, graders, log[-3000:])
