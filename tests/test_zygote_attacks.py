@@ -279,3 +279,125 @@ def test_a_student_who_stalls_or_overloads_the_grader_changes_no_one_elses_point
     print(points, graders, f"{took:.1f}s")
     assert not result.failed, log
     assert points == {"aa_stall": (0, 2), "ab_bomb": (0, 2), "bob": (1, 2), "cy": (1, 2)}, (points, graders, log[-3000:])
+
+
+# --- 5. as an ordinary account (the hub's instructor): one uid for the zygote and every kernel ----
+
+# As the instructor's own account there are no kernel uids (kernel_uid() is None): the zygote and all
+# the kernels it forks run as one uid in one user, pid and network namespace. Nothing then kills a
+# grader kernel's processes beyond its session (clear_uid and wipe are skipped for uid None), and
+# the zygote's control folder, the later kernels' folders and processes are all that same uid's.
+NR_DAEMON = r"""
+import os, signal, time
+known = {int(p) for p in os.listdir('/proc') if p.isdigit()}
+end = time.time() + 60
+while time.time() < end:
+    for p in os.listdir('/proc'):
+        if p.isdigit() and int(p) not in known:
+            known.add(int(p))
+            try:
+                os.kill(int(p), signal.SIGKILL)  # a later notebook's grader kernel (same uid)
+            except OSError:
+                pass
+    time.sleep(0.02)
+"""
+NONROOT = f'''
+import json as _json, os as _os, socket as _socket, subprocess as _sp, sys as _sys
+_out = {{"uid": _os.getuid()}}
+_base = _os.path.dirname(_os.getcwd())
+try:
+    _out["list base"] = sorted(n for n in _os.listdir(_base) if not n.endswith(".log"))
+except OSError as _e:
+    _out["list base"] = _e.errno
+_s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+try:
+    _s.connect(_os.path.join(_base, "control", "s"))
+    _out["control"] = "connected"
+except OSError as _e:
+    _out["control"] = _e.errno
+def _cmd(p):
+    try:
+        return open(f"/proc/{{p}}/cmdline", "rb").read()
+    except OSError:
+        return b""
+_zy = [int(p) for p in filter(str.isdigit, _os.listdir("/proc")) if b"twoproc.zygote" in _cmd(p) and int(p) != _os.getpid()]
+_out["signal zygote"] = []
+for _p in _zy:
+    try:
+        _os.kill(_p, 0)
+        _out["signal zygote"].append("allowed")
+    except OSError as _e:
+        _out["signal zygote"].append(_e.errno)
+if any(b"zy-nr-daemon" in _cmd(p) for p in filter(str.isdigit, _os.listdir("/proc"))):
+    _out["daemon"] = "an earlier notebook's is running"
+else:
+    _sp.Popen([_sys.executable, "-c", {NR_DAEMON!r}, "zy-nr-daemon"], start_new_session=True,
+              stdin=_sp.DEVNULL, stdout=_sp.DEVNULL, stderr=_sp.DEVNULL)
+    _out["daemon"] = "started"
+print("NONROOT", _json.dumps(_out))
+'''
+NR_ACCOUNT = "nnzyg-atk"
+
+
+def test_as_an_ordinary_account_a_grader_kernel_cannot_reach_the_next_notebook(tmp_path):
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from course.instructor.hub import accounts
+
+    envs = sorted(Path("/opt/nn-course-hub/envs").glob("instructor-*/bin/python"))
+    if not envs:
+        pytest.skip("no hub instructor environment (tests/hub/test_nonroot_corpus.py builds one)")
+    python = envs[0]
+    cells = [(kind, g, source.replace("### END HIDDEN TESTS", NONROOT.strip() + "\n### END HIDDEN TESTS")
+              if g == "test_square" else source) for kind, g, source in TINY_CELLS]
+    students = ("ann", "bob", "cy")
+    accounts.remove(NR_ACCOUNT)
+    scratch = Path(tempfile.mkdtemp(prefix="nn-zyg-nonroot-"))
+    os.chmod(scratch, 0o755)
+    try:
+        (scratch / "home").mkdir()
+        os.chmod(scratch / "home", 0o755)
+        home = accounts.create(NR_ACCOUNT, scratch / "home")
+        root = make_course(home / "course", [])
+        tiny_assignment(root, cells)
+        for student in students:
+            submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(cells=cells)})
+        subprocess.run(["chown", "-R", f"{NR_ACCOUNT}:", str(root)], check=True)
+        code = ("import sys; from pathlib import Path; from course.instructor.autograde import runner; "
+                "r = runner.run(Path('.'), ['zz_tiny'], workers=1, report=False, "
+                "overrides={'CourseAutograde': {'cell_timeout': 20}}); print('RUN', 'failed' if r.failed else 'ok')")
+        env = [f"PATH={python.parent}:/usr/bin:/bin", f"HOME={home}", f"USER={NR_ACCOUNT}", "LANG=C.UTF-8",
+               f"PYTHONPATH={root}"]
+        started = time.monotonic()
+        done = subprocess.run(["runuser", "-u", NR_ACCOUNT, "--", "env", "-i", *env, str(python), "-c", code],
+                              cwd=root, capture_output=True, text=True, timeout=900)
+        took = time.monotonic() - started
+        assert "RUN" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+        seen, errors = {}, {}
+        for student in students:
+            path = root / "autograded" / student / TINY / f"{TINY}.ipynb"
+            if not path.exists():
+                seen[student], errors[student] = None, "not graded"
+                continue
+            nb = nbformat.read(path, as_version=4)
+            cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
+            text = _printed(cell)
+            seen[student] = json.loads(text.split("NONROOT", 1)[1].strip().splitlines()[0]) if "NONROOT" in text else None
+            errors[student] = [(o.get("ename"), o.get("evalue", "")[:100]) for c in nb.cells
+                               for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
+        points = {s: (got[s]["test_square"][0], got[s]["test_double"][0]) if s in got else None for s in students}
+        print(f"as {NR_ACCOUNT}: {took:.1f}s", points, seen, errors, done.stdout[-2500:], done.stderr[-2500:])
+        assert seen["ann"] is not None, errors
+        assert seen["ann"]["control"] != "connected", f"a grader kernel reaches the zygote's control socket: {seen}"
+        assert "allowed" not in seen["ann"]["signal zygote"], f"a grader kernel may signal the zygote: {seen}"
+        assert points == {s: (1, 2) for s in students}, \
+            f"an earlier notebook's grader process changed later notebooks' points: {points} {seen} {errors}"
+        assert all(seen[s] and seen[s]["daemon"] == "started" for s in students), \
+            f"a later notebook's grader runs next to an earlier one's process: {seen}"
+    finally:
+        accounts.remove(NR_ACCOUNT)
+        shutil.rmtree(scratch, ignore_errors=True)
