@@ -56,8 +56,15 @@ class GraderKernel:
                                                   exec_lines=[GRADER_INIT.format(path=self.socket)])
 
     def _zygote(self) -> Zygote | None:
-        """This worker's zygote for these settings (sandboxed runs only), or None if it cannot start."""
-        if not self.sandbox.enabled:
+        """This worker's zygote for these settings (sandboxed runs as root only), or None if it cannot start.
+
+        Only as root does each forked kernel get a uid of its own, one the host can kill entirely
+        and whose files it can tell apart. As an ordinary account (the hub's instructor) the zygote
+        and every kernel it forks are one uid in one pid namespace: a grader kernel could connect to
+        the zygote's control socket, signal it, and leave a process (a new session escapes the
+        zygote's kill) that kills or drives the next notebooks' grader kernels. There a grader
+        kernel starts the plain way, in a sandbox (pid namespace, /tmp) that dies with it."""
+        if not self.sandbox.enabled or self.sandbox.uid is None:
             return None
         try:
             return Zygote.shared(self.sandbox, repr((self.sandbox, self.extra_arguments, self.startup_timeout)))

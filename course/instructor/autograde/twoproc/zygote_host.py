@@ -167,6 +167,24 @@ class Zygote:
 atexit.register(Zygote.stop_shared)
 
 
+# kill(-1) as the kernel's uid: every process of that uid at once (the kernel takes the tasklist lock),
+# so a fork chain (fork, exit, fork, ...) cannot outrun it as it outruns a scan of /proc and a kill
+# of the pids found (clear_uid); the zygote's pid namespace outlives the notebook, so nothing else
+# would end such a chain (a plainly started kernel's sandbox takes its pid namespace with it).
+# (/bin/kill, not this interpreter: the kernel's uid may not read the grader's Python on the host)
+KILL = shutil.which("kill", path="/usr/bin:/bin") or "/bin/kill"
+
+
+def kill_uid(uid: int) -> None:
+    """Kill every process of `uid` (never root's, nor ours: kill(-1) spares its caller)."""
+    if os.geteuid() != 0 or uid == 0:
+        return
+    for _ in range(2):
+        subprocess.run([KILL, "-9", "-1"], user=uid, group=uid, extra_groups=[],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env={}, cwd="/", timeout=30, check=False)
+
+
 class ZygoteKernelManager(SandboxKernelManager):
     """A grader kernel forked by the zygote; managed like a sandboxed kernel (its launcher stands
     in for the process jupyter_client watches)."""
@@ -184,6 +202,7 @@ class ZygoteKernelManager(SandboxKernelManager):
         start = kernel_cmd.index("-f") if "-f" in kernel_cmd else len(kernel_cmd)
         uid = self.uid = self.sandbox.kernel_uid(int(self.start_number or 0))
         if uid is not None:
+            kill_uid(uid)
             clear_uid(uid)
             zygote.wipe(uid)
             chown_tree(workdir, uid, uid)
@@ -231,6 +250,7 @@ class ZygoteKernelManager(SandboxKernelManager):
                     pass
         if self.uid is not None:
             deadline = time.monotonic() + 2.0
+            kill_uid(self.uid)
             clear_uid(self.uid, wait=2.0)
             while time.monotonic() < deadline and clear_uid(self.uid, wait=0):
                 time.sleep(0.02)
