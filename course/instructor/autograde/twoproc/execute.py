@@ -39,6 +39,9 @@ from pathlib import Path
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from traitlets import Bool
+
+from .. import scoring
 from ..execute import BENIGN_PROCESSES, KernelStartError, SandboxedExecute, error_output
 from ..meter import tree_bytes
 from ..sandbox import UID_SLOTS, SandboxKernelManager, chown_tree
@@ -127,6 +130,9 @@ atexit.register(_forget_kept)
 
 class TwoProcessExecute(SandboxedExecute):
     """Run test cells in a grader kernel, the rest in the student's (see the module's doc)."""
+
+    partial_credit = Bool(True, help="Score a failed test cell by its checklist's passed shares "
+                          "(CourseAutograde.partial_credit; scoring.apply_partial_credit).").tag(config=True)
 
     # ------------------------------------------------------------------ kernels
     def preprocess(self, nb, resources=None, km=None):
@@ -311,6 +317,10 @@ class TwoProcessExecute(SandboxedExecute):
             self._end_test(index)
             self._collect_grader_audit(index)
         self._finish_student(cell, index, serve_id)
+        if self.partial_credit:
+            scoring.apply_partial_credit(cell)
+        else:  # all or nothing: no number in a test cell, as with nbgrader's own checks
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "execute_result"]
         self._after_cell(cell, index, time.monotonic() - started)
         return cell, resources
 
