@@ -491,10 +491,11 @@ class CheckResult(NamedTuple):
     hidden: bool
     passed: bool
     message: str
+    gate: bool = False  # failed: the cell earns nothing (its other checks read what only this one verifies)
 
     def as_data(self) -> dict:
         return {"name": self.name, "share": str(self.share), "hidden": self.hidden, "passed": self.passed,
-                "message": self.message}
+                "message": self.message, "gate": self.gate}
 
 
 def _hidden_message(error: BaseException) -> str:
@@ -520,16 +521,21 @@ class Checklist:
         self._finished = False
 
     @contextlib.contextmanager
-    def check(self, name: str, part: Any, *, hidden: bool = False) -> Iterator[None]:
+    def check(self, name: str, part: Any, *, hidden: bool = False, gate: bool = False) -> Iterator[None]:
         """One named check worth ``part`` of the cell's points. A failure inside is recorded, and
-        the cell goes on with the next check; KeyboardInterrupt (a time limit) still stops it."""
+        the cell goes on with the next check; KeyboardInterrupt (a time limit) still stops it.
+
+        ``gate``: when this check fails the cell earns nothing, whatever else passed. For a check
+        the grader computes itself that the others take on trust (02's accuracy from the fitted
+        weights, where the visible checks read what the student's model says about itself)."""
         part = share(part)
         try:
             yield
         except Exception as error:  # the check failed: record it, go on with the next one
-            self.results.append(CheckResult(str(name), part, bool(hidden), False, self._message(error, hidden)))
+            self.results.append(CheckResult(str(name), part, bool(hidden), False, self._message(error, hidden),
+                                            bool(gate)))
         else:
-            self.results.append(CheckResult(str(name), part, bool(hidden), True, ""))
+            self.results.append(CheckResult(str(name), part, bool(hidden), True, "", bool(gate)))
 
     __call__ = check
 
@@ -556,6 +562,7 @@ class Checklist:
         for r in self.results:
             mark = "PASS" if r.passed else "FAIL"
             tag = " (hidden)" if r.hidden else ""
+            tag += " (required for the cell's other points)" if r.gate else ""
             lines.append(f"[{mark}] {r.name}{tag}, {_points_text(r.share)}" + ("" if r.passed else ":"))
             if not r.passed:
                 lines += ["    " + line for line in r.message.splitlines() or ["failed"]]

@@ -192,3 +192,17 @@ def test_the_release_declares_the_hidden_points_it_no_longer_holds(assignment):
 
 def test_the_mime_type_is_the_courses():
     assert CHECKLIST_MIME == "application/vnd.course.checklist+json"
+
+
+def test_a_gate_check_is_marked_in_the_data_and_the_text(monkeypatch):
+    shown = _shown(monkeypatch)
+    checks = checklist(points=1, hidden="1/2")
+    with checks("config", "1/2"):
+        pass
+    with checks("accuracy from the weights", "1/2", hidden=True, gate=True):
+        raise AssertionError("accuracy 0.5 at seed 3")
+    with pytest.raises(AssertionError):
+        checks.done()
+    data, text = shown[0]
+    assert [c["gate"] for c in data["checks"]] == [False, True]
+    assert "(required for the cell's other points)" in text and "seed 3" not in text

@@ -88,16 +88,20 @@ def read_checklist(cell: NotebookNode) -> ChecklistScore | None:
         if not isinstance(check, dict) or not isinstance(check.get("name"), str):
             return None
         part = _fraction(check.get("share"))
-        if part is None or type(check.get("passed")) is not bool or type(check.get("hidden")) is not bool:
+        gate = check.get("gate", False)
+        if part is None or type(check.get("passed")) is not bool or type(check.get("hidden")) is not bool \
+                or type(gate) is not bool:
             return None
         total += part
         hidden_total += part if check["hidden"] else 0
         score += part if check["passed"] else 0
         checks.append({"name": check["name"], "share": str(part), "hidden": check["hidden"],
-                       "passed": check["passed"], "message": str(check.get("message", ""))})
+                       "passed": check["passed"], "message": str(check.get("message", "")), "gate": gate})
     # every check ran, the hidden ones too (a release's checklist, without them, is not graded)
     if total != points or hidden_points is None or hidden_total != hidden_points:
         return None
+    if any(c["gate"] and not c["passed"] for c in checks):
+        score = Fraction(0)  # the other checks' verdicts stand only with this one
     return ChecklistScore(score, points, checks)
 
 
