@@ -166,3 +166,41 @@ def test_one_process_grading_is_all_or_nothing(tmp_path):
     _, result, double, _, log = _grade(tmp_path, {"cell_timeout": 30, "two_process": False})
     assert not result.failed, log
     assert double == {s: 2.0 if points == 2.0 else 0.0 for s, (_, points) in STUDENTS.items()}, log
+
+
+def test_the_report_counts_the_failures_of_each_check(graded):
+    import json
+
+    root = graded[0]
+    report = json.loads((root / "reports" / TINY / "report.json").read_text())
+    exercise = next(e for e in report["exercises"] if e["exercise"] == "test_double")
+    counts = {c["name"]: (c["failed"], c["ran"], c["hidden"]) for c in exercise["checks"]}
+    assert counts == {"double of a number": (2, 5, False), "double of an array": (3, 5, False),
+                      "double of a negative number": (3, 5, True), "double of a matrix": (3, 5, True)}
+    matrix = next(c for c in exercise["checks"] if c["name"] == "double of a matrix")
+    assert matrix["common_message"] and matrix["common_count"] >= 1
+    # the student whose kernel died: one check says so, the later ones that it stopped earlier
+    import sqlite3
+
+    with sqlite3.connect(root / "gradebook.db") as db:
+        row = dict(db.execute("SELECT student, result FROM course_autograde_journal"))["dies_on_arrays"]
+    checks = json.loads(row)["notebooks"][TINY]["cells"]["test_double"]["checks"]
+    assert [c["passed"] for c in checks] == [True, False, False, False]
+    assert checks[1]["message"].startswith("Your notebook's kernel stopped while the test ran"), checks
+    assert all(c["message"].lower().startswith("not checked") for c in checks[2:]), checks
+    text = (root / "reports" / TINY / "report.md").read_text()
+    assert "## Checks" in text and "| test\\_double | double of a matrix (hidden) | 1/2 | 3/5 |" in text
+    # a hidden check's messages in the report quote no hidden value either
+    assert not [v for v in ("1.7519", "3.5038", "2.6173", "5.2346") if v in json.dumps(exercise)]
+
+
+def test_a_failed_gate_check_costs_the_whole_cell():
+    # 02's model check: the visible checks read what the student's model says about itself; the
+    # hidden accuracy, computed in the grader from the fitted weights, is the gate
+    output = _checklist([("config", "1", False, True), ("accuracy from the weights", "1", True, False)])
+    output["data"][CHECKLIST_MIME]["checks"][1]["gate"] = True
+    cell = _test_cell([output, ERROR])
+    assert scoring.apply_partial_credit(cell).score == 0
+    assert scoring.cell_grade(cell).score == 0.0
+    output["data"][CHECKLIST_MIME]["checks"][1]["gate"] = "yes"  # not a bool: not a checklist
+    assert scoring.read_checklist(_test_cell([output, ERROR])) is None
