@@ -228,8 +228,13 @@ def summary(result: dict, notebook: Path | None = None, width: int | None = None
         same_source = names.get((failure.get("source") or "").strip())
         name = (same_source.pop(0) if same_source else "") or "a test cell"
         if name in with_checklist:
-            failed = next(sum(not c["passed"] for c in x.checks) for x in checklists if x.grade_id == name)
-            parts.append(f"  - {name}: {failed} visible check(s) failed (its checklist is below)")
+            checks = next(x.checks for x in checklists if x.grade_id == name)
+            failed = [c for c in checks if not c["passed"]]
+            first = (failed[0]["message"].splitlines() or ["failed"])[0] if failed else ""
+            line = (f"  - {name}: {len(failed)} of {len(checks)} visible checks failed (its checklist is below)"
+                    + (f"; the first: {first}" if first else ""))
+            parts += textwrap.wrap(line, width=max(width, 40), subsequent_indent="      ",
+                                   break_long_words=True, break_on_hyphens=False)
             continue
         raw = failure.get("message") or failure.get("raw_error") or failure.get("error") or ""
         if not raw.strip():
