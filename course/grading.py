@@ -544,6 +544,8 @@ class Checklist:
         if isinstance(error, NameError) and earlier:
             # a value an earlier (failed) check was to compute: say so, not "name 'out' is not defined"
             return "not checked: it uses a result that an earlier failed check could not compute"
+        if isinstance(error, NotImplementedError):  # an exercise called outside `call`
+            return "not implemented yet: it raised NotImplementedError"
         if hidden:
             return _hidden_message(error)
         if isinstance(error, AssertionError):

@@ -231,10 +231,10 @@ def summary(result: dict, notebook: Path | None = None, width: int | None = None
             checks = next(x.checks for x in checklists if x.grade_id == name)
             failed = [c for c in checks if not c["passed"]]
             first = (failed[0]["message"].splitlines() or ["failed"])[0] if failed else ""
-            line = (f"  - {name}: {len(failed)} of {len(checks)} visible checks failed (its checklist is below)"
-                    + (f"; the first: {first}" if first else ""))
-            parts += textwrap.wrap(line, width=max(width, 40), subsequent_indent="      ",
-                                   break_long_words=True, break_on_hyphens=False)
+            # the first failed check's reason on the cell's line, the count and the checklist after
+            parts += textwrap.wrap(f"  - {name}: {first or 'failed'}", width=max(width, 40),
+                                   subsequent_indent="      ", break_long_words=True, break_on_hyphens=False)
+            parts.append(f"      ({len(failed)} of {len(checks)} visible checks failed; its checklist is below)")
             continue
         raw = failure.get("message") or failure.get("raw_error") or failure.get("error") or ""
         if not raw.strip():

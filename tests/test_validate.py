@@ -188,8 +188,8 @@ def test_validate_shows_the_whole_visible_checklist_and_the_hidden_points(tmp_pa
     wrong, right = _checklist_notebook(tmp_path, 4.0), _checklist_notebook(tmp_path, 2.0)
     assert main([wrong]) == 1
     out = capsys.readouterr().out
-    assert "  - test_x: 1 of 2 visible checks failed (its checklist is below); the first: double([0, 1, 2])" \
-        in " ".join(out.split()).replace(" - test_x", "  - test_x")
+    assert "  - test_x: double([0, 1, 2]) of three numbers" in out
+    assert "      (1 of 2 visible checks failed; its checklist is below)" in out
     assert "test_x (2 points): 1 of 2 visible checks passed; 1/2 points held by hidden checks, run when graded" \
         in " ".join(out.split())
     assert "[PASS] double of a number (1/2)" in out and "[FAIL] double of an array (1)" in out
