@@ -15,7 +15,8 @@ import contextlib
 import functools
 import textwrap
 import warnings
-from typing import Any, Callable, Iterator
+from fractions import Fraction
+from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -136,14 +137,18 @@ def _rendered(message: str) -> list[str]:
     return lines
 
 
-def failure(message: str) -> AssertionError:
+def failure(message: str, summary: str | None = None) -> AssertionError:
     """The AssertionError of a failed check. IPython shows it as its message alone, wrapped
     (``_render_traceback_``): the message says what was checked, what was expected and what came
     back, while the test code around it and this module's frames would push it out of sight (and
     the Validate dialog would cut its long lines at the dialog's edge). Its type and its text,
-    ``str(error)``, stay those of a plain AssertionError."""
+    ``str(error)``, stay those of a plain AssertionError.
+
+    ``summary``: what went wrong without any input, expected value or returned value ("wrong
+    shape", "the values differ"); a hidden check's feedback says that much and no more."""
     error = AssertionError(message)
     error._render_traceback_ = functools.partial(_rendered, message)
+    error.course_summary = summary
     return error
 
 
@@ -221,17 +226,20 @@ def call(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> An
         with quiet():
             result = fn(*args, **kwargs)
     except NotImplementedError:
-        raise failure(f"{name} is not implemented yet: it raised NotImplementedError.") from None
+        raise failure(f"{name} is not implemented yet: it raised NotImplementedError.",
+                      "not implemented yet (NotImplementedError)") from None
     except AssertionError:
         raise
     except Exception as error:  # the student's bug, reported as a failed check
-        raise failure(f"{name} raised {_cut(type(error).__name__, NAME_CHARS)}: {_text(error, str)}") from None
+        kind = _cut(type(error).__name__, NAME_CHARS)
+        raise failure(f"{name} raised {kind}: {_text(error, str)}", f"your code raised {kind}") from None
     changed = _changed_inputs(snapshots, {id(original) for original, _ in changes[seen:]})
     if changed:
         raise failure(
             f"{name} modified its input in place: {', '.join(changed)} changed during the call. "
             "Leave the inputs as they were and return new arrays: for example `w_new = w - step` "
-            "instead of `w -= step`, or work on a copy (`X = X.copy()`) before changing it."
+            "instead of `w -= step`, or work on a copy (`X = X.copy()`) before changing it.",
+            "your function modified its input in place (return new arrays instead)",
         )
     return result
 
@@ -239,18 +247,18 @@ def call(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> An
 def expect_shape(actual: Any, shape: tuple, what: str) -> None:
     """Check that ``actual`` is an array of exactly ``shape``."""
     got = getattr(actual, "shape", None)
-    expect(
-        got == tuple(shape),
-        f"{what}: expected an array of shape {tuple(shape)}, got "
-        + (f"shape {_text(got, str)}" if got is not None else f"{_cut(type(actual).__name__, NAME_CHARS)} {fmt(actual)}"),
-    )
+    if got != tuple(shape):
+        raise failure(f"{what}: expected an array of shape {tuple(shape)}, got "
+                      + (f"shape {_text(got, str)}" if got is not None
+                         else f"{_cut(type(actual).__name__, NAME_CHARS)} {fmt(actual)}"),
+                      "wrong shape" if got is not None else "not an array")
 
 
 def _as_array(value: Any, what: str) -> np.ndarray:
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise failure(f"{what}: expected numbers, got {fmt(value)}") from None
+        raise failure(f"{what}: expected numbers, got {fmt(value)}", "not numbers") from None
 
 
 def _hint(got: np.ndarray, expected: np.ndarray) -> str:
@@ -295,19 +303,16 @@ def expect_close(
     accepted = _accepted_too(expected) if flat_ok else ""
     if flat_ok and got.size == expected.size and got.squeeze().shape == expected.squeeze().shape:
         got, expected = got.reshape(-1), expected.reshape(-1)
-    expect(
-        got.shape == expected.shape,
-        f"{what}: expected shape {expected.shape}{accepted}, got shape {got.shape}{_shape_hint(got, expected)} "
-        f"({fmt(got)})",
-    )
-    expect(
-        not np.isnan(got).any() or np.isnan(expected).any(),
-        f"{what}: got NaN in {fmt(shown_got)}; expected {fmt(shown_expected)}{accepted}",
-    )
-    expect(
-        np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True),
-        f"{what}: expected {fmt(shown_expected)}{accepted}, got {fmt(shown_got)}{_hint(got, expected)}",
-    )
+    if got.shape != expected.shape:
+        hint = _shape_hint(got, expected)
+        raise failure(f"{what}: expected shape {expected.shape}{accepted}, got shape {got.shape}{hint} ({fmt(got)})",
+                      "wrong shape" + hint)
+    if np.isnan(got).any() and not np.isnan(expected).any():
+        raise failure(f"{what}: got NaN in {fmt(shown_got)}; expected {fmt(shown_expected)}{accepted}", "got NaN")
+    if not np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True):
+        hint = _hint(got, expected)
+        raise failure(f"{what}: expected {fmt(shown_expected)}{accepted}, got {fmt(shown_got)}{hint}",
+                      "the values differ from the expected ones" + hint)
 
 
 def _accepted_too(expected: np.ndarray) -> str:
@@ -325,7 +330,8 @@ def expect_equal(actual: Any, expected: Any, what: str) -> None:
         ok = np.shape(actual) == np.shape(expected) and np.array_equal(actual, expected)
     else:
         ok = actual == expected
-    expect(ok, f"{what}: expected {fmt(expected)}, got {fmt(actual)}")
+    if not ok:
+        raise failure(f"{what}: expected {fmt(expected)}, got {fmt(actual)}", "not the expected value")
 
 
 def rel_error(a: Any, b: Any) -> float:
@@ -368,16 +374,14 @@ def expect_gradient(
     accepted = _accepted_too(numeric) if flat_ok else ""
     if flat_ok and got.size == numeric.size:
         got = got.reshape(numeric.shape)
-    expect(
-        got.shape == numeric.shape,
-        f"{what}: the gradient must have the shape of the variable, {numeric.shape}{accepted}; got {got.shape}",
-    )
+    if got.shape != numeric.shape:
+        raise failure(f"{what}: the gradient must have the shape of the variable, {numeric.shape}{accepted}; "
+                      f"got {got.shape}", "the gradient has the wrong shape")
     error = rel_error(got, numeric)
-    expect(
-        error < tol,
-        f"{what}: does not match the numerical gradient (relative error {error:.2e}, "
-        f"tolerance {tol:.0e}).\n  numerical: {fmt(numeric)}{accepted}\n  yours:     {fmt(shown)}",
-    )
+    if not error < tol:
+        raise failure(f"{what}: does not match the numerical gradient (relative error {error:.2e}, "
+                      f"tolerance {tol:.0e}).\n  numerical: {fmt(numeric)}{accepted}\n  yours:     {fmt(shown)}",
+                      f"does not match the numerical gradient (relative error {error:.2e}, tolerance {tol:.0e})")
 
 
 @contextlib.contextmanager
@@ -459,3 +463,169 @@ def call_on_copies(fn: Callable, *args: Any, what: str | None = None, **kwargs: 
 
 
 __all__ += ["call_on_copies"]
+
+
+# --- checklists: one test cell, several named checks, each with its share of the cell's points ----
+
+CHECKLIST_MIME = "application/vnd.course.checklist+json"
+CHECKLIST_VERSION = 1
+
+
+def share(value: Any) -> Fraction:
+    """A share of points as an exact fraction: an int, a Fraction or a text like ``"1/3"``. Floats
+    are refused (0.1 + 0.2 != 0.3: shares that must add up to a cell's points are kept exact)."""
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction, str)):
+        raise TypeError(f"a check's share is an int, a Fraction or a text like '1/3', not {type(value).__name__}")
+    result = Fraction(value)
+    if result < 0:
+        raise ValueError(f"a check's share cannot be negative: {value!r}")
+    return result
+
+
+class CheckResult(NamedTuple):
+    """One check of a test cell, as it came out. ``message`` is '' for a passed check; a hidden
+    check's message names what went wrong, never an input or an expected value."""
+
+    name: str
+    share: Fraction
+    hidden: bool
+    passed: bool
+    message: str
+    gate: bool = False  # failed: the cell earns nothing (its other checks read what only this one verifies)
+
+    def as_data(self) -> dict:
+        return {"name": self.name, "share": str(self.share), "hidden": self.hidden, "passed": self.passed,
+                "message": self.message, "gate": self.gate}
+
+
+def _hidden_message(error: BaseException) -> str:
+    """What a failed hidden check may tell the student: the helpers' value-free summary, or the
+    kind of error; never its message, which may quote the hidden inputs or expected values."""
+    summary = getattr(error, "course_summary", None)
+    if isinstance(summary, str) and summary:
+        return summary
+    if isinstance(error, AssertionError):
+        return "failed"
+    return f"the check stopped with {type(error).__name__}"
+
+
+class Checklist:
+    """The checks of one test cell; see `checklist`."""
+
+    def __init__(self, points: Any, hidden: Any = 0):
+        self.points = share(points)
+        self.hidden_points = share(hidden)
+        if self.hidden_points > self.points:
+            raise ValueError(f"hidden={hidden} is more than the cell's points={points}")
+        self.results: list[CheckResult] = []
+        self._finished = False
+
+    @contextlib.contextmanager
+    def check(self, name: str, part: Any, *, hidden: bool = False, gate: bool = False) -> Iterator[None]:
+        """One named check worth ``part`` of the cell's points. A failure inside is recorded, and
+        the cell goes on with the next check; KeyboardInterrupt (a time limit) still stops it.
+
+        ``gate``: when this check fails the cell earns nothing, whatever else passed. For a check
+        the grader computes itself that the others take on trust (02's accuracy from the fitted
+        weights, where the visible checks read what the student's model says about itself)."""
+        part = share(part)
+        try:
+            yield
+        except Exception as error:  # the check failed: record it, go on with the next one
+            self.results.append(CheckResult(str(name), part, bool(hidden), False, self._message(error, hidden),
+                                            bool(gate)))
+        else:
+            self.results.append(CheckResult(str(name), part, bool(hidden), True, "", bool(gate)))
+
+    __call__ = check
+
+    def _message(self, error: Exception, hidden: bool) -> str:
+        earlier = any(not r.passed for r in self.results)
+        if isinstance(error, NameError) and earlier:
+            # a value an earlier (failed) check was to compute: say so, not "name 'out' is not defined"
+            return "not checked: it uses a result that an earlier failed check could not compute"
+        if isinstance(error, NotImplementedError):  # an exercise called outside `call`
+            return "not implemented yet: it raised NotImplementedError"
+        if hidden:
+            return _hidden_message(error)
+        if isinstance(error, AssertionError):
+            return str(error) or "failed"
+        return f"the check stopped with {_cut(type(error).__name__, NAME_CHARS)}: {_text(error, str)}"
+
+    def data(self) -> dict:
+        """What the cell reports as CHECKLIST_MIME: every check that ran, and the declared points."""
+        return {"version": CHECKLIST_VERSION, "points": str(self.points), "hidden_points": str(self.hidden_points),
+                "checks": [r.as_data() for r in self.results]}
+
+    def text(self) -> str:
+        """The checklist as a student reads it: every check that ran, passed or failed, with its
+        whole message, and what the hidden checks hold when they did not run (Validate)."""
+        lines = []
+        for r in self.results:
+            mark = "PASS" if r.passed else "FAIL"
+            tag = " (hidden)" if r.hidden else ""
+            tag += " (required for the cell's other points)" if r.gate else ""
+            lines.append(f"[{mark}] {r.name}{tag}, {_points_text(r.share)}" + ("" if r.passed else ":"))
+            if not r.passed:
+                lines += ["    " + line for line in r.message.splitlines() or ["failed"]]
+        if self.hidden_points and not any(r.hidden for r in self.results):
+            lines.append(f"{_points_text(self.hidden_points)} held by hidden checks, run when the notebook is graded")
+        return "\n".join(lines)
+
+    def done(self) -> None:
+        """End the cell's checklist: show it (one output: CHECKLIST_MIME data and its text), then
+        raise one AssertionError holding it if a check failed, so a cell is still all or nothing
+        wherever partial credit is off (Validate, nbgrader's own autograde)."""
+        if self._finished:
+            return
+        self._finished = True
+        visible = sum((r.share for r in self.results if not r.hidden), Fraction(0))
+        hidden = [r.share for r in self.results if r.hidden]
+        problem = None
+        if visible + self.hidden_points != self.points:
+            problem = f"the visible shares ({visible}) and hidden={self.hidden_points} do not add up to points={self.points}"
+        elif hidden and sum(hidden, Fraction(0)) != self.hidden_points:
+            problem = f"the hidden shares ({sum(hidden, Fraction(0))}) do not add up to hidden={self.hidden_points}"
+        if problem:  # the course's mistake, never the student's: `course build` refuses such a cell
+            raise RuntimeError(f"this test cell's checklist is wrong: {problem}")
+        _display_checklist(self.data(), self.text())
+        failed = [r for r in self.results if not r.passed]
+        if failed:
+            raise failure(f"{len(failed)} of {len(self.results)} checks failed:\n{self.text()}")
+
+
+def _points_text(value: Fraction) -> str:
+    return f"{value} point" + ("" if value == 1 else "s")
+
+
+def _display_checklist(data: dict, text: str) -> None:
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python (a script that imports the helpers): the text alone
+        print(text)
+        return
+    display({CHECKLIST_MIME: data, "text/plain": text}, raw=True)
+
+
+def checklist(points: Any, hidden: Any = 0) -> Checklist:
+    """The checklist of one test cell worth ``points``, of which ``hidden`` are held by the checks
+    in its hidden part (declared here, where Validate sees it, since the release has no hidden part)::
+
+        checks = checklist(points=2, hidden=1)
+        with checks("one column added", "1/2"):
+            expect_shape(call(add_bias, np.zeros((5, 2))), (5, 3), "add_bias(np.zeros((5, 2)))")
+        with checks("the features, then ones", "1/2"):
+            ...
+        ### BEGIN HIDDEN TESTS
+        with checks("a wider input", 1, hidden=True):
+            ...
+        ### END HIDDEN TESTS
+        checks.done()
+
+    Shares are exact (ints, Fractions or texts like "1/3") and add up to ``points``; `course build`
+    refuses a cell where they do not, and a hidden check not marked ``hidden=True``.
+    """
+    return Checklist(points, hidden)
+
+
+__all__ += ["CHECKLIST_MIME", "CheckResult", "Checklist", "checklist", "share"]

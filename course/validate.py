@@ -19,6 +19,7 @@ import shutil
 import sys
 import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
 # The course's nbgrader settings for Validate, carried by the package: `python -m course validate`
 # uses them wherever it runs, and the kit's nbgrader_config.py (which JupyterLab's Validate button
@@ -78,14 +79,35 @@ def kernel_env(root: Path | None = None) -> dict[str, str]:
     return env
 
 
+class CellChecklist(NamedTuple):
+    """A test cell's checklist as Validate ran it: the visible checks (the release has no hidden
+    ones) and the points its hidden checks hold when the notebook is graded."""
+
+    grade_id: str
+    points: str
+    hidden_points: str
+    checks: list[dict]  # {"name", "share", "passed", "message"} each
+
+
+def _checklist_of(cell) -> dict | None:
+    from course.grading import CHECKLIST_MIME
+
+    for out in cell.get("outputs", []):
+        data = out.get("data", {}).get(CHECKLIST_MIME) if out.get("output_type") == "display_data" else None
+        if isinstance(data, dict) and isinstance(data.get("checks"), list):
+            return data
+    return None
+
+
 def validate(root: Path | None, notebook: Path, env: dict[str, str] | None = None,
-             other_errors: list | None = None) -> dict:
+             other_errors: list | None = None, checklists: list | None = None) -> dict:
     """nbgrader's validation result: {} when it passes, else keys like 'failed' or 'changed'.
 
     nbgrader judges the graded cells only. Pass a list as `other_errors` to also get the other
     code cells that raised (a cell left with `raise NotImplementedError()`, a plotting cell that
     breaks): (cell number, first line of the cell, error) each. They cost no points, but the
-    notebook then does not run top to bottom.
+    notebook then does not run top to bottom. Pass a list as `checklists` to get each test cell's
+    checklist (CellChecklist), in notebook order.
     """
     from nbgrader.validator import Validator
 
@@ -117,6 +139,15 @@ def validate(root: Path | None, notebook: Path, env: dict[str, str] | None = Non
         same_source = raised.get((failure.get("source") or "").strip())
         if same_source:
             failure["message"] = same_source.pop(0)
+    if checklists is not None:
+        for cell in executed.cells if executed is not None else []:
+            meta = cell.metadata.get("nbgrader", {})
+            data = _checklist_of(cell) if cell.cell_type == "code" and meta.get("grade") else None
+            if data is not None:
+                checks = [{"name": str(c.get("name")), "share": str(c.get("share")), "passed": c.get("passed") is True,
+                           "message": str(c.get("message") or "")} for c in data["checks"] if isinstance(c, dict)]
+                checklists.append(CellChecklist(str(meta.get("grade_id", "")), str(data.get("points")),
+                                                str(data.get("hidden_points", "0")), checks))
     if other_errors is not None:
         cells = [c for c in executed and executed.cells or [] if c.cell_type == "code"]
         for number, cell in enumerate(cells, start=1):
@@ -150,11 +181,41 @@ def _cell_names(notebook: Path | None) -> dict[str, list[str]]:
     return names
 
 
-def summary(result: dict, notebook: Path | None = None, width: int | None = None) -> str:
+def _points(text: str) -> str:
+    return f"{text} point" + ("" if text == "1" else "s")
+
+
+def checklist_lines(checklists: list[CellChecklist], width: int | None = None) -> list[str]:
+    """Each test cell's visible checklist, every check passed or failed with its whole message
+    (wrapped, never cut), and the points its hidden checks hold. No score: Validate runs the
+    visible checks only, and a cell passes when every one of them does."""
+    if width is None:
+        width = shutil.get_terminal_size((100, 24)).columns
+    lines = []
+    for cell in checklists:
+        passed = sum(c["passed"] for c in cell.checks)
+        head = f"  {cell.grade_id} ({_points(cell.points)}): {passed} of {len(cell.checks)} visible checks passed"
+        if cell.hidden_points not in ("0", "None"):
+            head += f"; {_points(cell.hidden_points)} held by hidden checks, run when graded"
+        lines += textwrap.wrap(head, width=max(width, 40), subsequent_indent="    ")
+        for check in cell.checks:
+            mark = "PASS" if check["passed"] else "FAIL"
+            lines += textwrap.wrap(f"[{mark}] {check['name']} ({check['share']})", width=max(width, 40),
+                                   initial_indent="    ", subsequent_indent="      ")
+            if not check["passed"]:
+                lines += error_message(check["message"] or "failed", width=width, first="        ",
+                                       rest="        ", plain=True)
+    return lines
+
+
+def summary(result: dict, notebook: Path | None = None, width: int | None = None,
+            checklists: list[CellChecklist] | None = None) -> str:
     """'passed', or counts, then per failing test cell its name and its whole message (wrapped
-    to `width`, the terminal's by default)."""
+    to `width`, the terminal's by default); a cell with a checklist (`checklists`) is named here
+    and shown whole in `checklist_lines`."""
     if not result:
         return "passed"
+    with_checklist = {c.grade_id for c in checklists or []}
     parts = []
     for kind in ("type_changed", "changed", "failed", "passed"):
         if result.get(kind):
@@ -166,6 +227,15 @@ def summary(result: dict, notebook: Path | None = None, width: int | None = None
         # nbgrader lists failing cells in notebook order: cells sharing a source take their names in turn
         same_source = names.get((failure.get("source") or "").strip())
         name = (same_source.pop(0) if same_source else "") or "a test cell"
+        if name in with_checklist:
+            checks = next(x.checks for x in checklists if x.grade_id == name)
+            failed = [c for c in checks if not c["passed"]]
+            first = (failed[0]["message"].splitlines() or ["failed"])[0] if failed else ""
+            # the first failed check's reason on the cell's line, the count and the checklist after
+            parts += textwrap.wrap(f"  - {name}: {first or 'failed'}", width=max(width, 40),
+                                   subsequent_indent="      ", break_long_words=True, break_on_hyphens=False)
+            parts.append(f"      ({len(failed)} of {len(checks)} visible checks failed; its checklist is below)")
+            continue
         raw = failure.get("message") or failure.get("raw_error") or failure.get("error") or ""
         if not raw.strip():
             raw = "(no error message)"
@@ -180,14 +250,15 @@ EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Wa
 
 
 def error_message(raw: str, width: int = 94, limit: int = MESSAGE_LIMIT, first: str = "",
-                  rest: str = "") -> list[str]:
+                  rest: str = "", plain: bool = False) -> list[str]:
     """The exception and its whole message from a traceback (a check's message may take several
     lines: what was checked, what was expected, what came back, a hint), wrapped to `width`
     characters and never cut; past `limit` characters (a huge array printed whole), the rest is
     left out with a line that says so. The first line starts with `first`, the others with `rest`;
-    a wrapped line goes on two spaces further in than the line it continues."""
+    a wrapped line goes on two spaces further in than the line it continues. `plain`: `raw` is a
+    message already (a check's), shown whole from its first line."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", raw).strip().splitlines()
-    start = next((i for i in range(len(text) - 1, -1, -1) if EXCEPTION_LINE.match(text[i])), None)
+    start = 0 if plain else next((i for i in range(len(text) - 1, -1, -1) if EXCEPTION_LINE.match(text[i])), None)
     message = text[start:] if start is not None else text[-1:]
     shown, used = [], 0
     for number, line in enumerate(message):
@@ -248,15 +319,19 @@ def main(notebooks: list[Path], root: Path | None = None, env: dict[str, str] | 
             continue
         folder = root if root is not None else find_config_folder(notebook.resolve().parent, Path.cwd())
         others: list = []
+        checklists: list = []
         try:
-            result = validate(folder, notebook.resolve(), env=env, other_errors=others)
+            result = validate(folder, notebook.resolve(), env=env, other_errors=others, checklists=checklists)
         except Exception as error:  # nbgrader's own refusals (metadata of another nbgrader version, ...)
             if type(error).__name__ not in ("SchemaTooOldError", "SchemaTooNewError", "NotJSONError", "ValidationError"):
                 raise
             print(f"{notebook}: cannot validate: {' '.join(str(error).split())[:300]}", file=sys.stderr)
             failed += 1
             continue
-        print(f"{notebook}: {summary(result, notebook)}")
+        print(f"{notebook}: {summary(result, notebook, checklists=checklists)}")
+        if checklists:
+            print("Checklists:")
+            print("\n".join(checklist_lines(checklists)))
         if others:
             print(f"  note: {len(others)} other cell(s) raised an error (no points lost, but the notebook "
                   "does not run top to bottom):")

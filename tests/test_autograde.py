@@ -75,7 +75,8 @@ def test_mistakes_cost_exactly_their_exercises(graded, assignment):
     autograded = test_tests_cells(assignment)
     lost = {c for c, r in scores.items() if c in autograded and r.score != r.max_score}
     assert lost == expected_lost
-    assert all(scores[c].score == 0 for c in expected_lost)
+    # partial credit: a mistaken exercise keeps the shares of the checks it still passes, never all
+    assert all(0 <= scores[c].score < scores[c].max_score for c in expected_lost)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

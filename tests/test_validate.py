@@ -160,3 +160,46 @@ def test_the_lab_validate_dialog_gets_every_message_whole(tmp_path):
     assert max(map(len, lines)) <= 100, lines
     assert " ".join(lines).split() == LONG.split(), "every word, in order"
     assert second["message"] == LONG
+
+
+CHECKLIST_CELL = """import numpy as np
+from course.grading import checklist, expect_close
+
+checks = checklist(points=2, hidden="1/2")
+with checks("double of a number", "1/2"):
+    expect_close(2 * 5.0, 10.0, "double(5.0)")
+with checks("double of an array", 1):
+    expect_close(np.arange(3.0) * SCALE, [0.0, 2.0, 4.0], "double([0, 1, 2]) " + "of three numbers " * 12)
+checks.done()"""
+
+
+def _checklist_notebook(tmp_path, scale: float):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(f"SCALE = {scale}"),
+                nbformat.v4.new_code_cell(CHECKLIST_CELL, metadata={"nbgrader": {**TEST_META["nbgrader"], "points": 2}})]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / f"n{scale}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_validate_shows_the_whole_visible_checklist_and_the_hidden_points(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("shutil.get_terminal_size", lambda fallback=None: os.terminal_size((80, 24)))
+    wrong, right = _checklist_notebook(tmp_path, 4.0), _checklist_notebook(tmp_path, 2.0)
+    assert main([wrong]) == 1
+    out = capsys.readouterr().out
+    assert "  - test_x: double([0, 1, 2]) of three numbers" in out
+    assert "      (1 of 2 visible checks failed; its checklist is below)" in out
+    assert "test_x (2 points): 1 of 2 visible checks passed; 1/2 points held by hidden checks, run when graded" \
+        in " ".join(out.split())
+    assert "[PASS] double of a number (1/2)" in out and "[FAIL] double of an array (1)" in out
+    # the failed check's whole message, wrapped to the terminal, never cut: expected, got, hint
+    words = " ".join(out.split())
+    assert "expected array of shape (3,): [0., 2., 4.], got array of shape (3,): [0., 4., 8.] " \
+           "(every value is 2 times the expected one: a constant factor?)" in words
+    assert all(len(line) <= 80 for line in out.splitlines()[1:]), out  # the first names the file
+    # no partial score: the cell fails as a whole, and nothing says "Partial credit"
+    assert "artial" not in out and "points:" not in out
+    assert main([right]) == 0
+    out = capsys.readouterr().out
+    assert ": passed" in out and "2 of 2 visible checks passed" in out

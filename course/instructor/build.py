@@ -7,6 +7,7 @@ committed. It then writes the example submissions that `course demo` grades.
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import importlib.util
@@ -16,8 +17,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
+from typing import NamedTuple
 
 import nbformat
 
@@ -116,6 +119,131 @@ def normalize_source(root: Path, assignment: str) -> bool:
         path.write_text(after)
         return True
     return False
+
+
+# --- checklists -----------------------------------------------------------------------------
+
+# A number a hidden check's name must not hold: its name reaches the student's feedback.
+NUMBER_IN_NAME = re.compile(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(?![\w])")
+
+
+class CheckSpec(NamedTuple):
+    """One `with checks(name, share[, hidden=True])` of a test cell, read from its source."""
+
+    name: str
+    share: Fraction
+    hidden: bool
+    in_hidden_region: bool
+
+
+class CellChecklist(NamedTuple):
+    """A test cell's checklist as written: declared points and hidden points, and its checks."""
+
+    grade_id: str
+    points: Fraction
+    hidden_points: Fraction
+    checks: list[CheckSpec]
+
+
+def _literal_share(node: ast.AST) -> Fraction:
+    value = ast.literal_eval(node)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"a share is an int or a text like '1/3', not {value!r}")
+    return Fraction(value)
+
+
+def read_checklist(cell: nbformat.NotebookNode) -> CellChecklist:
+    """The checklist of a test cell, read statically (nothing runs); ValueError says what is wrong."""
+    meta = cell.metadata.get("nbgrader", {})
+    grade_id = meta.get("grade_id", "?")
+    lines = cell.source.split("\n")
+    hidden_lines, inside = set(), False
+    for number, line in enumerate(lines, start=1):
+        if line.strip() == HIDDEN_TEST_MARKERS[0]:
+            inside = True
+        elif line.strip() == HIDDEN_TEST_MARKERS[1]:
+            inside = False
+        elif inside:
+            hidden_lines.add(number)
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError as error:
+        raise ValueError(f"{grade_id}: does not parse ({error.msg}, line {error.lineno})") from None
+    declared, checks = None, []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        if name == "checklist":
+            if declared is not None:
+                raise ValueError(f"{grade_id}: one checklist per test cell")
+            kwargs = {k.arg: k.value for k in node.keywords}
+            points = node.args[0] if node.args else kwargs.get("points")
+            hidden = node.args[1] if len(node.args) > 1 else kwargs.get("hidden")
+            if points is None:
+                raise ValueError(f"{grade_id}: checklist(...) needs points")
+            declared = (_literal_share(points), _literal_share(hidden) if hidden is not None else Fraction(0))
+        elif (name == "check" and isinstance(node.func, ast.Attribute)) or (
+                isinstance(node.func, ast.Name) and node.func.id == "checks"):
+            if len(node.args) < 2 or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+                raise ValueError(f"{grade_id}: line {node.lineno}: a check is checks(\"name\", share[, hidden=True])")
+            kwargs = {k.arg: k.value for k in node.keywords}
+            hidden = bool(ast.literal_eval(kwargs["hidden"])) if "hidden" in kwargs else False
+            checks.append(CheckSpec(node.args[0].value, _literal_share(node.args[1]), hidden,
+                                    node.lineno in hidden_lines))
+    if declared is None:
+        raise ValueError(f"{grade_id}: no checklist(points=...) in this test cell")
+    if "checks.done()" not in lines[-1]:
+        raise ValueError(f"{grade_id}: the cell must end with checks.done(), after the hidden tests")
+    return CellChecklist(grade_id, declared[0], declared[1], sorted(checks, key=lambda c: c.in_hidden_region))
+
+
+def checklist_problems(cell: nbformat.NotebookNode) -> list[str]:
+    """Why a test cell's checklist is wrong ([] when it is right): shares that do not add up to the
+    cell's points, a check in the hidden part not marked hidden (or the other way round), a hidden
+    check whose name quotes a number, two checks with one name."""
+    try:
+        found = read_checklist(cell)
+    except ValueError as error:
+        return [str(error)]
+    problems = []
+    points = Fraction(cell.metadata["nbgrader"]["points"])
+    where = found.grade_id
+    if found.points != points:
+        problems.append(f"{where}: checklist(points={found.points}) but the cell has {points} points")
+    if not found.checks:
+        problems.append(f"{where}: no checks")
+    total = sum((c.share for c in found.checks), Fraction(0))
+    if total != points:
+        problems.append(f"{where}: the checks' shares add up to {total}, not to the cell's {points} points")
+    hidden_total = sum((c.share for c in found.checks if c.hidden), Fraction(0))
+    if hidden_total != found.hidden_points:
+        problems.append(f"{where}: the hidden checks' shares add up to {hidden_total}, "
+                        f"not to checklist(hidden={found.hidden_points})")
+    for check in found.checks:
+        if check.hidden != check.in_hidden_region:
+            problems.append(f"{where}: check {check.name!r} is {'' if check.in_hidden_region else 'not '}in the hidden "
+                            f"part but {'not ' if not check.hidden else ''}marked hidden=True")
+        if check.hidden and NUMBER_IN_NAME.search(check.name):
+            problems.append(f"{where}: hidden check {check.name!r} quotes a number (its name reaches the feedback)")
+        if check.share <= 0:
+            problems.append(f"{where}: check {check.name!r} has no share")
+    names = [c.name for c in found.checks]
+    problems += [f"{where}: two checks named {n!r}" for n in sorted({n for n in names if names.count(n) > 1})]
+    return problems
+
+
+def check_checklists(root: Path, assignment: str) -> None:
+    """Refuse to build an assignment whose test cells' checklists are wrong (checklist_problems)."""
+    nb = nbformat.read(source_notebook(root, assignment), as_version=4)
+    problems = [p for cell in nb.cells if _is_test_cell(cell) for p in checklist_problems(cell)]
+    if problems:
+        raise SystemExit(f"{assignment}: test cells with a wrong checklist:\n  " + "\n  ".join(problems))
+
+
+def _is_test_cell(cell) -> bool:
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 # --- nbgrader -------------------------------------------------------------------------------
@@ -259,6 +387,7 @@ def build(root: Path, assignments: list[str] | None = None, log=print, force: bo
     for assignment in todo:
         if not source_notebook(root, assignment).is_file():
             raise SystemExit(f"No source notebook for {assignment!r}: {source_notebook(root, assignment)}")
+        check_checklists(root, assignment)
         if normalize_source(root, assignment):
             log(f"{assignment}: normalised source notebook")
         if force or not is_fresh(root, assignment):

@@ -78,6 +78,9 @@ class CourseAutograde(Configurable):
     two_process = Bool(True, help="Run the hidden tests in a grader kernel of their own, apart from the "
                        "student's code (course/instructor/autograde/twoproc/). False: one kernel per notebook, "
                        "where the student's code could reach the tests (faster; for trusted notebooks only).").tag(config=True)
+    partial_credit = Bool(True, help="A test cell earns the shares of the checks it passed (its checklist, "
+                          "read in the grader); False: all or nothing. Needs two_process (the score must come "
+                          "from the grader's kernel): off without it.").tag(config=True)
     uid_base = Integer(200000, help="When run as root, each kernel runs as uid uid_base + the worker's pid.").tag(config=True)
 
     @validate("memory_limit", "max_file_size", "max_output_bytes", "max_notebook_output_bytes", "max_written_bytes",

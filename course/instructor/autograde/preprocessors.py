@@ -27,7 +27,7 @@ from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import AssignLatePenalties, GetGrades, NbGraderPreprocessor, OverwriteCells, SaveAutoGrades
 
-from . import journal
+from . import journal, scoring
 from .meter import cut_text
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -321,6 +321,14 @@ class _Deferred:
 
 
 class _SaveAutoGrades(SaveAutoGrades):
+    def _add_score(self, cell, resources):
+        """SaveAutoGrades._add_score with the course's reading of a cell's result (scoring.cell_grade)."""
+        grade = self.gradebook.find_grade(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
+                                          self.assignment_id, self.student_id)
+        grade.auto_score = scoring.cell_grade(cell).score
+        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+        self.gradebook.db.commit()
+
     def save_with(self, gradebook, nb, resources):
         self.notebook_id = resources["nbgrader"]["notebook"]
         self.assignment_id = resources["nbgrader"]["assignment"]
@@ -350,16 +358,24 @@ class _AssignLatePenalties(AssignLatePenalties):
 
 
 def notebook_result(nb) -> dict:
-    """Per graded cell: points given by nbgrader's rule, maximum, and why it failed."""
+    """Per graded cell: points (scoring.cell_grade), maximum, why it failed, a note when its
+    result was not a score, and its checks (name, share, hidden, passed, message) when it has a
+    checklist."""
     cells = {}
     for cell in nb.cells:
         if not utils.is_grade(cell):
             continue
-        score, max_score = utils.determine_grade(cell)
+        score, max_score, note = scoring.cell_grade(cell)
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         entry = {"score": score, "max": max_score}
         if cell.cell_type == "code" and score is not None and score < max_score:
             entry["message"] = failure_message(cell)
+        if note:
+            entry["note"] = note
+        found = scoring.read_checklist(cell) if cell.cell_type == "code" else None
+        if found is not None:
+            entry["checks"] = [{k: cut_text(v, MESSAGE_CHARS) if isinstance(v, str) else v for k, v in c.items()}
+                               for c in found.checks]
         cells[grade_id] = entry
     return cells
 
@@ -377,9 +393,14 @@ class SaveResults(NbGraderPreprocessor):
             "sanitize": state.get("sanitize", {}).get(notebook_id, []),
             "staging": state.get("staging_notes", []),
         }
+        cells = notebook_result(nb)
+        # a result that is not the grader's score earned 0: the student reads why
+        summary["notes"] = summary["notes"] + [
+            {"cell": grade_id, "limit": "result", "reason": f"This test cell's result was not a score: {entry['note']}."}
+            for grade_id, entry in cells.items() if entry.get("note")]
         nb.metadata["course_autograde"] = summary
         state.setdefault("notebooks", {})[notebook_id] = {
-            "cells": notebook_result(nb),
+            "cells": cells,
             "notes": summary["notes"],
             "events": execution.get("events", []),
             "restarts": execution.get("restarts", 0),

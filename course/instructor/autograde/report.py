@@ -17,6 +17,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from . import journal, tamper
 from .config import course_id_of, db_url_of
@@ -77,7 +78,10 @@ def assignment_report(root: Path, db_url: str, course_id: str, assignment: str, 
                 messages[key] += 1
                 examples.setdefault(key, cell["message"])
         common = messages.most_common(1)
+        checks = check_counts([row["result"].get("notebooks", {}).get(notebook, {}).get("cells", {}).get(grade_id, {})
+                               for row in journal_rows.values()])
         per_exercise.append({
+            "checks": checks,
             "notebook": notebook, "exercise": grade_id, "points": max_score,
             "kind": "autograded" if cell_type == "code" else "manual",
             "graded": len(graded), "mean": (sum(graded) / len(graded)) if graded else None,
@@ -108,6 +112,45 @@ def assignment_report(root: Path, db_url: str, course_id: str, assignment: str, 
         "totals": {s["student"]: s["score"] for s in students},
         "exercises": per_exercise, "notes": notes, "tamper": findings,
     }
+
+
+class CheckCount(NamedTuple):
+    """One check of a test cell across the class: how many students it ran for, how many failed
+    it, and its most common failure message (grouped with numbers masked)."""
+
+    name: str
+    share: str
+    hidden: bool
+    ran: int
+    failed: int
+    common_message: str | None
+    common_count: int
+
+
+def check_counts(cells: list[dict]) -> list[dict]:
+    """Per check of one test cell, from the journal's per-check records (the checklist data the
+    grader's kernel emitted, `scoring.read_checklist`), in the cell's order: CheckCount as dicts."""
+    order: dict[str, dict] = {}
+    for cell in cells:
+        for check in cell.get("checks", []) if isinstance(cell.get("checks"), list) else []:
+            if not isinstance(check, dict) or not isinstance(check.get("name"), str):
+                continue
+            entry = order.setdefault(check["name"], {"share": str(check.get("share")), "hidden": bool(check.get("hidden")),
+                                                     "ran": 0, "failed": 0, "messages": Counter(), "examples": {}})
+            entry["ran"] += 1
+            if check.get("passed") is not True:
+                entry["failed"] += 1
+                message = str(check.get("message") or "")
+                key = _mask(message)
+                entry["messages"][key] += 1
+                entry["examples"].setdefault(key, message)
+    counts = []
+    for name, entry in order.items():
+        common = entry["messages"].most_common(1)
+        counts.append(CheckCount(name, entry["share"], entry["hidden"], entry["ran"], entry["failed"],
+                                 entry["examples"][common[0][0]] if common else None,
+                                 common[0][1] if common else 0)._asdict())
+    return counts
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~])")
@@ -203,6 +246,18 @@ def markdown(report: dict) -> str:
         if ex["common_failure"]:
             failure = md(ex["common_failure"][:160]) + f" ({ex['common_failure_count']}x)"
         lines.append(f"| {md(ex['exercise'])} | {ex['points']:g} | {mean_text} | {zero} | {failure} |")
+    checked = [ex for ex in report["exercises"] if ex.get("checks")]
+    if checked:
+        lines += ["", "## Checks", "", "Per check of each test cell: the students it ran for, how many failed it, and "
+                  "its most common failure message.", "",
+                  "| exercise | check | share | failed | most common failure |", "|---|---|---:|---:|---|"]
+        for ex in checked:
+            for check in ex["checks"]:
+                name = md(check["name"]) + (" (hidden)" if check["hidden"] else "")
+                common = "" if not check["common_message"] else (
+                    md(check["common_message"][:160]) + f" ({check['common_count']}x)")
+                lines.append(f"| {md(ex['exercise'])} | {name} | {md(check['share'])} | "
+                             f"{check['failed']}/{check['ran']} | {common} |")
     if report["notes"]:
         lines += ["", "## Limits hit and other notes", "", "| student | cell | what happened |", "|---|---|---|"]
         for note in report["notes"]:

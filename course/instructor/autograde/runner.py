@@ -439,6 +439,8 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
     c.CourseDirectory.student_id = job.student
     c.CourseDirectory.assignment_id = job.assignment
     c.SandboxedExecute.sandbox = _WORKER["sandbox"]
+    # partial credit needs the grader's kernel (TwoProcessExecute): one kernel stays all or nothing
+    c.TwoProcessExecute.partial_credit = bool(_WORKER["settings"].partial_credit)
     coursedir = CourseDirectory(config=c)
     converter = SandboxedAutograde(coursedir=coursedir, config=c)
     if _WORKER["settings"].two_process:

@@ -32,6 +32,9 @@ import time
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from traitlets import Bool
+
+from .. import scoring
 from ..execute import BENIGN_PROCESSES, SandboxedExecute, error_output
 from ..sandbox import SandboxKernelManager
 from .grader_kernel import STUDENT_SLOTS, GraderKernel
@@ -72,6 +75,9 @@ def names_read(source: str) -> list[str]:
 
 class TwoProcessExecute(SandboxedExecute):
     """Run test cells in a grader kernel, the rest in the student's (see the module's doc)."""
+
+    partial_credit = Bool(True, help="Score a failed test cell by its checklist's passed shares "
+                          "(CourseAutograde.partial_credit; scoring.apply_partial_credit).").tag(config=True)
 
     # ------------------------------------------------------------------ kernels
     def preprocess(self, nb, resources=None, km=None):
@@ -145,6 +151,10 @@ class TwoProcessExecute(SandboxedExecute):
             self._end_test(index)
             self._collect_grader_audit(index)
         self._finish_student(cell, index, serve_id)
+        if self.partial_credit:
+            scoring.apply_partial_credit(cell)
+        else:  # all or nothing: no number in a test cell, as with nbgrader's own checks
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "execute_result"]
         self._after_cell(cell, index, time.monotonic() - started)
         return cell, resources
 

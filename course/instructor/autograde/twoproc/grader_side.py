@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from course.grading import STUDENT_TEXT
+from course.grading import failure as _failure
 
 from ..meter import cut_text
 from . import channel
@@ -72,7 +73,16 @@ def _peer() -> Peer:
 
 def _ask(method: str, *args: Any) -> Any:
     """A request to the student's kernel; a failed trusted call-back fails the test here."""
-    peer = _peer()
+    try:
+        peer = _peer()
+    except ChannelError:
+        if _STATE["error"] is None:
+            raise
+        # the student's kernel stopped in an earlier check of this cell: the later checks fail,
+        # each saying why (no test value in it: a hidden check may say it too)
+        message = ("Not checked: your notebook's kernel stopped or ran out of time in an earlier check of "
+                   "this test.")
+        raise _failure(message, message) from None
     outer = not peer.asking
     if outer:
         peer.callback_failures = []
@@ -82,14 +92,16 @@ def _ask(method: str, *args: Any) -> Any:
     except ChannelTimeout:
         _STATE["error"] = "the student's code did not finish within the cell's time limit"
         _broken()
-        raise AssertionError(f"Your code did not finish within the time limit of {_STATE['timeout']} s.") from None
+        message = f"Your code did not finish within the time limit of {_STATE['timeout']} s."
+        raise _failure(message, message) from None  # no test value in it: a hidden check may say it
     except ChannelError as error:
         _STATE["error"] = f"the student's kernel stopped answering ({error})"
         if not _GONE.search(str(error)):  # not a kernel that died: it sent what is not data
             peer.anomaly(f"broke the channel's rules: {str(error)[:200]}")
         _broken()
-        raise AssertionError("Your notebook's kernel stopped while the test ran (did your code exit, crash "
-                             "or run out of memory?).") from None
+        message = ("Your notebook's kernel stopped while the test ran (did your code exit, crash "
+                   "or run out of memory?).")
+        raise _failure(message, message) from None
     finally:
         peer.asking -= 1
     if outer:
