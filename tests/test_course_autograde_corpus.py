@@ -155,8 +155,11 @@ def run(tmp_path_factory):
         write(folder, files)
     log: list[str] = []
     try:
+        # all or nothing, so that each case's expected losses are whole test cells (partial credit
+        # has its own tests: tests/test_partial_credit.py, and 02's attacks in test_twoproc_autograde)
         result = runner.run(root, [ASSIGNMENT] + OTHERS, workers=2, log=log.append, overrides={
-            "CourseAutograde": {"cell_timeout": 45, "notebook_timeout": 900, "interrupt_grace": 8}})
+            "CourseAutograde": {"cell_timeout": 45, "notebook_timeout": 900, "interrupt_grace": 8,
+                                "partial_credit": False}})
     finally:
         server.close()
     autograded_cells = graded_cells(nbformat.read(source_notebook(ROOT, ASSIGNMENT), as_version=4))

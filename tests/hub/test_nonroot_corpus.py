@@ -65,7 +65,9 @@ def run():
         started = time.monotonic()
         env = [f"PATH={bin_dir}:/usr/bin:/bin", f"HOME={home}", f"USER={INSTRUCTOR}", "LANG=C.UTF-8"]
         done = subprocess.run(["runuser", "-u", INSTRUCTOR, "--", "env", "-i", *env, "course", "autograde",
-                               ASSIGNMENT, "--workers", "2", "--set", "CourseAutograde.cell_timeout=45"],
+                               ASSIGNMENT, "--workers", "2", "--set", "CourseAutograde.cell_timeout=45",
+                               # all or nothing: the expected losses are the root corpus test's, whole cells
+                               "--set", "CourseAutograde.partial_credit=false"],
                               cwd=root, capture_output=True, text=True, timeout=1800)
         print(f"course autograde as {INSTRUCTOR} took {time.monotonic() - started:.1f} s\n{done.stdout[-2000:]}")
         yield {"done": done, "root": root, "kinds": kinds, "connections": server.connections,
