@@ -116,8 +116,6 @@ def _fmt(value: Any, depth: int = 0) -> str:
     return _text(value)
 
 
-_short = fmt  # the name test cells and other modules used before fmt was public
-
 
 # Characters per line of a failed check's message where Jupyter shows it: nbgrader's Validate
 # dialog shows a traceback's lines as they are, without wrapping, in about 110 characters.

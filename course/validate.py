@@ -21,6 +21,8 @@ import textwrap
 from pathlib import Path
 from typing import NamedTuple
 
+from course.cells import is_test_cell
+
 # The course's nbgrader settings for Validate, carried by the package: `python -m course validate`
 # uses them wherever it runs, and the kit's nbgrader_config.py (which JupyterLab's Validate button
 # reads) is written from them (course/instructor/kit.py).
@@ -151,8 +153,7 @@ def validate(root: Path | None, notebook: Path, env: dict[str, str] | None = Non
     if other_errors is not None:
         cells = [c for c in executed and executed.cells or [] if c.cell_type == "code"]
         for number, cell in enumerate(cells, start=1):
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and not meta.get("solution"):
+            if is_test_cell(cell):
                 continue  # a test cell: nbgrader's verdict above
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error":

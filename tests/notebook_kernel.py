@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client import KernelManager
 
+from course.cells import grade_id, is_test_cell  # noqa: F401 (the tests import them from here)
 from course.instructor.build import kernel_env
 
 
@@ -71,15 +72,6 @@ class NotebookKernel:
     def close(self) -> None:
         self.kc.stop_channels()
         self.km.shutdown_kernel(now=True)
-
-
-def grade_id(cell) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
-def is_test_cell(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def code_cells(nb: nbformat.NotebookNode) -> list:

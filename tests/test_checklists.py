@@ -12,7 +12,8 @@ import pytest
 
 from course.grading import CHECKLIST_MIME, call, checklist, expect_close, expect_gradient, expect_shape
 from course.instructor.assignments import ASSIGNMENTS
-from course.instructor.build import HIDDEN_TEST_MARKERS, check_checklists, checklist_problems, read_checklist
+from course.cells import HIDDEN_BEGIN, HIDDEN_END
+from course.instructor.build import check_checklists, checklist_problems, read_checklist
 
 ROOT = Path(__file__).resolve().parents[1]
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -184,7 +185,7 @@ def test_the_release_declares_the_hidden_points_it_no_longer_holds(assignment):
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             continue
-        assert not any(marker in cell.source for marker in HIDDEN_TEST_MARKERS)
+        assert not any(marker in cell.source for marker in (HIDDEN_BEGIN, HIDDEN_END))
         shown, full = read_checklist(cell), read_checklist(source[meta["grade_id"]])
         assert shown.hidden_points == full.hidden_points
         assert [c.name for c in shown.checks] == [c.name for c in full.checks if not c.hidden]

@@ -13,7 +13,6 @@ import hashlib
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,11 +23,12 @@ from typing import NamedTuple
 
 import nbformat
 
+from course.cells import HIDDEN_BEGIN, HIDDEN_END, is_test_cell
+
 from .assignments import ASSIGNMENTS, notebook_name
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
-HIDDEN_TEST_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 # Example students whose submissions the demo grades: the answer key, the untouched student
 # notebook, and the answer key with the typical mistakes listed in tests/mutations/<id>.py.
@@ -159,9 +159,9 @@ def read_checklist(cell: nbformat.NotebookNode) -> CellChecklist:
     lines = cell.source.split("\n")
     hidden_lines, inside = set(), False
     for number, line in enumerate(lines, start=1):
-        if line.strip() == HIDDEN_TEST_MARKERS[0]:
+        if line.strip() == HIDDEN_BEGIN:
             inside = True
-        elif line.strip() == HIDDEN_TEST_MARKERS[1]:
+        elif line.strip() == HIDDEN_END:
             inside = False
         elif inside:
             hidden_lines.add(number)
@@ -236,14 +236,9 @@ def checklist_problems(cell: nbformat.NotebookNode) -> list[str]:
 def check_checklists(root: Path, assignment: str) -> None:
     """Refuse to build an assignment whose test cells' checklists are wrong (checklist_problems)."""
     nb = nbformat.read(source_notebook(root, assignment), as_version=4)
-    problems = [p for cell in nb.cells if _is_test_cell(cell) for p in checklist_problems(cell)]
+    problems = [p for cell in nb.cells if is_test_cell(cell) for p in checklist_problems(cell)]
     if problems:
         raise SystemExit(f"{assignment}: test cells with a wrong checklist:\n  " + "\n  ".join(problems))
-
-
-def _is_test_cell(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 # --- nbgrader -------------------------------------------------------------------------------
@@ -398,7 +393,3 @@ def build(root: Path, assignments: list[str] | None = None, log=print, force: bo
         write_examples(root, assignment)
     return todo
 
-
-def clean_generated(root: Path, assignment: str) -> None:
-    for folder in ("release", "solutions"):
-        shutil.rmtree(root / folder / assignment, ignore_errors=True)

@@ -27,10 +27,11 @@ from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import AssignLatePenalties, GetGrades, NbGraderPreprocessor, OverwriteCells, SaveAutoGrades
 
+from course import cells as nbcells
+
 from . import journal, scoring
 from .meter import cut_text
 
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 MESSAGE_CHARS = 2000  # of a failed cell's message
 
 
@@ -86,12 +87,11 @@ def release_cells(resources, folder: str = "release") -> dict:
     return {_grade_id(c): c for c in release.cells if _grade_id(c)}
 
 
-def _grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+_grade_id = nbcells.grade_id
 
 
 def _without_hidden(source: str) -> str:
-    text = re.sub(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", "", source or "", flags=re.S)
+    text = nbcells.without_hidden_tests(source)
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
@@ -455,7 +455,7 @@ class LockedGetGrades(GetGrades):
             result = super(LockedGetGrades, self).preprocess(nb, resources)
             with Gradebook(resources["nbgrader"]["db_url"]) as gb:
                 notebook = gb.find_notebook(resources["nbgrader"]["notebook"], resources["nbgrader"]["assignment"])
-                hidden = [region for cell in notebook.source_cells for region in HIDDEN.findall(cell.source or "")]
+                hidden = [region for cell in notebook.source_cells for region in nbcells.hidden_regions(cell.source)]
             _info(resources)["hidden_lines"] = hidden_lines(hidden)
             return result
 
@@ -464,7 +464,7 @@ class LockedGetGrades(GetGrades):
 
 def hidden_lines(regions: list[str]) -> list[str]:
     lines = {line.strip() for region in regions for line in region.splitlines()}
-    lines |= {"### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"}
+    lines |= {nbcells.HIDDEN_BEGIN, nbcells.HIDDEN_END}
     return sorted((line for line in lines if len(line) >= 12 and re.search(r"[A-Za-z0-9]", line)),
                   key=len, reverse=True)
 

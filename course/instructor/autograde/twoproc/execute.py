@@ -34,6 +34,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from traitlets import Bool
 
+from course.cells import is_test_cell
+
 from .. import scoring
 from ..execute import BENIGN_PROCESSES, SandboxedExecute, error_output
 from ..sandbox import SandboxKernelManager
@@ -47,11 +49,6 @@ END = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['
 ANOMALIES = ("__import__('json').dumps(__import__('course.instructor.autograde.twoproc.grader_side', "
              "fromlist=['take_anomalies']).take_anomalies())")
 FORGET = "__import__('course.instructor.autograde.twoproc.grader_side', fromlist=['forget']).forget()"
-
-def is_test_cell(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
 
 def names_read(source: str) -> list[str]:
     """Globals a test cell reads that it does not bind itself (symbol tables, IPython syntax ok)."""
