@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -234,24 +233,11 @@ class ZygoteKernelManager(SandboxKernelManager):
         return self.zygote.inside_pid()
 
     def kill_everything(self) -> None:
-        """Kill the kernel and all of its uid's processes, remove its files from the sandbox's
-        memory folders: the next fork of the zygote finds nothing of it."""
-        pid = self.launcher_pid()
-        if pid is not None:
-            try:
-                os.kill(pid, 9)
-            except OSError:
-                pass
-            process = getattr(self.provisioner, "process", None)
-            if process is not None:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:  # pragma: no cover
-                    pass
+        """The sandboxed kernel's kill (its launcher, then every process of its uid), with the uid
+        killed at once first (a fork chain outruns a kill of the pids found), and its files removed
+        from the sandbox's memory folders: the next fork of the zygote finds nothing of it."""
         if self.uid is not None:
-            deadline = time.monotonic() + 2.0
             kill_uid(self.uid)
-            clear_uid(self.uid, wait=2.0)
-            while time.monotonic() < deadline and clear_uid(self.uid, wait=0):
-                time.sleep(0.02)
+        super().kill_everything()
+        if self.uid is not None:
             self.zygote.wipe(self.uid)
