@@ -14,4 +14,4 @@ and is never imported by it.
 """
 from .environment import check_environment
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

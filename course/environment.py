@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import re
 import sys
 
 MIN_PYTHON = (3, 11)
@@ -52,14 +53,36 @@ def limit_blas_threads(threads: int = BLAS_THREADS) -> str:
             "the fastest for the course's small matrices")
 
 
-def check_environment(*extra: str, min_python: tuple[int, int] = MIN_PYTHON,
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+def kit_problem(needed: str, installed: str) -> str | None:
+    """Why the installed `course` package (version `installed`) cannot run a notebook released
+    with kit `needed`, or None. Test cells use the package's checking helpers: an older package
+    fails them with errors that say nothing of the kit."""
+    if _release(installed) >= _release(needed):
+        return None
+    return (f"This notebook was released with course kit {needed}; the `course` package of this Python "
+            f"is from kit {installed}. Your kit is older than the notebook: get the course kit again "
+            "(from where you got it), unpack it into a new folder (not over the old one: your notebooks "
+            "are there; copy them over, your answers stay in them), and run the command below in the new "
+            "folder.")
+
+
+def check_environment(*extra: str, kit: str | None = None, min_python: tuple[int, int] = MIN_PYTHON,
                       blas_threads: int | None = BLAS_THREADS) -> None:
-    """Check the kernel's Python version and that numpy, matplotlib, scikit-learn, threadpoolctl
-    and the `extra` modules a notebook needs import; limit BLAS to `blas_threads` threads (None:
-    leave it alone); print a one-line summary, or raise EnvironmentProblem saying what is
-    missing and how to fix it."""
+    """Check the kernel's Python version, that the installed course package is at least `kit`
+    (the kit version the notebook was released with) and that numpy, matplotlib, scikit-learn,
+    threadpoolctl and the `extra` modules a notebook needs import; limit BLAS to `blas_threads`
+    threads (None: leave it alone); print a one-line summary, or raise EnvironmentProblem saying
+    what is missing and how to fix it."""
+    from . import __version__
+
     problems = []
     found = [f"Python {sys.version.split()[0]}"]
+    if kit is not None and (problem := kit_problem(kit, __version__)):
+        problems.append(problem)
     if sys.version_info[:2] < tuple(min_python):
         problems.append(f"This course needs Python {'.'.join(map(str, min_python))} or newer; this "
                         f"notebook runs Python {sys.version.split()[0]} ({sys.executable}).")
@@ -78,7 +101,5 @@ def check_environment(*extra: str, min_python: tuple[int, int] = MIN_PYTHON,
     if problems:
         raise EnvironmentProblem("\n".join(["This notebook cannot run yet:"]
                                            + [f"- {p}" for p in problems] + ["", FIX]))
-    from . import __version__
-
     blas = f"; {limit_blas_threads(blas_threads)}" if blas_threads is not None else ""
     print(f"Environment OK: {', '.join(found)}, course {__version__}{blas}")
