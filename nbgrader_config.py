@@ -9,8 +9,22 @@ The five assignments are listed in `course/instructor/assignments.py`; `course b
 the gradebook.
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821 (injected by traitlets)
+
+# `nbgrader autograde` typed in a terminal runs the students' code unsandboxed, as you, with the
+# hidden tests in the student's own kernel; `nbgrader generate_feedback` hands back every file a
+# graded kernel wrote. The course's own commands do both safely (the formgrader's buttons call
+# them too). COURSE_STOCK_NBGRADER=1 lets stock nbgrader run anyway (the tests and the benchmark
+# that compare against it).
+_program = os.path.basename(sys.argv[0]) if sys.argv else ""
+_stock = {"autograde": "course autograde", "generate_feedback": "course feedback"}
+if ((_program in ("nbgrader", "jupyter-nbgrader") or sys.argv[0].endswith(os.path.join("nbgrader", "__main__.py")))
+        and sys.argv[1:2] and sys.argv[1] in _stock and os.environ.get("COURSE_STOCK_NBGRADER") != "1"):
+    sys.exit(f"This course grades with `{_stock[sys.argv[1]]}` (sandboxed, the hidden tests in a process of "
+             f"their own), not `nbgrader {sys.argv[1]}`: run `{_stock[sys.argv[1]]} {' '.join(sys.argv[2:])}`"
+             " in the course folder (docs/grading.md). COURSE_STOCK_NBGRADER=1 runs stock nbgrader anyway.")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -8,8 +8,8 @@ admins. See docs/hub.md.
 """
 import os
 
-from course.instructor.hub.layout import (HubSettings, PROXY, notebook_dir, server_environment,
-                                          singleuser_command)
+from course.instructor.hub.layout import (HubSettings, PROXY, notebook_dir, prepare_runtime_dir,
+                                          server_environment, singleuser_command)
 
 c = get_config()  # noqa: F821 (injected by traitlets)
 settings = HubSettings.load(os.environ["COURSE_HUB_SETTINGS"])
@@ -54,6 +54,7 @@ c.Spawner.env_keep = ["LANG", "LC_ALL", "TZ"]
 def per_role(spawner):
     """Each server runs from its role's environment, opens in its role's folder."""
     user, home = spawner.user.name, os.path.expanduser(f"~{spawner.user.name}")
+    prepare_runtime_dir(user)
     spawner.cmd = singleuser_command(settings, user)
     spawner.environment = server_environment(settings, user, home)
     spawner.notebook_dir = str(notebook_dir(settings, user, home))

@@ -234,6 +234,10 @@ def test_stock_nbgrader_loses_what_course_autograde_grades(tmp_path):
     root = tiny_course(tmp_path / "course", ("dies", "deleted", "echo"))
     env = env_for(root)
     nbgrader = [sys.executable, "-m", "nbgrader"]
+    refused = subprocess.run(nbgrader + ["autograde", TINY], cwd=root, env=env, capture_output=True, text=True)
+    assert refused.returncode == 1 and "This course grades with `course autograde`" in refused.stderr, refused.stderr
+    assert not (root / "autograded").exists()
+    env["COURSE_STOCK_NBGRADER"] = "1"  # stock nbgrader anyway, to compare
     subprocess.run(nbgrader + ["generate_assignment", TINY, "--force"], cwd=root, env=env,
                    capture_output=True, check=True)
     stock = subprocess.run(nbgrader + ["autograde", TINY], cwd=root, env=env, capture_output=True, text=True)

@@ -69,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
                         "CourseAutograde.scheduler; none: local workers); see docs/distributed.md")
     p.add_argument("--tls", metavar="DIR", type=Path,
                    help="the cluster's certificates, made by `course certs DIR` (default: CourseAutograde.tls_dir)")
+    p = sub.add_parser("feedback", help="write graded submissions' feedback again, with the gradebook's "
+                                        "current grades (after grading by hand)")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment graded")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
     p = sub.add_parser("certs", help="make the grading cluster's mutual-TLS certificates in DIR")
     p.add_argument("dir", type=Path, metavar="DIR")
     p.add_argument("--host", action="append", default=[],
@@ -135,6 +139,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if result.failed else 0
     elif args.command == "validate":
         return validate_mod.main(args.notebooks, root, env=build_mod.kernel_env(root))
+    elif args.command == "feedback":
+        from . import feedback
+        from .autograde.runner import Refused
+
+        try:
+            feedback.regenerate(root, assignments, args.student)
+        except Refused as refused:
+            print(refused, file=sys.stderr)
+            return 2
     elif args.command == "certs":
         from .autograde import certs
 

@@ -6,6 +6,7 @@ the run, free ports on 127.0.0.1, and an admin service token that makes each use
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
 import secrets
@@ -19,6 +20,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
+
+import nbformat
 
 from conftest import ROOT
 from course.instructor.hub import accounts, server
@@ -113,3 +116,90 @@ def pam_login(url: str, user: str, password: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+# --- what the loop tests hand in and look for -------------------------------------------------
+
+def autograded_max(path: Path) -> float:
+    """The points of a notebook's autograded test cells."""
+    nb = nbformat.read(path, as_version=4)
+    return sum(c.metadata["nbgrader"].get("points", 0) for c in nb.cells
+               if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution"))
+
+
+def hostile_notebook(instructor_home: Path, other_home: Path, assignment: str = "02_moons") -> dict:
+    """The blank notebook whose first answer cell reads the course folder and another student's
+    work, and patches the grading helpers so that every check would pass."""
+    nb = json.loads((ROOT / "release" / assignment / f"{assignment}.ipynb").read_text())
+    targets = [instructor_home / "course" / "source" / assignment / f"{assignment}.ipynb",
+               instructor_home / "course" / "gradebook.db", other_home / assignment / f"{assignment}.ipynb"]
+    cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "add_bias")
+    cell["source"] = (
+        "import course.grading as g\n"
+        "found = []\n"
+        f"for path in {[str(t) for t in targets]!r}:\n"
+        "    try:\n"
+        "        found.append(open(path, errors='replace').read(60))\n"
+        "    except Exception as error:\n"
+        "        found.append(type(error).__name__)\n"
+        "print('HOSTILE', found)\n"
+        "for name in ('expect', 'expect_close', 'expect_shape', 'expect_gradient'):\n"
+        "    setattr(g, name, lambda *args, **kwargs: None)\n"
+        "g.call = lambda fn, *args, **kwargs: 0\n"
+        "def add_bias(X):\n"
+        "    raise NotImplementedError()\n")
+    return nb
+
+
+def hidden_test_lines(path: Path, *shown: Path) -> list[str]:
+    """The distinctive lines of a notebook's hidden tests that none of the `shown` notebooks
+    holds (a visible check or an answer may read like a hidden one)."""
+    seen = {line.strip() for p in shown for cell in nbformat.read(p, as_version=4).cells
+            for line in cell.source.splitlines()}
+    lines, inside = [], False
+    for cell in nbformat.read(path, as_version=4).cells:
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END HIDDEN TESTS" in line:
+                inside = False
+            elif (inside and len(line.strip()) > 25 and not line.strip().startswith("#")
+                  and line.strip() not in seen):
+                lines.append(line.strip())
+    return lines
+
+
+def run_in_kernel(hub: CourseHub, user: str, code: str, timeout: float = 180) -> str:
+    """Run `code` in a new kernel of `user`'s own server (what a cell of theirs does), over
+    Jupyter's kernel websocket with their token; the kernel's printed text and error lines."""
+    import uuid
+
+    import websocket
+
+    client = hub.client(user)
+    status, kernel = client.request("POST", f"/user/{user}/api/kernels", {"name": "python3"})
+    assert status in (200, 201), f"no kernel for {user}: {status} {kernel}"
+    url = "ws" + hub.url[len("http"):] + f"/user/{user}/api/kernels/{kernel['id']}/channels"
+    ws = websocket.create_connection(url, header=[f"Authorization: token {client.token}"], timeout=timeout)
+    msg_id = uuid.uuid4().hex
+    try:
+        ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": user,
+                       "session": uuid.uuid4().hex, "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell",
+            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}))
+        out = []
+        while True:
+            msg = json.loads(ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append(f"{msg['content']['ename']}: {msg['content']['evalue']}\n")
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return "".join(out)
+    finally:
+        ws.close()
+        client.request("DELETE", f"/user/{user}/api/kernels/{kernel['id']}")

@@ -22,12 +22,11 @@ import sqlite3
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from conftest import ROOT
 from course.instructor.hub import accounts
-from hubtools import COURSE_ID, course_hub, ok, pam_login
+from hubtools import COURSE_ID, autograded_max, course_hub, hidden_test_lines, hostile_notebook, ok, pam_login
 
 PREFIX = "nnhub-"
 INSTRUCTOR = PREFIX + "teach"
@@ -36,55 +35,6 @@ COMPLETE, BLANK, HOSTILE = PREFIX + "ada", PREFIX + "bob", PREFIX + "eve"
 STUDENTS = [COMPLETE, BLANK, HOSTILE]
 ASSIGNMENT = "02_moons"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
-
-
-def autograded_max(path: Path) -> float:
-    """The points of a notebook's autograded test cells."""
-    nb = nbformat.read(path, as_version=4)
-    return sum(c.metadata["nbgrader"].get("points", 0) for c in nb.cells
-               if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution"))
-
-
-def hostile_notebook(instructor_home: Path, other_home: Path) -> dict:
-    """The blank notebook whose first answer cell reads the course folder and another student's
-    work, and patches the grading helpers so that every check would pass."""
-    nb = json.loads((ROOT / "release" / ASSIGNMENT / NOTEBOOK).read_text())
-    targets = [instructor_home / "course" / "source" / ASSIGNMENT / NOTEBOOK,
-               instructor_home / "course" / "gradebook.db", other_home / ASSIGNMENT / NOTEBOOK]
-    cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "add_bias")
-    cell["source"] = (
-        "import course.grading as g\n"
-        "found = []\n"
-        f"for path in {[str(t) for t in targets]!r}:\n"
-        "    try:\n"
-        "        found.append(open(path, errors='replace').read(60))\n"
-        "    except Exception as error:\n"
-        "        found.append(type(error).__name__)\n"
-        "print('HOSTILE', found)\n"
-        "for name in ('expect', 'expect_close', 'expect_shape', 'expect_gradient'):\n"
-        "    setattr(g, name, lambda *args, **kwargs: None)\n"
-        "g.call = lambda fn, *args, **kwargs: 0\n"
-        "def add_bias(X):\n"
-        "    raise NotImplementedError()\n")
-    return nb
-
-
-def hidden_test_lines(path: Path, *shown: Path) -> list[str]:
-    """The distinctive lines of a notebook's hidden tests that none of the `shown` notebooks
-    holds (a visible check or an answer may read like a hidden one)."""
-    seen = {line.strip() for p in shown for cell in nbformat.read(p, as_version=4).cells
-            for line in cell.source.splitlines()}
-    lines, inside = [], False
-    for cell in nbformat.read(path, as_version=4).cells:
-        for line in cell.source.splitlines():
-            if "BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "END HIDDEN TESTS" in line:
-                inside = False
-            elif (inside and len(line.strip()) > 25 and not line.strip().startswith("#")
-                  and line.strip() not in seen):
-                lines.append(line.strip())
-    return lines
 
 
 @pytest.fixture(scope="module")

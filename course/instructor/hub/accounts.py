@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import subprocess
 import time
 from pathlib import Path
+
+from .layout import runtime_dir
 
 
 def exists(name: str) -> bool:
@@ -70,4 +73,5 @@ def remove(name: str, timeout: float = 20) -> None:
             time.sleep(0.2)
         if not user_pids(name):
             break
+    shutil.rmtree(runtime_dir(name), ignore_errors=True)  # a later account may get the same uid
     subprocess.run(["userdel", "--remove", name], check=True, capture_output=True, text=True)

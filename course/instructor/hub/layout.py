@@ -10,6 +10,11 @@
                                  loaded from the instructor's clone of the course;
                                  jupyter_server_config.py: the formgrader's tab may frame its server
 
+Each user's Jupyter runtime files (kernels' IPC sockets, connection files) go to
+`/run/nn-course-hub/<uid>/` (0700, theirs), made by the hub before their server starts: an IPC
+socket's path must fit in 107 bytes, and `~/.local/share/jupyter/runtime/kernel-<uuid>-ipc-4`
+under a long home (or a long user name) does not, so no kernel could start.
+
 The hub's configuration (hub/jupyterhub_config.py) and the tests build each server's
 environment with `server_environment`, so a test that runs a command "as the student's server
 would" runs it with exactly what the hub gives that server.
@@ -18,12 +23,15 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..kit import COURSE_ID
 
 PROXY = "/usr/bin/configurable-http-proxy"  # Debian's node-configurable-http-proxy (.ci/setup)
+RUNTIME_ROOT = Path("/run/nn-course-hub")     # root's, 0755: nobody else can make a folder in it
 
 
 @dataclass
@@ -124,6 +132,32 @@ def notebook_dir(settings: HubSettings, user: str, home: str | Path) -> Path:
     return Path(home)
 
 
+def runtime_dir(user: str) -> Path:
+    """The user's Jupyter runtime folder: short whatever the user's name or home."""
+    return RUNTIME_ROOT / str(pwd.getpwnam(user).pw_uid)
+
+
+def prepare_runtime_dir(user: str) -> Path:
+    """Make the user's runtime folder (root, before their server starts): theirs, 0700, and
+    made anew if anything else is found at its place."""
+    entry = pwd.getpwnam(user)
+    RUNTIME_ROOT.mkdir(mode=0o755, exist_ok=True)
+    os.chown(RUNTIME_ROOT, 0, 0)
+    os.chmod(RUNTIME_ROOT, 0o755)
+    folder = runtime_dir(user)
+    info = os.lstat(folder) if os.path.lexists(folder) else None
+    if info is not None and (not os.path.isdir(folder) or os.path.islink(folder) or info.st_uid != entry.pw_uid
+                             or info.st_mode & 0o077):
+        if os.path.isdir(folder) and not os.path.islink(folder):
+            shutil.rmtree(folder)
+        else:
+            os.unlink(folder)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.chown(folder, entry.pw_uid, entry.pw_gid)
+    os.chmod(folder, 0o700)
+    return folder
+
+
 def server_environment(settings: HubSettings, user: str, home: str | Path) -> dict[str, str]:
     """What a user's single-user server (and so its kernels and terminals) gets from the hub,
     besides JupyterHub's own variables."""
@@ -139,6 +173,7 @@ def server_environment(settings: HubSettings, user: str, home: str | Path) -> di
         "JUPYTER_CONFIG_PATH": os.pathsep.join(config),
         "HOME": str(home),
         "USER": user,
+        "JUPYTER_RUNTIME_DIR": str(runtime_dir(user)),
         # small matrices on a shared server: BLAS threads only wait for each other
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
     }
