@@ -66,6 +66,9 @@ PAGE_CONFIG = {"disabledExtensions": {
     "@jupyter/nbgrader:formgrader": True,
     "@jupyter/nbgrader:create-assignment": True,
     "@jupyter/nbgrader:course-list": True,
+    # JupyterLab's "Would you like to get notified about official Jupyter news?" toast: it sits
+    # over the notebook's corner (and Validate's dialog) and asks a student to fetch from the internet
+    "@jupyterlab/apputils-extension:announcements": True,
 }}
 
 def nbgrader_config() -> str:

@@ -61,6 +61,9 @@ def test_instructor_grades_a_free_text_answer_in_the_formgrader(page, instructor
     formgrader = page.frame_locator(".jp-MainAreaWidget iframe").first
     expect(formgrader.locator("table").first).to_contain_text(ASSIGNMENT)
     expect(formgrader.get_by_text("exchange directory")).to_have_count(0)  # Release/Collect work
+    disabled = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent)"
+                             ".disabledExtensions")
+    assert "@jupyterlab/apputils-extension:announcements" in disabled, disabled  # no news toast
     shoot(page, "formgrader-assignments")
 
     # Manual grading > 02_moons > 02_moons: the example submissions with their autograded scores.

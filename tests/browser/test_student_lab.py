@@ -160,6 +160,10 @@ def test_the_student_preview_is_the_kit_alone(page, student_lab, shoot, tmp_path
     expected = {p.name for p in kit.iterdir() if not p.name.startswith(".")}
     assert shown == expected, f"the file browser shows {sorted(shown)}, the kit holds {sorted(expected)}"
     assert not shown & {"source", "solutions", "tests", "release", "gradebook.db", "exchange"}
+    # JupyterLab's news toast (over the notebook's corner and Validate's dialog) is off in the kit
+    disabled = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent)"
+                             ".disabledExtensions")
+    assert "@jupyterlab/apputils-extension:announcements" in disabled, disabled
 
     probe = kit / ASSIGNMENT / "probe.ipynb"
     nb = nbformat.v4.new_notebook()
