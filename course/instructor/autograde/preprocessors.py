@@ -146,7 +146,7 @@ class RestoreCells(OverwriteCells):
                 if then is not None:
                     was = (f" (worth {then['points']:g} points there, {_points(given or cell):g} now)"
                            if then["points"] is not None and then["points"] != _points(given or cell) else "")
-                    self._findings.append({"kind": "earlier release cell", "cell": grade_id,
+                    self._findings.append({"kind": "earlier release cell", "cell": grade_id, "was": was,
                                            "detail": f"as an earlier release had it{was}: the current release's "
                                                      "cell was graded"})
                 elif source.locked and changed:
@@ -585,8 +585,8 @@ class GradingNotes(NbGraderPreprocessor):
                              "unanswered.")
             elif finding["kind"] == "earlier release cell":
                 lines.append(f"- `{finding['cell']}`: your notebook has this read-only cell as an earlier release of "
-                             f"the assignment had it; it was corrected since, and the corrected cell was graded "
-                             f"({finding['detail']}).")
+                             f"the assignment had it{finding.get('was', '')}; it was corrected since, and the "
+                             "corrected cell was graded.")
             elif finding["kind"] == "removed cell":
                 lines.append(f"- `{finding['cell']}`: this cell was in an earlier release of the assignment and the "
                              "current release no longer has it; it ran as an ordinary cell and is not graded.")
