@@ -12,7 +12,8 @@ graded: the gradebook keeps the first release. This command:
 3. updates the gradebook's record of the assignment to the corrected release, in one transaction
    under the gradebook lock: grade cells (max points), solution, task and source cells added,
    changed or removed; a removed cell's grades and comments go with it; an added graded cell gets
-   an empty grade in every existing submission, as nbgrader gives a new submission;
+   an empty grade in every existing submission, as nbgrader gives a new submission before autograding
+   it (no score: counted 0, listed as needing a grade);
 4. says what changed, and which submissions were graded on the earlier release: their grades stand
    until `course autograde ASSIGNMENT --regrade` grades them against the corrected release.
 """
@@ -115,31 +116,33 @@ def apply(gb, assignment: str, notebook_name: str, new: dict[str, dict]) -> None
         for name, cell in new.items():
             if not wanted(cell):
                 continue
+            graded = {"max_score": cell["max_score"], "cell_type": cell["cell_type"]} if model is not SolutionCell else {}
             row = existing.get(name)
-            if row is None:
-                row = model(name=name, notebook=notebook)
-                session.add(row)
-                session.flush()
-                # what nbgrader's add_submission gives every submission: an empty grade or comment
-                for submitted in notebook.submissions:
-                    if model in (GradeCell, TaskCell):
-                        session.add(Grade(cell_id=row.id, notebook=submitted))
-                    if model in (SolutionCell, TaskCell):
-                        session.add(Comment(cell_id=row.id, notebook=submitted))
-            if model in (GradeCell, TaskCell):
-                row.max_score = cell["max_score"]
-                row.cell_type = cell["cell_type"]
+            if row is not None:
+                for key, value in graded.items():
+                    setattr(row, key, value)
+                continue
+            row = model(name=name, notebook=notebook, **graded)
+            session.add(row)
+            session.flush()
+            # what nbgrader's add_submission gives every submission: an empty grade or comment
+            for submitted in notebook.submissions:
+                if model in (GradeCell, TaskCell):
+                    session.add(Grade(cell_id=row.id, notebook=submitted))
+                if model in (SolutionCell, TaskCell):
+                    session.add(Comment(cell_id=row.id, notebook=submitted))
     existing = {c.name: c for c in notebook.source_cells}
     for name, row in existing.items():
         if name not in new:
             session.delete(row)
     for name, cell in new.items():
-        row = existing.get(name)
-        if row is None:
-            row = SourceCell(name=name, notebook=notebook)
-            session.add(row)
-        row.cell_type, row.locked, row.source, row.checksum = (cell["cell_type"], cell["locked"], cell["source"],
-                                                               cell["checksum"])
+        fields = {"cell_type": cell["cell_type"], "locked": cell["locked"], "source": cell["source"],
+                  "checksum": cell["checksum"]}
+        if name in existing:
+            for key, value in fields.items():
+                setattr(existing[name], key, value)
+        else:
+            session.add(SourceCell(name=name, notebook=notebook, **fields))
     session.flush()
 
 
