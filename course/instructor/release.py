@@ -166,7 +166,7 @@ def publish_corrected(root: Path, assignment: str, log=print) -> list[str]:
             try:
                 record = gb.find_assignment(assignment)
             except MissingEntry:
-                return [], []  # nothing graded yet: `course autograde` records the corrected release
+                return None, []  # nothing graded yet: `course autograde` records the corrected release
             notebooks = {n.name: n for n in record.notebooks}
             if set(notebooks) != set(new):
                 raise SystemExit(f"{assignment}: the corrected release's notebooks ({', '.join(sorted(new))}) are not "
@@ -197,6 +197,9 @@ def publish_corrected(root: Path, assignment: str, log=print) -> list[str]:
             gb.close()
 
     lines, graded = journal.locked(root, update)
+    if lines is None:
+        log(f"{assignment}: not in the gradebook yet; the next `course autograde` records this release")
+        return []
     if not lines:
         log(f"{assignment}: the gradebook's record already matches the release; nothing changed")
         return []
