@@ -172,20 +172,24 @@ def publish_corrected(root: Path, assignment: str, log=print) -> list[str]:
                 raise SystemExit(f"{assignment}: the corrected release's notebooks ({', '.join(sorted(new))}) are not "
                                  f"the graded release's ({', '.join(sorted(notebooks))}); a corrected release "
                                  "changes cells, not notebooks")
-            replaced = {}
+            recorded, released = {}, {}
             lines = []
             for name, notebook in notebooks.items():
                 old = _cells(notebook)
                 lines += [f"{name}: {line}" if len(notebooks) > 1 else line
                           for line in changes(old, new[name]["cells"])]
-                # what students were given: the release notebook, and the gradebook's record
-                # (its text as given) for cells that notebook lacked
-                replaced[name] = {**history.gradebook_cells(notebook), **given.get(name, {})}
+                recorded[name] = history.gradebook_cells(notebook)
+                released[name] = given.get(name, {})
             graded = sorted(s.student.id for s in record.submissions)
             if not lines:
                 return [], graded
+            # what students were given: the release the gradebook graded against (its text as
+            # given), and release/ as it was, when it differs (rebuilt since the gradebook recorded
+            # the assignment, or already corrected by a `course build`): each kept as a release
             history.ensure_table(gb.engine)
-            history.record(gb.db.connection(), assignment, replaced)
+            history.record(gb.db.connection(), assignment, recorded)
+            if any(released.values()) and released != recorded:
+                history.record(gb.db.connection(), assignment, released)
             for name in notebooks:
                 apply(gb, assignment, name, new[name]["cells"])
             gb.db.commit()
