@@ -5,6 +5,9 @@
     course validate NOTEBOOK ...    nbgrader's validation; exits 1 when a notebook fails
     course autograde [ASSIGNMENT ...]   grade submitted/ in sandboxes, in parallel, resumably
                                     (--scheduler tls://HOST:PORT --tls DIR: on a Dask cluster)
+    course release ASSIGNMENT --corrected
+                                    publish a corrected release mid-semester: rebuild it, bring the
+                                    gradebook's record to it, say what changed (docs/releases.md)
     course certs DIR [--host H ...] the grading cluster's mutual-TLS certificates
     course student-kit OUT          what students get: release notebooks, the student package,
                                     requirements.txt, README (OUT/ and OUT.zip)
@@ -73,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
                                         "current grades (after grading by hand)")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment graded")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p = sub.add_parser("release", help="publish a corrected release of an assignment that has submissions")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--corrected", action="store_true", required=True,
+                   help="the assignment was released (and maybe graded) already: rebuild release/ and update the "
+                        "gradebook's record of it (cells added, removed, points changed); grades stand until regraded")
     p = sub.add_parser("certs", help="make the grading cluster's mutual-TLS certificates in DIR")
     p.add_argument("dir", type=Path, metavar="DIR")
     p.add_argument("--host", action="append", default=[],
@@ -148,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
         except Refused as refused:
             print(refused, file=sys.stderr)
             return 2
+    elif args.command == "release":
+        from . import release as release_mod
+
+        if not build_mod.source_notebook(root, args.assignment).is_file():
+            parser.error(f"no source notebook for {args.assignment} (looked in source/<assignment>/)")
+        _timed("release", release_mod.publish_corrected, root, args.assignment)
     elif args.command == "certs":
         from .autograde import certs
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import nbformat
 from nbformat import NotebookNode
 
+from . import history
 from .config import RawLimits, format_size  # noqa: F401 (RawLimits: intake's callers name it here)
 from .meter import lone_surrogate, replace_surrogates
 
@@ -101,6 +102,19 @@ class Expected:
     points: dict[str, float] = field(default_factory=dict)         # grade and task cells
     solution: set[str] = field(default_factory=set)
     task: set[str] = field(default_factory=set)
+    # the replaced releases' cells ({release: {grade_id: {kind, points, source}}}, `history`):
+    # a notebook started on one of them is not a tampered one
+    earlier: dict[int, dict[str, dict]] = field(default_factory=dict)
+
+    def earlier_kind(self, grade_id: str) -> str | None:
+        """The kind the cell had in the latest replaced release that had it; None if none had it."""
+        for release in sorted(self.earlier, reverse=True):
+            if grade_id in self.earlier[release]:
+                return self.earlier[release][grade_id]["kind"]
+        return None
+
+    def earlier_points(self, grade_id: str) -> set:
+        return {cells[grade_id]["points"] for cells in self.earlier.values() if grade_id in cells}
 
     def metadata(self, grade_id: str) -> dict:
         meta = {"grade": grade_id in self.points and grade_id not in self.task, "grade_id": grade_id,
@@ -126,6 +140,7 @@ def expected_cells(gradebook, notebook: str, assignment: str) -> Expected:
         out.points[cell.name] = cell.max_score
         out.task.add(cell.name)
     out.solution = {cell.name for cell in record.solution_cells}
+    out.earlier = history.earlier(gradebook.engine, assignment, notebook)
     return out
 
 
@@ -159,6 +174,15 @@ def normalise(content: dict, expected: Expected) -> tuple[NotebookNode, list[str
             continue
         claimed = metadata["nbgrader"]
         grade_id = claimed.get("grade_id") if isinstance(claimed, dict) else None
+        if isinstance(grade_id, str) and grade_id not in expected.cell_types and expected.earlier_kind(grade_id):
+            del metadata["nbgrader"]
+            kind = expected.earlier_kind(grade_id)
+            what = {"test": "test cell", "answer": "answer cell", "task": "task"}.get(kind, "read-only cell")
+            notes.append(f"`{grade_id}`: this {what} was in an earlier release of the assignment and the current "
+                         "release no longer has it; it ran as an ordinary cell and is not graded.")
+            findings.append({"kind": "removed cell", "cell": grade_id,
+                             "detail": f"a {kind} cell of an earlier release, not in the current one: not graded"})
+            continue
         if not isinstance(grade_id, str) or grade_id not in expected.cell_types:
             del metadata["nbgrader"]
             shown = f"`{grade_id}`" if isinstance(grade_id, str) else "no id"
@@ -181,7 +205,11 @@ def normalise(content: dict, expected: Expected) -> tuple[NotebookNode, list[str
         wanted = expected.metadata(grade_id)
         changed = {k for k in ("grade", "solution", "locked", "points", "task")
                    if not isinstance(claimed, dict) or claimed.get(k, None if k == "points" else False) != wanted.get(k, None if k == "points" else False)}
-        if changed:
+        if changed == {"points"} and claimed.get("points") in expected.earlier_points(grade_id):
+            findings.append({"kind": "earlier release cell", "cell": grade_id,
+                             "detail": f"worth {claimed.get('points'):g} points in an earlier release, "
+                                       f"{wanted.get('points'):g} now: graded on the current points"})
+        elif changed:
             was = {k: claimed.get(k) for k in sorted(changed)} if isinstance(claimed, dict) else claimed
             findings.append({"kind": "changed cell metadata", "cell": grade_id,
                              "detail": f"{json.dumps(was)[:200]} restored from the gradebook"})

@@ -29,7 +29,7 @@ from nbgrader.preprocessors import AssignLatePenalties, GetGrades, NbGraderPrepr
 
 from course import cells as nbcells
 
-from . import journal, scoring
+from . import history, journal, scoring
 from .meter import cut_text
 
 MESSAGE_CHARS = 2000  # of a failed cell's message
@@ -108,9 +108,14 @@ class RestoreCells(OverwriteCells):
     def preprocess(self, nb, resources):
         self._findings: list[dict] = []
         self._release = release_cells(resources)
+        nbg = resources["nbgrader"]
+        with Gradebook(nbg["db_url"]) as gb:
+            self._earlier = history.earlier(gb.engine, nbg["assignment"], nbg["notebook"])
+        self._present = {_grade_id(c) for c in nb.cells if _grade_id(c)}
         nb, resources = super().preprocess(nb, resources)
         with Gradebook(self.db_url) as gb:
             self._restore_order(gb, nb, resources)
+            self._missing_answers(gb)
         _state(resources, self).setdefault("sanitize", {})[resources["nbgrader"]["notebook"]] = self._findings
         return nb, resources
 
@@ -120,8 +125,12 @@ class RestoreCells(OverwriteCells):
             try:
                 source = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
             except MissingEntry:
-                self._findings.append({"kind": "unknown cell id", "cell": grade_id,
-                                       "detail": "a cell claims an nbgrader id the assignment does not have"})
+                if any(grade_id in cells for cells in self._earlier.values()):
+                    self._findings.append({"kind": "removed cell", "cell": grade_id,
+                                           "detail": "a cell of an earlier release, not in the current one: not graded"})
+                else:
+                    self._findings.append({"kind": "unknown cell id", "cell": grade_id,
+                                           "detail": "a cell claims an nbgrader id the assignment does not have"})
             else:
                 if cell.cell_type != source.cell_type:
                     self._findings.append({"kind": "changed cell type", "cell": grade_id,
@@ -133,7 +142,14 @@ class RestoreCells(OverwriteCells):
                     changed = cell.source != given.source or _points(cell) != _points(given)
                 else:  # no release notebook: the gradebook's copy without its hidden tests
                     changed = _without_hidden(cell.source) != _without_hidden(source.source)
-                if source.locked and changed:
+                then = self._as_earlier(grade_id, cell) if source.locked and changed else None
+                if then is not None:
+                    was = (f" (worth {then['points']:g} points there, {_points(given or cell):g} now)"
+                           if then["points"] is not None and then["points"] != _points(given or cell) else "")
+                    self._findings.append({"kind": "earlier release cell", "cell": grade_id, "was": was,
+                                           "detail": f"as an earlier release had it{was}: the current release's "
+                                                     "cell was graded"})
+                elif source.locked and changed:
                     self._findings.append({"kind": "changed locked cell", "cell": grade_id,
                                            "detail": "restored from the gradebook before grading"})
         return super().preprocess_cell(cell, resources, index)
@@ -239,7 +255,11 @@ class RestoreCells(OverwriteCells):
                 cell.id = random_cell_id()
             anchors[id(cell)] = name
             placing.append([cell])
-            if name in tests:
+            if self._added_since(name):
+                self._findings.append({"kind": "added cell", "cell": name, "test": name in tests,
+                                       "detail": "added to the assignment after the release this notebook was "
+                                                 "started on: put in and " + ("graded" if name in tests else "run")})
+            elif name in tests:
                 self._findings.append({"kind": "deleted locked cell", "cell": name,
                                        "detail": "restored from the gradebook and graded"})
             else:  # not graded: deleted, or the notebook was started on a release that lacked it
@@ -256,6 +276,30 @@ class RestoreCells(OverwriteCells):
             at = next((i for i in range(start, end) if where(cells[i]) > place[0]), end)
             cells[at:at] = unit
         nb.cells = cells
+
+    def _as_earlier(self, grade_id: str, cell) -> dict | None:
+        """The replaced release's version of this cell that the student's copy is, or None."""
+        text = history.given_text(cell.source)
+        for release in sorted(self._earlier, reverse=True):
+            then = self._earlier[release].get(grade_id)
+            if then is not None and then["source"] == text:
+                return then
+        return None
+
+    def _added_since(self, name: str) -> bool:
+        """Whether the cell `name` is missing because the notebook was started on a replaced
+        release that lacked it: one that lacks it and has every nbgrader cell the notebook has."""
+        return any(name not in cells and self._present <= set(cells) for cells in self._earlier.values())
+
+    def _missing_answers(self, gb) -> None:
+        """Answer cells added since the release the notebook was started on: its tests can only
+        score as unanswered, and the student's feedback says why."""
+        record = gb.find_notebook(self.notebook_id, self.assignment_id)
+        for cell in record.solution_cells:
+            if cell.name not in self._present and self._added_since(cell.name):
+                self._findings.append({"kind": "added exercise", "cell": cell.name,
+                                       "detail": "an answer cell added to the assignment after the release this "
+                                                 "notebook was started on: its tests score as unanswered"})
 
     def _restored(self, record, source) -> NotebookNode:
         """A deleted locked cell as the gradebook has it, graded as it would have been."""
@@ -528,6 +572,24 @@ class GradingNotes(NbGraderPreprocessor):
                 lines.append(f"- `{finding['cell']}`: this {what} was not at its place in your notebook; it was moved "
                              f"back to its place in the assignment{then} (graded cells run in the assignment's "
                              "order).")
+            elif finding["kind"] == "added cell":
+                if finding.get("test"):
+                    lines.append(f"- `{finding['cell']}`: this test cell was added to the assignment after the "
+                                 "release you started from; it was put in your notebook and graded with your answers.")
+                else:
+                    lines.append(f"- `{finding['cell']}`: this read-only cell was added to the assignment after the "
+                                 "release you started from; it was put in your notebook at its place and ran there.")
+            elif finding["kind"] == "added exercise":
+                lines.append(f"- `{finding['cell']}`: this exercise was added to the assignment after the release "
+                             "you started from, so your notebook has no answer for it: its tests scored as "
+                             "unanswered.")
+            elif finding["kind"] == "earlier release cell":
+                lines.append(f"- `{finding['cell']}`: your notebook has this read-only cell as an earlier release of "
+                             f"the assignment had it{finding.get('was', '')}; it was corrected since, and the "
+                             "corrected cell was graded.")
+            elif finding["kind"] == "removed cell":
+                lines.append(f"- `{finding['cell']}`: this cell was in an earlier release of the assignment and the "
+                             "current release no longer has it; it ran as an ordinary cell and is not graded.")
             elif finding["kind"] == "changed locked cell":
                 lines.append(f"- `{finding['cell']}`: this read-only cell was changed in your notebook; "
                              "the original was graded.")

@@ -650,15 +650,23 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
         notebooks = assignment_notebooks(root, cfg, todo, log)
         jobs = discover(root, cfg, notebooks, students)
         done = journal.locked(root, lambda: journal.read(db_url))
-        skipped, pending = [], []
+        skipped, pending, no_feedback = [], [], []
         feedback_dir = root / (cfg.CourseDirectory.get("feedback_directory") or "feedback")
+        autograded_dir = root / (cfg.CourseDirectory.get("autograded_directory") or "autograded")
         for job in jobs:
             row = done.get((job.assignment, job.student))
             if row and row["fingerprint"] == job.fingerprint and not regrade:
                 skipped.append((job.assignment, job.student))
                 if feedback and row["status"] == "graded" and not all(
                         (feedback_dir / job.student / job.assignment / f"{n}.html").exists() for n in job.notebooks):
-                    pending.append(Job(job.assignment, job.student, job.notebooks, job.fingerprint, feedback_only=True))
+                    # feedback is written from the autograded notebook: a gradebook brought without
+                    # autograded/ has none to write it from (nbgrader would fail on every run)
+                    if all((autograded_dir / job.student / job.assignment / f"{n}.ipynb").exists()
+                           for n in job.notebooks):
+                        pending.append(Job(job.assignment, job.student, job.notebooks, job.fingerprint,
+                                           feedback_only=True))
+                    else:
+                        no_feedback.append(job)
             else:
                 pending.append(job)
         to_grade = sum(not j.feedback_only for j in pending)
@@ -666,6 +674,11 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
             f"{to_grade} to grade "
             + (f"with {max(1, min(n_workers, len(pending)))} worker(s)" if pool is None else "on the cluster")
             + ("" if sandboxed else " WITHOUT sandbox") + ".")
+        if no_feedback:
+            log(f"{len(no_feedback)} graded submission(s) have no feedback and no autograded notebook to write it "
+                f"from ({', '.join(f'{j.student}/{j.assignment}' for j in no_feedback[:5])}"
+                f"{', ...' if len(no_feedback) > 5 else ''}): their grades stand; "
+                "`course autograde ASSIGNMENT --regrade --student NAME` grades one again and writes its feedback.")
         shared = prepare_shared_dir(root) if pending and pool is None else None
         setup = time.monotonic()
         try:

@@ -244,6 +244,10 @@ def from_events(events: list[dict]) -> list[dict]:
     return _dedupe(out)
 
 
+# what a notebook started on an earlier release of the assignment shows (`history`): not tampering
+EARLIER_RELEASE = {"earlier release cell", "removed cell", "added cell", "added exercise"}
+
+
 def from_sanitize(findings: list[dict]) -> list[dict]:
     names = {"changed locked cell": "changed a locked test cell (nbgrader checksum)",
              "deleted locked cell": "deleted a locked test cell",
@@ -252,7 +256,7 @@ def from_sanitize(findings: list[dict]) -> list[dict]:
              "changed cell type": "changed the type of a graded cell",
              "unknown cell id": "has a cell with an unknown nbgrader id"}
     return [{"kind": names.get(f["kind"], f["kind"]), "cell": f["cell"], "line": None,
-             "detail": f.get("detail", ""), "how": "checksum"} for f in findings]
+             "detail": f.get("detail", ""), "how": "checksum"} for f in findings if f["kind"] not in EARLIER_RELEASE]
 
 
 def from_intake(findings: list[dict]) -> list[dict]:
@@ -262,7 +266,7 @@ def from_intake(findings: list[dict]) -> list[dict]:
              "changed cell metadata": "changed the nbgrader metadata of a cell",
              "changed cell type": "changed the type of a graded cell"}
     return [{"kind": names.get(f["kind"], f["kind"]), "cell": f.get("cell"), "line": None,
-             "detail": f.get("detail", ""), "how": "metadata"} for f in findings]
+             "detail": f.get("detail", ""), "how": "metadata"} for f in findings if f["kind"] not in EARLIER_RELEASE]
 
 
 def from_notes(notes: list[dict]) -> list[dict]:
