@@ -81,7 +81,7 @@ def nbgrader_config() -> str:
         return "".join(f"{indent}c.{section}.{name} = {value!r}\n"
                        for section, values in settings.items() for name, value in values.items())
 
-    return (f'''"""nbgrader settings of the course kit: what Validate (JupyterLab's button, and
+    return ('''"""nbgrader settings of the course kit: what Validate (JupyterLab's button, and
 `python -m course validate`, whose package carries the same) reads. On a shared JupyterHub the
 administrator's own nbgrader_config.py adds the exchange (Exchange.root)."""
 import os
