@@ -23,6 +23,7 @@ import pytest
 from autograde_support import (TINY, env_for, grades, make_course, postgres_server, submit, tiny_assignment,
                                tiny_submission, wait_for)
 from course.instructor.autograde import journal, runner
+from course.instructor.autograde.record import JobState
 
 NB = f"{TINY}.ipynb"
 DIES = {"square": "def square(x):\n    import os\n    os._exit(1)"}
@@ -165,7 +166,7 @@ def _writer(root: str, students: list[str], go, queue) -> None:
     for student in students:
         job = runner.Job(TINY, student, [TINY], f"fp-{student}")
         try:
-            runner.record_ungradable(Path(root), cfg, job, {"staging_notes": ["stress"]})
+            runner.record_ungradable(Path(root), cfg, job, JobState(staging_notes=["stress"]))
         except Exception as error:
             errors.append(f"{student}: {type(error).__name__}: {error}"[:200])
     queue.put(errors)
@@ -220,10 +221,10 @@ def test_a_busy_gradebook_is_waited_for_where_nbgrader_fails(tmp_path, monkeypat
     with monkeypatch.context() as patch:  # nbgrader's own way: write, no lock, no retry
         patch.setattr(journal, "locked", lambda _root, fn: fn())
         with database_held(root / "gradebook.db", 8), pytest.raises(Exception, match="database is locked"):
-            runner.record_ungradable(root, cfg, job, {})
+            runner.record_ungradable(root, cfg, job, JobState())
     before = journal.RETRIES
     with database_held(root / "gradebook.db", 8):
-        runner.record_ungradable(root, cfg, job, {})
+        runner.record_ungradable(root, cfg, job, JobState())
     assert journal.RETRIES > before
     assert points(grades(sqlite_url(root), TINY)["s1"]) == (0, 0)
 

@@ -76,7 +76,7 @@ def restore(course, nb, root=True):
     """The submitted notebook after RestoreCells, and what it found."""
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
     resources = {"nbgrader": {"notebook": ASSIGNMENT, "assignment": ASSIGNMENT, "db_url": course["db_url"]},
-                 "course_autograde": {"root": str(course["root"]) if root else None, "state": {}}}
+                 "course_autograde": {"root": str(course["root"]) if root else None}}
     preprocessor = RestoreCells()
     nb, resources = preprocessor.preprocess(nb, resources)
     return nb, preprocessor._findings

@@ -20,11 +20,13 @@ from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.converters.base import BaseConverter
 from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
                                     LimitOutput, OverwriteKernelspec)
-from traitlets import Any, List, Unicode
+from traitlets import Any, Instance, List, Unicode
+from traitlets.utils.importstring import import_item
 
 from . import journal
 from .execute import SandboxedExecute
 from .preprocessors import GradingNotes, LockedGetGrades, RestoreCells, SaveResults, ScrubHiddenTestEcho
+from .record import JobState
 
 
 class SandboxedAutograde(Autograde):
@@ -35,9 +37,21 @@ class SandboxedAutograde(Autograde):
         SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveResults, CheckCellMetadata,
     ]).tag(config=True)
 
-    job_state = Any(None, allow_none=True)
+    # the submission's record, given to the preprocessors that write into it as they are built
+    job_state = Instance(JobState, args=())
     course_root = Unicode()
     job_error = Any(None, allow_none=True)
+
+    def _init_preprocessors(self) -> None:
+        """Autograde._init_preprocessors, building the preprocessors that take the job's record
+        with it."""
+        self.exporter._preprocessors = []
+        for pp in self.sanitize_preprocessors if self._sanitizing else self.autograde_preprocessors:
+            if isinstance(pp, str):  # as nbconvert would, to see what it takes
+                pp = import_item(pp)
+            if isinstance(pp, type) and "job_state" in pp.class_trait_names():
+                pp = pp(parent=self.exporter, job_state=self.job_state)
+            self.exporter.register_preprocessor(pp)
 
     def init_assignment(self, assignment_id: str, student_id: str) -> None:
         journal.locked(Path(self.course_root), lambda: super(SandboxedAutograde, self).init_assignment(
@@ -48,7 +62,6 @@ class SandboxedAutograde(Autograde):
         names = [os.path.basename(n) for n in self.notebooks]
         resources["course_autograde"] = {
             "root": self.course_root,
-            "state": self.job_state,
             "last": not names or os.path.basename(notebook_filename) == names[-1],
         }
         return resources

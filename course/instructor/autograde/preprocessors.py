@@ -26,30 +26,19 @@ from nbformat.v4.nbbase import random_cell_id
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import AssignLatePenalties, GetGrades, NbGraderPreprocessor, OverwriteCells, SaveAutoGrades
+from traitlets import Instance
 
 from course import cells as nbcells
 
 from . import journal, scoring
 from .meter import cut_text
+from .record import JobState
 
 MESSAGE_CHARS = 2000  # of a failed cell's message
 
 
 def _info(resources) -> dict:
     return resources.setdefault("course_autograde", {})
-
-
-def _state(resources, preprocessor=None) -> dict:
-    """The job's state, shared by all passes over all notebooks of one submission.
-
-    nbconvert deep-copies `resources` for every preprocessor, so it lives on the converter
-    (the exporter's parent) instead; resources only carry it when there is no converter.
-    """
-    converter = getattr(getattr(preprocessor, "parent", None), "parent", None)
-    state = getattr(converter, "job_state", None)
-    if isinstance(state, dict):
-        return state
-    return _info(resources).setdefault("state", {})
 
 
 def failure_message(cell) -> str | None:
@@ -105,13 +94,15 @@ class RestoreCells(OverwriteCells):
     """OverwriteCells, plus: graded cells in the release's order, deleted locked cells restored;
     every change found recorded."""
 
+    job_state = Instance(JobState, args=())  # the submission's record: the findings go in its `sanitize`
+
     def preprocess(self, nb, resources):
         self._findings: list[dict] = []
         self._release = release_cells(resources)
         nb, resources = super().preprocess(nb, resources)
         with Gradebook(self.db_url) as gb:
             self._restore_order(gb, nb, resources)
-        _state(resources, self).setdefault("sanitize", {})[resources["nbgrader"]["notebook"]] = self._findings
+        self.job_state.sanitize[resources["nbgrader"]["notebook"]] = self._findings
         return nb, resources
 
     def preprocess_cell(self, cell, resources, index):
@@ -383,15 +374,17 @@ def notebook_result(nb) -> dict:
 class SaveResults(NbGraderPreprocessor):
     """Grades, late penalty and (after the last notebook) the journal row, in one transaction."""
 
+    job_state = Instance(JobState, args=())  # the submission's record: results go in, the row comes out
+
     def preprocess(self, nb, resources):
         info = _info(resources)
-        state = _state(resources, self)
+        state = self.job_state
         notebook_id = resources["nbgrader"]["notebook"]
         execution = info.get("execution", {})
         summary = {
             "notes": execution.get("notes", []),
-            "sanitize": state.get("sanitize", {}).get(notebook_id, []),
-            "staging": state.get("staging_notes", []),
+            "sanitize": state.sanitize.get(notebook_id, []),
+            "staging": state.staging_notes,
         }
         cells = notebook_result(nb)
         # a result that is not the grader's score earned 0: the student reads why
@@ -399,7 +392,7 @@ class SaveResults(NbGraderPreprocessor):
             {"cell": grade_id, "limit": "result", "reason": f"This test cell's result was not a score: {entry['note']}."}
             for grade_id, entry in cells.items() if entry.get("note")]
         nb.metadata["course_autograde"] = summary
-        state.setdefault("notebooks", {})[notebook_id] = {
+        state.notebooks[notebook_id] = {
             "cells": cells,
             "notes": summary["notes"],
             "events": execution.get("events", []),
@@ -419,7 +412,7 @@ class SaveResults(NbGraderPreprocessor):
                 if info.get("last", True):
                     journal.ensure_table(gradebook.engine)
                     journal.record(session, resources["nbgrader"]["assignment"], resources["nbgrader"]["student"],
-                                   state.get("fingerprint", ""), "graded", job_result(state))
+                                   state.fingerprint, "graded", state.row())
                 session.commit()
             except BaseException:
                 session.rollback()
@@ -429,18 +422,6 @@ class SaveResults(NbGraderPreprocessor):
 
         journal.locked(root, save)
         return nb, resources
-
-
-def job_result(state: dict) -> dict:
-    return {
-        "notebooks": state.get("notebooks", {}),
-        "staging": state.get("staging_notes", []),
-        "tamper": state.get("tamper", []),
-        "intake": state.get("intake", []),
-        "ungradable": state.get("ungradable"),
-        "traceback": state.get("traceback"),
-        "log": state.get("log"),
-    }
 
 
 # --- feedback -------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from traitlets.config import Config
 
 from . import journal
 from .config import CourseAutograde, course_id_of, db_url_of, load_config
+from .record import JobState
 
 STAGING = ".autograde/staging"
 
@@ -425,14 +426,13 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
     settings = _WORKER.get("settings") or CourseAutograde(config=cfg)
     expected = journal.locked(root, lambda: _expected(root, cfg, job))
     staged, notebooks, notes, findings = stage(root, job, submitted, settings.raw_limits(), expected)
-    state = {"fingerprint": job.fingerprint, "staging_notes": notes, "tamper": [],
-             "intake": findings}
+    state = JobState(fingerprint=job.fingerprint, staging_notes=notes, intake=findings)
     if not notebooks:
         return _ungradable(root, cfg, job, state, notes, "; ".join(notes))
     for name in notebooks:
         nb = nbformat.read(staged / name, as_version=4)
-        state["tamper"] += tamper.scan_notebook(nb, locked_ids=None)
-    state["tamper"] += tamper.shadowing_files(staged)
+        state.tamper += tamper.scan_notebook(nb, locked_ids=None)
+    state.tamper += tamper.shadowing_files(staged)
 
     c = copy.deepcopy(cfg)
     c.CourseDirectory.submitted_directory = STAGING
@@ -442,7 +442,7 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
     # partial credit needs the grader's kernel (TwoProcessExecute): one kernel stays all or nothing
     c.TwoProcessExecute.partial_credit = bool(_WORKER["settings"].partial_credit)
     coursedir = CourseDirectory(config=c)
-    converter = SandboxedAutograde(coursedir=coursedir, config=c)
+    converter = SandboxedAutograde(coursedir=coursedir, config=c, job_state=state)
     if _WORKER["settings"].two_process:
         from .execute import SandboxedExecute
         from .twoproc.execute import TwoProcessExecute
@@ -450,7 +450,6 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
         converter.autograde_preprocessors = [TwoProcessExecute if p is SandboxedExecute else p
                                              for p in converter.autograde_preprocessors]
     converter.force = True
-    converter.job_state = state
     converter.course_root = str(root)
     captured = _Captured()
     converter.log.addHandler(captured)
@@ -467,29 +466,23 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
             raise GraderFault(f"{fault} (traceback: {log_path})") from cause
         first = (str(cause).strip().splitlines() or [""])[0][:300]
         reason = f"nbgrader could not grade it ({type(cause).__name__}: {first})".replace(": )", ")")
-        state["traceback"] = text[-20000:]
-        state["log"] = str(log_path)
+        state.traceback = text[-20000:]
+        state.log = str(log_path)
         return _ungradable(root, cfg, job, state, notes, reason)
     finally:
         converter.log.removeHandler(captured)
     graded = time.monotonic()
     write_feedback(root, cfg, job)
     timings = {"stage": prepared - started, "autograde": graded - prepared, "feedback": time.monotonic() - graded,
-               "kernel": sum(r.get("seconds") or 0 for r in state.get("notebooks", {}).values())}
-    score = max_score = 0.0
-    all_notes = list(notes)
-    for result in state.get("notebooks", {}).values():
-        for cell in result["cells"].values():
-            score += cell["score"] or 0
-            max_score += cell["max"] or 0
-        all_notes += [f"{n['cell']}: {n['reason']}" for n in result["notes"]]
-    return Outcome(job.assignment, job.student, "graded", score, max_score, notes=all_notes,
+               "kernel": state.kernel_seconds()}
+    score, max_score = state.points()
+    return Outcome(job.assignment, job.student, "graded", score, max_score, notes=notes + state.notes(),
                    timings={k: round(v, 2) for k, v in timings.items()})
 
 
-def _ungradable(root: Path, cfg: Config, job: Job, state: dict, notes: list[str], reason: str) -> Outcome:
+def _ungradable(root: Path, cfg: Config, job: Job, state: JobState, notes: list[str], reason: str) -> Outcome:
     """Zero points, the reason in the feedback, the journal and the report."""
-    state["ungradable"] = reason
+    state.ungradable = reason
     record_ungradable(root, cfg, job, state)
     shown = notes if reason in notes or reason == "; ".join(notes) else notes + [reason]
     write_ungradable_feedback(root, cfg, job, shown)
@@ -506,11 +499,9 @@ def _max_score(root: Path, cfg: Config, job: Job) -> float:
     return journal.locked(root, read)
 
 
-def record_ungradable(root: Path, cfg: Config, job: Job, state: dict) -> None:
+def record_ungradable(root: Path, cfg: Config, job: Job, state: JobState) -> None:
     """Zero points for every cell (as nbgrader does for a missing notebook) + the journal row."""
     from nbgrader.api import Gradebook
-
-    from .preprocessors import job_result
 
     def save():
         gb = Gradebook(db_url_of(cfg, root), course_id_of(cfg))
@@ -522,7 +513,7 @@ def record_ungradable(root: Path, cfg: Config, job: Job, state: dict) -> None:
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
             journal.ensure_table(gb.engine)
-            journal.record(gb.db, job.assignment, job.student, job.fingerprint, "ungradable", job_result(state))
+            journal.record(gb.db, job.assignment, job.student, job.fingerprint, "ungradable", state.row())
             gb.db.commit()
         except BaseException:
             gb.db.rollback()
