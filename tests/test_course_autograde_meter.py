@@ -22,7 +22,7 @@ from course import grading
 from course.instructor.autograde import journal, runner
 from course.instructor.autograde.execute import ERROR_FLOOR, SandboxedExecute
 from course.instructor.autograde.meter import ENTRY_BYTES, cut_error, cut_text, tmpfs_used, tree_bytes
-from course.instructor.autograde.preprocessors import MESSAGE_CHARS, failure_message
+from course.instructor.autograde.preprocessors.save_results import MESSAGE_CHARS, failure_message
 from course.instructor.autograde.twoproc import grader_side
 
 BIG = 5_000_000

@@ -16,7 +16,8 @@ from nbgrader import utils
 
 from autograde_support import _meta, make_course
 from course.instructor.autograde import runner, tamper
-from course.instructor.autograde.preprocessors import GradingNotes, RestoreCells
+from course.instructor.autograde.preprocessors.grading_notes import GradingNotes
+from course.instructor.autograde.preprocessors.restore_cells import RestoreCells
 
 ASSIGNMENT = "zz_order"
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)

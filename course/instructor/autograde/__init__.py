@@ -9,8 +9,9 @@
 - `course.instructor.autograde.config`    the `CourseAutograde` settings (limits) from nbgrader_config.py
 - `course.instructor.autograde.journal`   the gradebook lock and the run journal (one row per submission)
 - `course.instructor.autograde.converters`  nbgrader's Autograde and feedback converters, driven per job
-- `course.instructor.autograde.preprocessors`  graded cells in release order, deleted ones restored, tampering
-                                          recorded, grades saved atomically
+- `course.instructor.autograde.preprocessors`  nbgrader preprocessors, one a module: graded cells in release
+                                          order, deleted ones restored, tampering recorded, grades saved
+                                          atomically, feedback scrubbed and annotated
 - `course.instructor.autograde.twoproc`   the hidden tests in a grader kernel of their own (see its __init__)
 - `course.instructor.autograde.runner`    the run: workers, one job per submission, the gradebook
 - `course.instructor.autograde.tamper`    static checks of students' code

@@ -25,7 +25,11 @@ from traitlets.utils.importstring import import_item
 
 from . import journal
 from .execute import SandboxedExecute
-from .preprocessors import GradingNotes, LockedGetGrades, RestoreCells, SaveResults, ScrubHiddenTestEcho
+from .preprocessors.grading_notes import GradingNotes
+from .preprocessors.locked_get_grades import LockedGetGrades
+from .preprocessors.restore_cells import RestoreCells
+from .preprocessors.save_results import SaveResults
+from .preprocessors.scrub_hidden_test_echo import ScrubHiddenTestEcho
 from .record import JobState
 
 
