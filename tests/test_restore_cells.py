@@ -15,7 +15,7 @@ import pytest
 from nbgrader import utils
 
 from autograde_support import _meta, make_course
-from course.instructor.autograde import runner, tamper
+from course.instructor.autograde import config, course_root, gradebook, tamper
 from course.instructor.autograde.preprocessors.grading_notes import GradingNotes
 from course.instructor.autograde.preprocessors.restore_cells import RestoreCells
 
@@ -68,9 +68,9 @@ def course(tmp_path_factory):
         path = root / folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(notebook(student), path)
-    cfg = runner.course_config(root)
-    runner.register_assignment(root, cfg, ASSIGNMENT)
-    return {"root": root, "db_url": runner.db_url_of(cfg, root)}
+    cfg = course_root.course_config(root)
+    gradebook.register_assignment(root, cfg, ASSIGNMENT)
+    return {"root": root, "db_url": config.db_url_of(cfg, root)}
 
 
 def restore(course, nb, root=True):

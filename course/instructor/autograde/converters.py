@@ -58,8 +58,7 @@ class SandboxedAutograde(Autograde):
             self.exporter.register_preprocessor(pp)
 
     def init_assignment(self, assignment_id: str, student_id: str) -> None:
-        journal.locked(Path(self.course_root), lambda: super(SandboxedAutograde, self).init_assignment(
-            assignment_id, student_id))
+        journal.locked(Path(self.course_root), super().init_assignment, assignment_id, student_id)
 
     def init_single_notebook_resources(self, notebook_filename: str):
         resources = super().init_single_notebook_resources(notebook_filename)
@@ -76,8 +75,7 @@ class SandboxedAutograde(Autograde):
             self.log.info("Sanitizing %s", notebook_filename)
             self._sanitizing = True
             self._init_preprocessors()
-            journal.locked(Path(self.course_root),
-                           lambda: BaseConverter.convert_single_notebook(self, notebook_filename))
+            journal.locked(Path(self.course_root), BaseConverter.convert_single_notebook, self, notebook_filename)
             autograded = os.path.join(self.writer.build_directory, os.path.basename(notebook_filename))
             self.log.info("Autograding %s", autograded)
             self._sanitizing = False

@@ -1,4 +1,5 @@
-"""What grading one submission records, and the journal row it becomes.
+"""What grading one submission is given and records: the `Job`, its `JobState` and the journal
+row that becomes, the `Outcome` the run reports.
 
 One `JobState` per submission: the worker makes it from what staging found, hands it to the
 converter, which gives it to the preprocessors that write into it as they are built
@@ -10,6 +11,28 @@ read these too, and `JobState.from_row` reads any row back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+@dataclass
+class Job:
+    assignment: str
+    student: str
+    notebooks: list[str]          # the assignment's notebook names in the gradebook
+    fingerprint: str
+    feedback_only: bool = False
+
+
+@dataclass
+class Outcome:
+    assignment: str
+    student: str
+    status: str                   # graded | ungradable | failed | feedback
+    score: float = 0.0
+    max_score: float = 0.0
+    seconds: float = 0.0
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)   # seconds: setup, nbgrader autograde, kernel, feedback
+
 
 # the row's keys, in the order they have always been written
 ROW_KEYS = ("notebooks", "staging", "tamper", "intake", "ungradable", "traceback", "log")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from nbgrader import utils
-from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Instance
 
@@ -89,22 +88,14 @@ class SaveResults(NbGraderPreprocessor):
         root = Path(info["root"])
 
         def save():
-            gradebook = Gradebook(resources["nbgrader"]["db_url"])
-            session = gradebook.db
-            try:
+            with journal.transaction(resources["nbgrader"]["db_url"]) as gradebook:
                 deferred = Deferred(gradebook)
                 for saving in (SaveAutoGradesInTransaction, AssignLatePenaltiesInTransaction):
                     saving(parent=self.parent, config=self.config).save_with(deferred, nb, resources)
                 if info.get("last", True):
                     journal.ensure_table(gradebook.engine)
-                    journal.record(session, resources["nbgrader"]["assignment"], resources["nbgrader"]["student"],
+                    journal.record(gradebook.db, resources["nbgrader"]["assignment"], resources["nbgrader"]["student"],
                                    state.fingerprint, "graded", state.row())
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                gradebook.close()
 
         journal.locked(root, save)
         return nb, resources
