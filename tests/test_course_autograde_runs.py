@@ -22,7 +22,7 @@ import pytest
 
 from autograde_support import (TINY, env_for, grades, make_course, postgres_server, submit, tiny_assignment,
                                tiny_submission, wait_for)
-from course.instructor.autograde import course_root, gradebook, journal, record
+from course.instructor.autograde import course_root, faults, gradebook, journal, record
 from course.instructor.autograde import run as autograde
 from course.instructor.autograde.record import JobState
 
@@ -277,3 +277,56 @@ def test_the_notebook_time_limit_is_a_reason_not_a_crash(tmp_path):
     assert "The notebook reached its time limit of 3 s" in text
     report = (root / "reports" / TINY / "report.md").read_text()
     assert "time limit" in report
+
+
+# --- whose fault ----------------------------------------------------------------------------
+
+def injected(name: str) -> dict:
+    """A course configuration whose sanitizing pass is one of injected_preprocessors' raisers."""
+    return {"SandboxedAutograde": {"sanitize_preprocessors": [f"injected_preprocessors.{name}"]}}
+
+
+def test_the_graders_exception_fails_the_job_and_a_repeated_one_is_left_for_the_instructor(tmp_path):
+    root = tiny_course(tmp_path / "course", ("good",))
+    for run in range(1, faults.REPEATS + 1):
+        log: list[str] = []
+        result = autograde.run(root, [TINY], workers=1, log=log.append, report=False, overrides=injected("GraderBug"))
+        (outcome,) = result.outcomes
+        assert outcome.status == "failed" and outcome.message.startswith("ZeroDivisionError: a bug of the grader's own")
+        assert result.given_up == [] and "run again to retry" in "\n".join(log)
+        kept = (root / ".autograde" / "logs" / TINY / "good.log").read_text()
+        assert "Traceback" in kept and "raise ZeroDivisionError" in kept and "nbgrader's log:" in kept
+        # no journal row and no grade: the next run tries again
+        assert (TINY, "good") not in journal.read(sqlite_url(root))
+        assert faults.repeated(root)[f"{TINY}/good"]["runs"] == run
+
+    log = []
+    result = autograde.run(root, [TINY], workers=1, log=log.append, report=False, overrides=injected("GraderBug"))
+    (outcome,) = result.outcomes
+    assert result.given_up == [(TINY, "good")] and result.failed == [outcome]
+    assert outcome.message == (f"not tried again: FAILED on {faults.REPEATS} runs in a row "
+                               "(ZeroDivisionError: a bug of the grader's own (traceback: "
+                               f"{root / '.autograde' / 'logs' / TINY / 'good.log'}))")
+    assert f"FAILED on each of their last {faults.REPEATS} runs and were not tried again" in "\n".join(log)
+    assert "0 to grade" in log[0]
+
+    # the grader fixed, --regrade grades it, and it is forgotten
+    result = autograde.run(root, [TINY], workers=1, regrade=True, log=lambda *_: None, report=False)
+    assert [(o.status, o.score) for o in result.outcomes] == [("graded", 3.0)]
+    assert faults.repeated(root) == {}
+
+
+def test_an_exception_the_submission_causes_makes_it_ungradable_with_the_reason(tmp_path):
+    root = tiny_course(tmp_path / "course", ("good",))
+    result = autograde.run(root, [TINY], workers=1, log=lambda *_: None, report=False,
+                           overrides=injected("InvalidNotebook"))
+    (outcome,) = result.outcomes
+    assert outcome.status == "ungradable" and outcome.score == 0 and outcome.max_score == 3
+    assert outcome.message == ("ungradable: nbgrader could not grade it (ValidationError: Notebook failed to "
+                               "validate; the nbgrader metadata may be corrupted.)")
+    row = journal.read(sqlite_url(root))[(TINY, "good")]
+    assert row["status"] == "ungradable" and "ValidationError" in row["result"]["traceback"]
+    assert points(grades(sqlite_url(root), TINY)["good"]) == (0, 0)
+    page = html.unescape((root / "feedback" / "good" / TINY / f"{TINY}.html").read_text())
+    assert "nbgrader could not grade it (ValidationError" in page
+    assert faults.repeated(root) == {}

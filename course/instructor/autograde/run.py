@@ -31,7 +31,7 @@ from typing import Callable
 
 from traitlets.config import Config
 
-from . import journal
+from . import faults, journal
 from .config import CourseAutograde, db_url_of
 from .course_root import STAGING, course_config, folder, prepare_shared_dir
 from .gradebook import assignment_notebooks
@@ -79,6 +79,8 @@ class RunResult:
     seconds: float
     report_paths: list[Path] = field(default_factory=list)
     phases: dict = field(default_factory=dict)
+    # (assignment, student) failed on faults.REPEATS runs in a row, not tried this time (among `failed`)
+    given_up: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -153,6 +155,7 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
                     pending.append(Job(job.assignment, job.student, job.notebooks, job.fingerprint, feedback_only=True))
             else:
                 pending.append(job)
+        pending, left = _leave_repeated_failures(root, pending, regrade)
         to_grade = sum(not j.feedback_only for j in pending)
         log(f"{len(jobs)} submission(s) of {', '.join(todo)}: {len(skipped)} already graded, "
             f"{to_grade} to grade "
@@ -169,8 +172,9 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
             if shared is not None:
                 shutil.rmtree(shared.parent, ignore_errors=True)
             shutil.rmtree(root / STAGING, ignore_errors=True)
+        faults.remember(root, pending, outcomes)
         grading = time.monotonic()
-        result = RunResult(outcomes, skipped, 0.0)
+        result = RunResult(outcomes + left, skipped, 0.0, given_up=[(o.assignment, o.student) for o in left])
         if report:
             from . import report as report_mod
 
@@ -178,14 +182,35 @@ def run(root: Path, assignments: list[str] | None = None, *, workers: int | None
     result.seconds = round(time.monotonic() - started, 1)
     result.phases = {"setup": round(setup - started, 1), "grading": round(grading - setup, 1),
                      "report": round(time.monotonic() - grading, 1)}
-    failed = result.failed
+    failed = [o for o in outcomes if o.status == "failed"]
     log(f"Graded {sum(o.status in ('graded', 'ungradable') for o in outcomes)} submission(s) in {result.seconds} s "
         f"(setup {result.phases['setup']} s, grading {result.phases['grading']} s, "
         f"reports {result.phases['report']} s)"
         + (f"; {len(failed)} FAILED (grader errors, not the students'; run again to retry):" if failed else "."))
     for outcome in failed:
         log(f"  {outcome.student}/{outcome.assignment}: {outcome.message.splitlines()[0] if outcome.message else ''}")
+    if left:
+        log(f"{len(left)} submission(s) FAILED on each of their last {faults.REPEATS} runs and were not tried again "
+            "(grader errors, not the students'; their logs are in .autograde/logs/; once the grader is fixed, "
+            "`course autograde --regrade --student STUDENT ASSIGNMENT` grades one again):")
+        for outcome in left:
+            log(f"  {outcome.student}/{outcome.assignment}: {outcome.message}")
     return result
+
+
+def _leave_repeated_failures(root: Path, pending: list[Job], regrade: bool) -> tuple[list[Job], list[Outcome]]:
+    """The jobs to run, and an Outcome for each submission left out because the grader failed on
+    it run after run with these files (unless `regrade`)."""
+    failures = {} if regrade else faults.repeated(root)
+    kept, left = [], []
+    for job in pending:
+        entry = None if job.feedback_only else faults.given_up(failures, job)
+        if entry is None:
+            kept.append(job)
+        else:
+            left.append(Outcome(job.assignment, job.student, "failed",
+                                message=f"not tried again: FAILED on {entry['runs']} runs in a row ({entry['message']})"))
+    return kept, left
 
 
 def _run_pool(root: Path, overrides: dict, sandboxed: bool, shared: Path | None, jobs: list[Job],

@@ -4,7 +4,7 @@
 one `Job` with nbgrader's own Autograde converter (`converters.SandboxedAutograde`) and writes
 the student's feedback, and returns its `Outcome`: graded, ungradable (the submission's fault:
 zero points and the reason), or failed (the grader's: its traceback in the job's log, retried by
-the next run). The local pool's processes (`run`) and a cluster's workers (`job.grade`) both
+the next run): `faults` tells which. The local pool's processes (`run`) and a cluster's workers (`job.grade`) both
 grade through it.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ from traitlets.config import Config
 
 from .config import CourseAutograde
 from .course_root import STAGING, course_config, cwd, save_job_log
+from .faults import GraderFault, caused_by_submission, grader_fault, ungradable_reason
 from .gradebook import expected_metadata, ungradable, write_feedback
 from .intake import stage
 from .record import Job, JobState, Outcome
@@ -107,6 +108,8 @@ def grade_job(job: Job) -> Outcome:
         outcome = _grade(root, cfg, job)
     except Exception as error:  # the grader's own failure: reported, retried next run
         text = traceback.format_exc()
+        if isinstance(error, GraderFault):  # nbgrader's log too, which _grade kept
+            text += "\n" + error.log
         with contextlib.suppress(OSError):
             text += f"\n(kept in {save_job_log(root, job, text)})"
         what = str(error) if isinstance(error, GraderFault) else f"{type(error).__name__}: {error}"
@@ -115,34 +118,6 @@ def grade_job(job: Job) -> Outcome:
         shutil.rmtree(root / STAGING / job.student / job.assignment, ignore_errors=True)
     outcome.seconds = round(time.monotonic() - started, 2)
     return outcome
-
-
-class GraderFault(RuntimeError):
-    """The grader itself failed (no kernel could start, the gradebook or the disk failed)."""
-
-
-def grader_fault(error: BaseException) -> str | None:
-    """What failed, when `error` is the grader's own fault; None when the submission caused it."""
-    import sqlalchemy.exc
-
-    from .execute import KernelStartError
-
-    for cause in _causes(error):
-        if isinstance(cause, KernelStartError) and not getattr(cause, "after_student_code", False):
-            return "the sandbox: " + str(cause).splitlines()[0]
-        if isinstance(cause, sqlalchemy.exc.SQLAlchemyError):
-            return "the gradebook: " + str(cause).splitlines()[0][:300]
-        if isinstance(cause, OSError) and cause.errno in (28, 122, 5, 30):  # no space, quota, I/O, read-only
-            return f"the disk: {cause}"
-    return None
-
-
-def _causes(error: BaseException):
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        yield error
-        error = error.__cause__ or error.__context__
 
 
 class _Captured(logging.Handler):
@@ -204,13 +179,12 @@ def _grade(root: Path, cfg: Config, job: Job) -> Outcome:
         text = ("".join(traceback.format_exception(cause)) + "\nnbgrader's log:\n" + "\n".join(captured.lines))
         log_path = save_job_log(root, job, text)
         fault = grader_fault(cause)
-        if fault is not None:
-            raise GraderFault(f"{fault} (traceback: {log_path})") from cause
-        first = (str(cause).strip().splitlines() or [""])[0][:300]
-        reason = f"nbgrader could not grade it ({type(cause).__name__}: {first})".replace(": )", ")")
+        if fault is not None or not caused_by_submission(cause):
+            what = fault or f"{type(cause).__name__}: {(str(cause).strip().splitlines() or [''])[0][:300]}"
+            raise GraderFault(f"{what} (traceback: {log_path})", text) from cause
         state.traceback = text[-20000:]
         state.log = str(log_path)
-        return ungradable(root, cfg, job, state, notes, reason)
+        return ungradable(root, cfg, job, state, notes, ungradable_reason(cause))
     finally:
         converter.log.removeHandler(captured)
     graded = time.monotonic()
