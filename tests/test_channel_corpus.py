@@ -48,7 +48,7 @@ def _grade(root, students, made, examples) -> dict:
         # all or nothing: each attack loses exactly the cells ATTACKS names (partial credit has
         # its own tests, tests/test_partial_credit.py; it changes no channel rule)
         result, error = autograde.run(root, [ASSIGNMENT], workers=1, log=log.append,
-                                   overrides={"CourseAutograde": {"partial_credit": False}}), None
+                                      overrides={"CourseAutograde": {"partial_credit": False}}), None
     except KeyboardInterrupt:
         raise
     except BaseException as crash:  # a run that crashes (or exits) fails one test, not all of them

@@ -149,7 +149,7 @@ def test_postgresql_gradebook(tmp_path):
         on_pg = grades(url, TINY)
         rows = journal.read(url)
         again = autograde.run(root, [TINY], workers=2, log=lambda *_: None,
-                           overrides={"CourseDirectory": {"db_url": url}})
+                              overrides={"CourseDirectory": {"db_url": url}})
     assert not (root / "gradebook.db").exists(), "the PostgreSQL run must not write a SQLite gradebook"
     assert {s: points(c) for s, c in on_pg.items()} == expected
     assert on_pg["deleted"]["test_double"][2] is False
@@ -254,7 +254,7 @@ def test_stock_nbgrader_loses_what_course_autograde_grades(tmp_path):
 
     # one kernel per notebook, where a student's code can print the test that calls it: scrubbed
     result = autograde.run(root, [TINY], workers=2, regrade=True, log=lambda *_: None,
-                        overrides={"CourseAutograde": {"two_process": False}})
+                           overrides={"CourseAutograde": {"two_process": False}})
     assert not result.failed
     after = grades(sqlite_url(root), TINY)
     assert {s: points(after[s]) for s in after} == {s: EXPECTED[s] for s in after}

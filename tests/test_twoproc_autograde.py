@@ -217,7 +217,7 @@ def _grade_tiny(tmp_path, students: dict, settings: dict):
         submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(answers)})
     log: list[str] = []
     result = autograde.run(root, [TINY], workers=2, log=log.append, report=False,
-                        overrides={"CourseAutograde": settings})
+                           overrides={"CourseAutograde": settings})
     got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
     return result, {s: (got[s]["test_square"][0], got[s]["test_double"][0]) for s in students}, log
 
