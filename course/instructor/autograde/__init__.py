@@ -17,6 +17,7 @@
                                           the progress line and the summary
 - `course.instructor.autograde.worker`    a worker process: its set-up, one submission graded -> Outcome
 - `course.instructor.autograde.gradebook` assignments registered, ungradable submissions recorded, feedback
+- `course.instructor.autograde.faults`    whose fault an exception is (ungradable or FAILED), failures run after run
 - `course.instructor.autograde.record`    what one job is given and records (Job, JobState -> journal row, Outcome)
 - `course.instructor.autograde.course_root`  the course folder: configuration, folders, shared dir, job logs
 - `course.instructor.autograde.scoring`   a test cell's score: partial credit from its checklist, strict numbers

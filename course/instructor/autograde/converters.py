@@ -3,7 +3,9 @@
 `SandboxedAutograde` is nbgrader's Autograde with the gradebook touched only under the course's
 lock (creating the submission, the sanitizing pass that reads the source cells) and these
 preprocessors: `RestoreCells` instead of OverwriteCells; `SandboxedExecute` instead of Execute;
-`SaveResults` instead of SaveAutoGrades + AssignLatePenalties. Notebooks execute unlocked.
+`SaveResults` instead of SaveAutoGrades + AssignLatePenalties. Notebooks execute unlocked. It
+is given the submission's `record.JobState`, and builds the preprocessors that record into it
+(a `job_state` trait: RestoreCells, SaveResults) with it.
 
 `CourseFeedback` is GenerateFeedback with the preprocessors of `nbgrader_config.py`, GetGrades
 read under the lock, and two more: hidden-test lines scrubbed from outputs, the autograder's
