@@ -10,7 +10,8 @@ import shutil
 from pathlib import Path
 
 from autograde_support import TINY, grades, make_course
-from course.instructor.autograde import bundle, journal, runner, saving
+from course.instructor.autograde import bundle, config, course_root, gradebook, journal, saving
+from course.instructor.autograde import run as autograde
 from course.instructor.autograde.job import JobSpec, LocalCourse, grade
 from test_course_autograde_runs import EXPECTED, points, tiny_course
 
@@ -20,8 +21,8 @@ STUDENTS = ("good", "wrong", "dies", "echo")
 
 def test_a_job_graded_elsewhere_saves_what_a_local_run_saves(tmp_path):
     local = tiny_course(tmp_path / "local", STUDENTS)
-    runner.run(local, [TINY], workers=1, log=lambda *_: None)
-    local_url = runner.db_url_of(runner.course_config(local), local)
+    autograde.run(local, [TINY], workers=1, log=lambda *_: None)
+    local_url = config.db_url_of(course_root.course_config(local), local)
     expected = grades(local_url, TINY)
     assert {s: points(c) for s, c in expected.items()} == {s: EXPECTED[s] for s in STUDENTS}
 
@@ -29,16 +30,16 @@ def test_a_job_graded_elsewhere_saves_what_a_local_run_saves(tmp_path):
     coord = make_course(tmp_path / "coord", [])
     shutil.copytree(local / "source", coord / "source")
     shutil.copytree(local / "submitted", coord / "submitted")
-    cfg = runner.course_config(coord)
-    notebooks = runner.assignment_notebooks(coord, cfg, [TINY], log=lambda *_: None)
-    jobs = runner.discover(coord, cfg, notebooks)
-    url = runner.db_url_of(cfg, coord)
+    cfg = course_root.course_config(coord)
+    notebooks = gradebook.assignment_notebooks(coord, cfg, [TINY], log=lambda *_: None)
+    jobs = autograde.discover(coord, cfg, notebooks)
+    url = config.db_url_of(cfg, coord)
 
     packed = bundle.make(coord, url, [TINY], tmp_path / "scratch")
     worker_root = bundle.unpack(packed, tmp_path / "worker")
     assert not (worker_root / "submitted").exists() and not (worker_root / "gradebook.db-journal").exists()
     course = LocalCourse(worker_root, {"CourseDirectory": {"db_url": f"sqlite:///{worker_root / 'gradebook.db'}"}},
-                         sandboxed=True, shared_dir=runner.prepare_shared_dir(worker_root))
+                         sandboxed=True, shared_dir=course_root.prepare_shared_dir(worker_root))
     results = {}
     for job in jobs:
         spec = JobSpec.read(coord / "submitted" / job.student / TINY, job)

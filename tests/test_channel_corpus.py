@@ -19,7 +19,7 @@ import pytest
 from autograde_support import ROOT, grades, make_course
 from channel_corpus import (ASSIGNMENT, ATTACKS, EXTRA_FILES, HIDDEN_VALUES, MESSAGES, NEVER_RUN_IN_GRADER, NOTEBOOK,
                             REPORTED, SEPARATE_RUN, attacks)
-from course.instructor.autograde import runner
+from course.instructor.autograde import run as autograde
 from course.instructor.build import source_notebook
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -47,8 +47,8 @@ def _grade(root, students, made, examples) -> dict:
     try:
         # all or nothing: each attack loses exactly the cells ATTACKS names (partial credit has
         # its own tests, tests/test_partial_credit.py; it changes no channel rule)
-        result, error = runner.run(root, [ASSIGNMENT], workers=1, log=log.append,
-                                   overrides={"CourseAutograde": {"partial_credit": False}}), None
+        result, error = autograde.run(root, [ASSIGNMENT], workers=1, log=log.append,
+                                      overrides={"CourseAutograde": {"partial_credit": False}}), None
     except KeyboardInterrupt:
         raise
     except BaseException as crash:  # a run that crashes (or exits) fails one test, not all of them

@@ -28,7 +28,7 @@ import pytest
 
 from autograde_corpus import ASSIGNMENT, KINDS, NOTEBOOK, corpus, write
 from autograde_support import ROOT, Listener, grades, make_course
-from course.instructor.autograde import runner
+from course.instructor.autograde import run as autograde
 from course.instructor.assignments import notebook_name
 from course.instructor.build import available_assignments, load_mutations, source_notebook
 
@@ -157,7 +157,7 @@ def run(tmp_path_factory):
     try:
         # all or nothing, so that each case's expected losses are whole test cells (partial credit
         # has its own tests: tests/test_partial_credit.py, and 02's attacks in test_twoproc_autograde)
-        result = runner.run(root, [ASSIGNMENT] + OTHERS, workers=2, log=log.append, overrides={
+        result = autograde.run(root, [ASSIGNMENT] + OTHERS, workers=2, log=log.append, overrides={
             "CourseAutograde": {"cell_timeout": 45, "notebook_timeout": 900, "interrupt_grace": 8,
                                 "partial_credit": False}})
     finally:
@@ -411,7 +411,7 @@ def test_report_export_and_histogram(run):
 def test_a_second_run_grades_nothing_twice(run):
     root = run["root"]
     log: list[str] = []
-    again = runner.run(root, [ASSIGNMENT], workers=2, log=log.append)
+    again = autograde.run(root, [ASSIGNMENT], workers=2, log=log.append)
     assert again.outcomes == [] and len(again.skipped) == len(run["grades"]), "\n".join(log)
     with sqlite3.connect(root / "gradebook.db") as db:
         attempts = db.execute("select max(attempt) from course_autograde_journal").fetchone()[0]

@@ -14,7 +14,8 @@ import pytest
 
 from autograde_support import TINY, make_course, tiny_assignment, tiny_submission
 from course.instructor import demo
-from course.instructor.autograde import intake, report, runner, sandbox
+from course.instructor.autograde import config, course_root, gradebook, intake, report, sandbox
+from course.instructor.autograde import run as autograde
 
 LIMITS = intake.RawLimits(file_bytes=50 * 2**20, cells=2000, cell_bytes=2**20)
 
@@ -25,9 +26,9 @@ def expected(tmp_path_factory):
 
     root = make_course(tmp_path_factory.mktemp("intake"), [])
     tiny_assignment(root)
-    cfg = runner.course_config(root)
-    runner.register_assignment(root, cfg, TINY)
-    with Gradebook(runner.db_url_of(cfg, root), "nn-from-scratch") as gb:
+    cfg = course_root.course_config(root)
+    gradebook.register_assignment(root, cfg, TINY)
+    with Gradebook(config.db_url_of(cfg, root), "nn-from-scratch") as gb:
         return intake.expected_cells(gb, TINY, TINY)
 
 
@@ -140,7 +141,7 @@ def test_the_report_quotes_what_a_submission_wrote_as_plain_text():
 
 def test_demo_without_a_sandbox_says_so_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "BWRAP", "bwrap-is-not-installed-here")
-    with pytest.raises(runner.Refused) as refused:
+    with pytest.raises(autograde.Refused) as refused:
         demo.run(tmp_path, ["02_moons"], log=lambda *_: None)
     message = str(refused.value)
     assert "\n" not in message and "no sandbox" in message and "course demo --unsafe-no-sandbox" in message

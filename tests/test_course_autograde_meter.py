@@ -19,10 +19,11 @@ import pytest
 
 from autograde_support import TINY, grades, make_course, submit, tiny_assignment, tiny_submission
 from course import grading
-from course.instructor.autograde import journal, runner
+from course.instructor.autograde import journal
+from course.instructor.autograde import run as autograde
 from course.instructor.autograde.execute import ERROR_FLOOR, SandboxedExecute
 from course.instructor.autograde.meter import ENTRY_BYTES, cut_error, cut_text, tmpfs_used, tree_bytes
-from course.instructor.autograde.preprocessors import MESSAGE_CHARS, failure_message
+from course.instructor.autograde.preprocessors.save_results import MESSAGE_CHARS, failure_message
 from course.instructor.autograde.twoproc import grader_side
 
 BIG = 5_000_000
@@ -181,7 +182,7 @@ def tiny_run(tmp_path_factory):
     for student, text in files.items():
         submit(root, student, TINY, {f"{TINY}.ipynb": text})
     log: list[str] = []
-    result = runner.run(root, [TINY], workers=2, log=log.append, overrides={"CourseAutograde": LIMITS})
+    result = autograde.run(root, [TINY], workers=2, log=log.append, overrides={"CourseAutograde": LIMITS})
     got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
     with sqlite3.connect(root / "gradebook.db") as db:
         rows = dict(db.execute("select student, result from course_autograde_journal").fetchall())

@@ -22,7 +22,9 @@ import pytest
 
 from autograde_support import (TINY, env_for, grades, make_course, postgres_server, submit, tiny_assignment,
                                tiny_submission, wait_for)
-from course.instructor.autograde import journal, runner
+from course.instructor.autograde import course_root, faults, gradebook, journal, record
+from course.instructor.autograde import run as autograde
+from course.instructor.autograde.record import JobState
 
 NB = f"{TINY}.ipynb"
 DIES = {"square": "def square(x):\n    import os\n    os._exit(1)"}
@@ -142,12 +144,12 @@ def test_postgresql_gradebook(tmp_path):
     with postgres_server() as url:
         root = tiny_course(tmp_path / "pg", expected)
         log: list[str] = []
-        result = runner.run(root, [TINY], workers=2, log=log.append, overrides={"CourseDirectory": {"db_url": url}})
+        result = autograde.run(root, [TINY], workers=2, log=log.append, overrides={"CourseDirectory": {"db_url": url}})
         assert not result.failed, log
         on_pg = grades(url, TINY)
         rows = journal.read(url)
-        again = runner.run(root, [TINY], workers=2, log=lambda *_: None,
-                           overrides={"CourseDirectory": {"db_url": url}})
+        again = autograde.run(root, [TINY], workers=2, log=lambda *_: None,
+                              overrides={"CourseDirectory": {"db_url": url}})
     assert not (root / "gradebook.db").exists(), "the PostgreSQL run must not write a SQLite gradebook"
     assert {s: points(c) for s, c in on_pg.items()} == expected
     assert on_pg["deleted"]["test_double"][2] is False
@@ -159,13 +161,13 @@ def test_postgresql_gradebook(tmp_path):
 # --- many writers, one gradebook ------------------------------------------------------------
 
 def _writer(root: str, students: list[str], go, queue) -> None:
-    cfg = runner.course_config(Path(root))
+    cfg = course_root.course_config(Path(root))
     go.wait(300)
     errors = []
     for student in students:
-        job = runner.Job(TINY, student, [TINY], f"fp-{student}")
+        job = record.Job(TINY, student, [TINY], f"fp-{student}")
         try:
-            runner.record_ungradable(Path(root), cfg, job, {"staging_notes": ["stress"]})
+            gradebook.record_ungradable(Path(root), cfg, job, JobState(staging_notes=["stress"]))
         except Exception as error:
             errors.append(f"{student}: {type(error).__name__}: {error}"[:200])
     queue.put(errors)
@@ -173,7 +175,7 @@ def _writer(root: str, students: list[str], go, queue) -> None:
 
 def test_parallel_writers_lose_no_update(tmp_path):
     root = tiny_course(tmp_path / "course", ())
-    runner.assignment_notebooks(root, runner.course_config(root), [TINY], log=lambda *_: None)
+    gradebook.assignment_notebooks(root, course_root.course_config(root), [TINY], log=lambda *_: None)
     ctx = multiprocessing.get_context("spawn")
     queue, go = ctx.Queue(), ctx.Event()
     writers = [ctx.Process(target=_writer, args=(str(root), [f"w{w}-{i:02d}" for i in range(4)], go, queue))
@@ -214,16 +216,16 @@ def database_held(path: Path, seconds: float):
 
 def test_a_busy_gradebook_is_waited_for_where_nbgrader_fails(tmp_path, monkeypatch):
     root = tiny_course(tmp_path / "course", ())
-    cfg = runner.course_config(root)
-    runner.assignment_notebooks(root, cfg, [TINY], log=lambda *_: None)
-    job = runner.Job(TINY, "s1", [TINY], "fp")
+    cfg = course_root.course_config(root)
+    gradebook.assignment_notebooks(root, cfg, [TINY], log=lambda *_: None)
+    job = record.Job(TINY, "s1", [TINY], "fp")
     with monkeypatch.context() as patch:  # nbgrader's own way: write, no lock, no retry
         patch.setattr(journal, "locked", lambda _root, fn: fn())
         with database_held(root / "gradebook.db", 8), pytest.raises(Exception, match="database is locked"):
-            runner.record_ungradable(root, cfg, job, {})
+            gradebook.record_ungradable(root, cfg, job, JobState())
     before = journal.RETRIES
     with database_held(root / "gradebook.db", 8):
-        runner.record_ungradable(root, cfg, job, {})
+        gradebook.record_ungradable(root, cfg, job, JobState())
     assert journal.RETRIES > before
     assert points(grades(sqlite_url(root), TINY)["s1"]) == (0, 0)
 
@@ -255,8 +257,8 @@ def test_stock_nbgrader_loses_what_course_autograde_grades(tmp_path):
     assert "square(-3) should be 9" in html.unescape(echo), feedback.stdout + feedback.stderr
 
     # one kernel per notebook, where a student's code can print the test that calls it: scrubbed
-    result = runner.run(root, [TINY], workers=2, regrade=True, log=lambda *_: None,
-                        overrides={"CourseAutograde": {"two_process": False}})
+    result = autograde.run(root, [TINY], workers=2, regrade=True, log=lambda *_: None,
+                           overrides={"CourseAutograde": {"two_process": False}})
     assert not result.failed
     after = grades(sqlite_url(root), TINY)
     assert {s: points(after[s]) for s in after} == {s: EXPECTED[s] for s in after}
@@ -271,7 +273,7 @@ def test_the_notebook_time_limit_is_a_reason_not_a_crash(tmp_path):
     submit(root, "slow", TINY, {NB: tiny_submission({"square": "import time\ntime.sleep(4)\n"
                                                                "def square(x):\n    return x * x"})})
     log: list[str] = []
-    result = runner.run(root, [TINY], log=log.append, overrides={
+    result = autograde.run(root, [TINY], log=log.append, overrides={
         "CourseAutograde": {"notebook_timeout": 3, "cell_timeout": 30}})
     assert not result.failed, log
     assert points(grades(sqlite_url(root), TINY)["slow"]) == (0, 0)
@@ -279,3 +281,56 @@ def test_the_notebook_time_limit_is_a_reason_not_a_crash(tmp_path):
     assert "The notebook reached its time limit of 3 s" in text
     report = (root / "reports" / TINY / "report.md").read_text()
     assert "time limit" in report
+
+
+# --- whose fault ----------------------------------------------------------------------------
+
+def injected(name: str) -> dict:
+    """A course configuration whose sanitizing pass is one of injected_preprocessors' raisers."""
+    return {"SandboxedAutograde": {"sanitize_preprocessors": [f"injected_preprocessors.{name}"]}}
+
+
+def test_the_graders_exception_fails_the_job_and_a_repeated_one_is_left_for_the_instructor(tmp_path):
+    root = tiny_course(tmp_path / "course", ("good",))
+    for run in range(1, faults.REPEATS + 1):
+        log: list[str] = []
+        result = autograde.run(root, [TINY], workers=1, log=log.append, report=False, overrides=injected("GraderBug"))
+        (outcome,) = result.outcomes
+        assert outcome.status == "failed" and outcome.message.startswith("ZeroDivisionError: a bug of the grader's own")
+        assert result.given_up == [] and "run again to retry" in "\n".join(log)
+        kept = (root / ".autograde" / "logs" / TINY / "good.log").read_text()
+        assert "Traceback" in kept and "raise ZeroDivisionError" in kept and "nbgrader's log:" in kept
+        # no journal row and no grade: the next run tries again
+        assert (TINY, "good") not in journal.read(sqlite_url(root))
+        assert faults.repeated(root)[f"{TINY}/good"]["runs"] == run
+
+    log = []
+    result = autograde.run(root, [TINY], workers=1, log=log.append, report=False, overrides=injected("GraderBug"))
+    (outcome,) = result.outcomes
+    assert result.given_up == [(TINY, "good")] and result.failed == [outcome]
+    assert outcome.message == (f"not tried again: FAILED on {faults.REPEATS} runs in a row "
+                               "(ZeroDivisionError: a bug of the grader's own (traceback: "
+                               f"{root / '.autograde' / 'logs' / TINY / 'good.log'}))")
+    assert f"FAILED on each of their last {faults.REPEATS} runs and were not tried again" in "\n".join(log)
+    assert "0 to grade" in log[0]
+
+    # the grader fixed, --regrade grades it, and it is forgotten
+    result = autograde.run(root, [TINY], workers=1, regrade=True, log=lambda *_: None, report=False)
+    assert [(o.status, o.score) for o in result.outcomes] == [("graded", 3.0)]
+    assert faults.repeated(root) == {}
+
+
+def test_an_exception_the_submission_causes_makes_it_ungradable_with_the_reason(tmp_path):
+    root = tiny_course(tmp_path / "course", ("good",))
+    result = autograde.run(root, [TINY], workers=1, log=lambda *_: None, report=False,
+                           overrides=injected("InvalidNotebook"))
+    (outcome,) = result.outcomes
+    assert outcome.status == "ungradable" and outcome.score == 0 and outcome.max_score == 3
+    assert outcome.message == ("ungradable: nbgrader could not grade it (ValidationError: Notebook failed to "
+                               "validate; the nbgrader metadata may be corrupted.)")
+    row = journal.read(sqlite_url(root))[(TINY, "good")]
+    assert row["status"] == "ungradable" and "ValidationError" in row["result"]["traceback"]
+    assert points(grades(sqlite_url(root), TINY)["good"]) == (0, 0)
+    page = html.unescape((root / "feedback" / "good" / TINY / f"{TINY}.html").read_text())
+    assert "nbgrader could not grade it (ValidationError" in page
+    assert faults.repeated(root) == {}

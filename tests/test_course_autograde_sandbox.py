@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from autograde_support import TINY, Listener, make_course, submit, tiny_assignment, tiny_submission
-from course.instructor.autograde import runner, sandbox
+from course.instructor.autograde import course_root, sandbox, worker
+from course.instructor.autograde import run as autograde
 from course.instructor.autograde.config import CourseAutograde
-from course.instructor.autograde.runner import Refused
+from course.instructor.autograde.run import Refused
 
 SECRET = "THE-HIDDEN-TESTS-42"
 
@@ -90,8 +91,8 @@ def kernel(course):
     root, work = course
     assert sandbox.probe() is None, sandbox.probe()
     os.environ["COURSE_TEST_SECRET_TOKEN"] = "instructor-secret"
-    settings = CourseAutograde(config=runner.course_config(root, {"CourseAutograde": {"memory_limit": "1G"}}))
-    box = runner.make_sandbox(root, settings, True, None)
+    settings = CourseAutograde(config=course_root.course_config(root, {"CourseAutograde": {"memory_limit": "1G"}}))
+    box = worker.make_sandbox(root, settings, True, None)
     uid = box.uid
     if uid is not None:
         sandbox.chown_tree(work, uid, uid)
@@ -236,11 +237,11 @@ def test_no_sandbox_means_a_refusal_with_the_reason(tmp_path, monkeypatch):
     tiny_assignment(root)
     submit(root, "good", TINY, {f"{TINY}.ipynb": tiny_submission()})
     with pytest.raises(Refused) as refused:
-        runner.run(root, [TINY], log=lambda *_: None)
+        autograde.run(root, [TINY], log=lambda *_: None)
     assert "--unsafe-no-sandbox" in str(refused.value) and "bubblewrap" in str(refused.value)
     assert not (root / "gradebook.db").exists(), "a refused run touches nothing"
     log: list[str] = []
-    result = runner.run(root, [TINY], unsafe_no_sandbox=True, log=log.append)
+    result = autograde.run(root, [TINY], unsafe_no_sandbox=True, log=log.append)
     assert any("WITHOUT a sandbox" in line for line in log)
     assert [(o.student, o.status, o.score) for o in result.outcomes] == [("good", "graded", 3.0)]
 

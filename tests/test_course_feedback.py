@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from autograde_support import TINY, env_for, make_course, submit, tiny_assignment, tiny_submission
-from course.instructor.autograde import runner
+from course.instructor.autograde import run as autograde
 
 NB = f"{TINY}.ipynb"
 WRONG = {"double": "def double(x):\n    return x + 2"}
@@ -61,6 +61,6 @@ def test_feedback_again_carries_grades_given_by_hand_and_nothing_hidden(tmp_path
     # one student only, and a clear refusal while a run holds the course
     only = course(root, "feedback", TINY, "--student", "good")
     assert "Feedback written for 1 submission(s)." in only.stdout, only.stdout
-    with runner.run_lock(root):
+    with autograde.run_lock(root):
         busy = course(root, "feedback", TINY)
     assert busy.returncode == 2 and "Another `course autograde` is running" in busy.stderr, busy.stderr

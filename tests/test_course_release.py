@@ -15,7 +15,8 @@ import pytest
 from autograde_support import (TINY, TINY_POINTS, _meta, env_for, grades, make_course, submit, tiny_assignment,
                                tiny_submission)
 from course.instructor import build as build_mod
-from course.instructor.autograde import runner
+from course.instructor.autograde import course_root
+from course.instructor.autograde.config import db_url_of
 
 NB = f"{TINY}.ipynb"
 WRONG = {"double": "def double(x):\n    return x + 2"}
@@ -84,7 +85,7 @@ def semester(tmp_path_factory):
     root = make_course(tmp_path_factory.mktemp("release"), [])
     tiny_assignment(root, CELLS)
     build_mod.build(root, [TINY], log=lambda *_: None)  # the first release
-    url = runner.db_url_of(runner.course_config(root), root)
+    url = db_url_of(course_root.course_config(root), root)
     submit(root, "good", TINY, {NB: answered_release(root)})
     submit(root, "wrong", TINY, {NB: tiny_submission(WRONG, cells=CELLS)})
     course("autograde", TINY, "--workers", "1", root=root)

@@ -29,7 +29,8 @@ import psutil
 import pytest
 
 from autograde_support import ROOT, TINY, env_for, grades, make_course, submit, tiny_assignment, tiny_submission
-from course.instructor.autograde import certs, journal, runner
+from course.instructor.autograde import certs, config, course_root, journal
+from course.instructor.autograde import run as autograde_run
 
 BIN = Path(sys.executable).parent
 ASSIGNMENT = "01_xor"
@@ -166,7 +167,7 @@ def test_examples_score_as_on_one_machine(cluster, tmp_path):
 
     local = course(tmp_path / "local")
     started = time.monotonic()
-    runner.run(local, [ASSIGNMENT], workers=2, log=lambda *_: None)
+    autograde_run.run(local, [ASSIGNMENT], workers=2, log=lambda *_: None)
     local_seconds = time.monotonic() - started
     remote = course(tmp_path / "remote")
     started = time.monotonic()
@@ -177,12 +178,12 @@ def test_examples_score_as_on_one_machine(cluster, tmp_path):
     assert "FAILED" not in done.stdout and "on the cluster" in done.stdout, done.stdout
 
     def scores(root: Path) -> dict:
-        return grades(runner.db_url_of(runner.course_config(root), root), ASSIGNMENT)
+        return grades(config.db_url_of(course_root.course_config(root), root), ASSIGNMENT)
 
     assert set(scores(remote)) == set(EXAMPLES)
     assert scores(remote) == scores(local)
-    local_rows = journal.read(runner.db_url_of(runner.course_config(local), local))
-    remote_rows = journal.read(runner.db_url_of(runner.course_config(remote), remote))
+    local_rows = journal.read(config.db_url_of(course_root.course_config(local), local))
+    remote_rows = journal.read(config.db_url_of(course_root.course_config(remote), remote))
     for student in EXAMPLES:
         key = (ASSIGNMENT, student)
         assert remote_rows[key]["status"] == local_rows[key]["status"] == "graded"
@@ -241,7 +242,7 @@ def test_a_worker_killed_mid_task_costs_only_its_time(cluster, tmp_path):
     assert len(ports) == 5  # the scheduler, two workers, their nannies
     # the scheduler lost the worker mid-task and ran its task again elsewhere
     assert (cluster.logs / "scheduler.log").read_text().count("Remove worker") > removed
-    url = runner.db_url_of(runner.course_config(root), root)
+    url = config.db_url_of(course_root.course_config(root), root)
     rows = journal.read(url)
     assert sorted(s for (a, s) in rows if a == TINY) == sorted(students)
     assert all(rows[(TINY, s)]["attempt"] == 1 and rows[(TINY, s)]["status"] == "graded" for s in students), rows
@@ -266,7 +267,7 @@ def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path)
     root = make_course(tmp_path / "course", [])
     tiny_assignment(root)
     submit(root, "slow", TINY, {f"{TINY}.ipynb": tiny_submission(SLOW)})
-    url = runner.db_url_of(runner.course_config(root), root)
+    url = config.db_url_of(course_root.course_config(root), root)
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
                          dashboard_address="127.0.0.1:0", memory_limit=0) as local, Client(local) as client:
@@ -274,7 +275,7 @@ def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path)
         log: list[str] = []
         results = []
         grading = threading.Thread(target=lambda: results.append(
-            runner.run(root, [TINY], log=log.append, report=False, pool=pool)))
+            autograde_run.run(root, [TINY], log=log.append, report=False, pool=pool)))
         grading.start()
         (pid,) = client.run(os.getpid).values()
         worker = psutil.Process(pid)
@@ -295,7 +296,7 @@ def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path)
                   "the killed worker's sandboxes to go")
 
         _wait_for(lambda: len(client.nthreads()) == 1, 90, "the nanny to restart the worker")
-        again = runner.run(root, [TINY], log=lambda *_: None, report=False, pool=pool)
+        again = autograde_run.run(root, [TINY], log=lambda *_: None, report=False, pool=pool)
         assert not again.failed and [o.status for o in again.outcomes] == ["graded"]
         assert journal.read(url)[(TINY, "slow")]["attempt"] == 1
         assert grades(url, TINY)["slow"]["test_double"][0] == 2
@@ -305,8 +306,8 @@ def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path)
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             _wait_for(lambda: len(client.nthreads()) == 2, 90, "the two-thread worker")
-            with pytest.raises(runner.Refused, match="--nthreads 1"):
-                runner.run(root, [TINY], regrade=True, log=lambda *_: None, report=False, pool=pool)
+            with pytest.raises(autograde_run.Refused, match="--nthreads 1"):
+                autograde_run.run(root, [TINY], regrade=True, log=lambda *_: None, report=False, pool=pool)
         finally:
             os.killpg(wide.pid, signal.SIGTERM)
             wide.wait(timeout=60)
@@ -328,7 +329,7 @@ def test_a_killed_coordinator_started_again_grades_only_what_is_left(cluster, tm
             first.send_signal(signal.SIGKILL)
             break
     first.wait(timeout=60)
-    url = runner.db_url_of(runner.course_config(root), root)
+    url = config.db_url_of(course_root.course_config(root), root)
     saved = {s for (a, s) in journal.read(url) if a == TINY}
     assert 1 <= len(saved) < 4, lines
     again = autograde(root, cluster, TINY)

@@ -21,7 +21,8 @@ import pytest
 import sqlalchemy
 
 from autograde_support import env_for, grades, make_course
-from course.instructor.autograde import history, runner
+from course.instructor.autograde import course_root, gradebook, history
+from course.instructor.autograde.config import db_url_of
 
 ASSIGNMENT = "03_learn_you_a_neural_net"
 NB = f"{ASSIGNMENT}.ipynb"
@@ -77,11 +78,11 @@ def feedback_text(root: Path, student: str) -> str:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = make_course(tmp_path_factory.mktemp("earlier"), [ASSIGNMENT])
-    cfg = runner.course_config(root)
-    runner.register_assignment(root, cfg, ASSIGNMENT)
+    cfg = course_root.course_config(root)
+    gradebook.register_assignment(root, cfg, ASSIGNMENT)
     release = nbformat.read(root / "release" / ASSIGNMENT / NB, as_version=4)
     answers: dict[str, str] = {}
-    engine = sqlalchemy.create_engine(runner.db_url_of(cfg, root))
+    engine = sqlalchemy.create_engine(db_url_of(cfg, root))
     history.ensure_table(engine)
     with engine.begin() as connection:
         for kind in KINDS:
@@ -100,7 +101,7 @@ def graded(tmp_path_factory):
     run = subprocess.run([sys.executable, "-m", "course.instructor", "autograde", ASSIGNMENT, "--workers", "1"],
                          cwd=root, env=env_for(root), capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stdout + run.stderr
-    return {"root": root, "grades": grades(runner.db_url_of(cfg, root), ASSIGNMENT), "log": run.stdout}
+    return {"root": root, "grades": grades(db_url_of(cfg, root), ASSIGNMENT), "log": run.stdout}
 
 
 def test_the_same_answers_on_the_current_release_earn_every_automatic_point(graded):

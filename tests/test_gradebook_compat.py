@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from autograde_support import TINY, env_for, grades, make_course, submit, tiny_submission
-from course.instructor.autograde import runner
+from course.instructor.autograde import course_root
+from course.instructor.autograde.config import db_url_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "gradebook_before_releases"
 OLD = {"good": (1, 2), "wrong": (1, 0), "deleted": (1, 2)}
@@ -37,7 +38,7 @@ def resumed(tmp_path_factory):
                          cwd=root, env=env_for(root), capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout + run.stderr
     return {"root": root, "log": run.stdout, "before": before, "after": journal_rows(root),
-            "grades": grades(runner.db_url_of(runner.course_config(root), root), TINY)}
+            "grades": grades(db_url_of(course_root.course_config(root), root), TINY)}
 
 
 def test_the_fixture_is_what_its_readme_says(resumed):

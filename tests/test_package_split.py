@@ -47,7 +47,7 @@ def test_the_student_package_has_modules_and_the_tools_live_apart():
                                                    "validate.py", "environment.py", "__main__.py"}
     for tool in ("build.py", "demo.py", "lab.py", "cli.py", "nbgrader_ext.py", "assignments.py"):
         assert not (PACKAGE / tool).exists() and (INSTRUCTOR / tool).is_file(), tool
-    assert not (PACKAGE / "autograde").exists() and (INSTRUCTOR / "autograde" / "runner.py").is_file()
+    assert not (PACKAGE / "autograde").exists() and (INSTRUCTOR / "autograde" / "run.py").is_file()
 
 
 def test_no_student_module_imports_the_instructor_tools():

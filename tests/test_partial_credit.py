@@ -10,7 +10,8 @@ import pytest
 
 from autograde_support import TINY, grades, make_course, submit, tiny_assignment, tiny_submission
 from course.grading import CHECKLIST_MIME
-from course.instructor.autograde import runner, scoring
+from course.instructor.autograde import scoring
+from course.instructor.autograde import run as autograde
 
 # --- the strict reading of a cell's result ------------------------------------------------------
 
@@ -117,7 +118,7 @@ def _grade(tmp_path, settings: dict):
         answers = {"double": answer} if answer else None
         submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(answers, cells=CELLS)})
     log: list[str] = []
-    result = runner.run(root, [TINY], workers=2, log=log.append, report=True, overrides={"CourseAutograde": settings})
+    result = autograde.run(root, [TINY], workers=2, log=log.append, report=True, overrides={"CourseAutograde": settings})
     got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
     return root, result, {s: got[s]["test_double"][0] for s in STUDENTS}, {s: got[s]["test_square"][0] for s in STUDENTS}, log
 

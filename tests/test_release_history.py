@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy
 
 from autograde_support import make_course
-from course.instructor.autograde import history, runner
+from course.instructor.autograde import course_root, gradebook, history
+from course.instructor.autograde.config import db_url_of
 from test_restore_cells import ASSIGNMENT, kinds, names, notebook, restore
 
 
@@ -31,8 +32,8 @@ def course(tmp_path_factory):
         path = root / folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(notebook(student), path)
-    cfg = runner.course_config(root)
-    runner.register_assignment(root, cfg, ASSIGNMENT)
+    cfg = course_root.course_config(root)
+    gradebook.register_assignment(root, cfg, ASSIGNMENT)
     earlier = without(notebook(student=True), "given", "test_double")
     square = next(c for c in earlier.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
     square.source = "assert square(2) == 4  # the earlier text"
@@ -40,12 +41,12 @@ def course(tmp_path_factory):
     old = copy.deepcopy(square)  # a test the corrected release dropped
     old.metadata.nbgrader.grade_id, old.id = "test_old", "old"
     earlier.cells.append(old)
-    engine = sqlalchemy.create_engine(runner.db_url_of(cfg, root))
+    engine = sqlalchemy.create_engine(db_url_of(cfg, root))
     history.ensure_table(engine)
     with engine.begin() as connection:
         history.record(connection, ASSIGNMENT, {ASSIGNMENT: history.notebook_cells(earlier)})
     engine.dispose()
-    return {"root": root, "db_url": runner.db_url_of(cfg, root), "earlier": without(earlier, "test_old"),
+    return {"root": root, "db_url": db_url_of(cfg, root), "earlier": without(earlier, "test_old"),
             "old": old}
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import nbformat
 
-from course.instructor.autograde import preprocessors, report
+from course.instructor.autograde import report
+from course.instructor.autograde.preprocessors import locked_get_grades, restore_cells, save_results
 
 
 def test_md_keeps_a_submissions_text_inside_its_table_cell():
@@ -59,15 +60,15 @@ def _cell(*outputs):
 def test_failure_message_is_the_errors_first_line_or_the_last_stderr_line():
     error = {"output_type": "error", "ename": "AssertionError", "evalue": "sigmoid(0) should be 0.5\nmore", "traceback": []}
     stderr = {"output_type": "stream", "name": "stderr", "text": "warning 1\nRuntimeWarning: overflow\n"}
-    assert preprocessors.failure_message(_cell(stderr, error)) == "AssertionError: sigmoid(0) should be 0.5"
-    assert preprocessors.failure_message(_cell(stderr)) == "wrote to stderr: RuntimeWarning: overflow"
-    assert preprocessors.failure_message(_cell({"output_type": "stream", "name": "stdout", "text": "ok"})) is None
+    assert save_results.failure_message(_cell(stderr, error)) == "AssertionError: sigmoid(0) should be 0.5"
+    assert save_results.failure_message(_cell(stderr)) == "wrote to stderr: RuntimeWarning: overflow"
+    assert save_results.failure_message(_cell({"output_type": "stream", "name": "stdout", "text": "ok"})) is None
     long = {"output_type": "error", "ename": "ValueError", "evalue": "x" * 100_000, "traceback": []}
-    assert len(preprocessors.failure_message(_cell(long))) <= preprocessors.MESSAGE_CHARS + 100
+    assert len(save_results.failure_message(_cell(long))) <= save_results.MESSAGE_CHARS + 100
 
 
 def test_hidden_lines_are_the_markers_and_the_hidden_regions_meaningful_lines_longest_first():
-    lines = preprocessors.hidden_lines(["    expect_close(sigmoid(3.5), 0.970687769, 'msg')\n    x = 1\n\n"])
+    lines = locked_get_grades.hidden_lines(["    expect_close(sigmoid(3.5), 0.970687769, 'msg')\n    x = 1\n\n"])
     assert lines[0] == "expect_close(sigmoid(3.5), 0.970687769, 'msg')"
     assert "### BEGIN HIDDEN TESTS" in lines and "### END HIDDEN TESTS" in lines
     assert "x = 1" not in lines  # too short to tell apart from a student's own line
@@ -75,7 +76,7 @@ def test_hidden_lines_are_the_markers_and_the_hidden_regions_meaningful_lines_lo
 
 
 def test_the_fewest_cells_count_as_moved():
-    assert preprocessors._increasing([0, 1, 2, 3]) == {0, 1, 2, 3}
-    assert preprocessors._increasing([3, 0, 1, 2]) == {1, 2, 3}  # the one at the top moved
-    assert preprocessors._increasing([1, 0]) == {0}  # two swapped: the first run that ends first
-    assert preprocessors._increasing([]) == set()
+    assert restore_cells._increasing([0, 1, 2, 3]) == {0, 1, 2, 3}
+    assert restore_cells._increasing([3, 0, 1, 2]) == {1, 2, 3}  # the one at the top moved
+    assert restore_cells._increasing([1, 0]) == {0}  # two swapped: the first run that ends first
+    assert restore_cells._increasing([]) == set()

@@ -15,8 +15,9 @@ import pytest
 from nbgrader import utils
 
 from autograde_support import _meta, make_course
-from course.instructor.autograde import runner, tamper
-from course.instructor.autograde.preprocessors import GradingNotes, RestoreCells
+from course.instructor.autograde import config, course_root, gradebook, tamper
+from course.instructor.autograde.preprocessors.grading_notes import GradingNotes
+from course.instructor.autograde.preprocessors.restore_cells import RestoreCells
 
 ASSIGNMENT = "zz_order"
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
@@ -67,16 +68,16 @@ def course(tmp_path_factory):
         path = root / folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(notebook(student), path)
-    cfg = runner.course_config(root)
-    runner.register_assignment(root, cfg, ASSIGNMENT)
-    return {"root": root, "db_url": runner.db_url_of(cfg, root)}
+    cfg = course_root.course_config(root)
+    gradebook.register_assignment(root, cfg, ASSIGNMENT)
+    return {"root": root, "db_url": config.db_url_of(cfg, root)}
 
 
 def restore(course, nb, root=True):
     """The submitted notebook after RestoreCells, and what it found."""
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
     resources = {"nbgrader": {"notebook": ASSIGNMENT, "assignment": ASSIGNMENT, "db_url": course["db_url"]},
-                 "course_autograde": {"root": str(course["root"]) if root else None, "state": {}}}
+                 "course_autograde": {"root": str(course["root"]) if root else None}}
     preprocessor = RestoreCells()
     nb, resources = preprocessor.preprocess(nb, resources)
     return nb, preprocessor._findings

@@ -28,7 +28,7 @@ HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 # (`for _ in range(epochs):`, `except (TypeError, ValueError):` are in course/ too).
 BOILERPLATE = re.compile(r"^(import \S+|from \S+ import .*|(for|except|try|else|while)\b[^=]*:)$")
 INSTRUCTOR_MODULES = {"build.py", "demo.py", "lab.py", "cli.py", "nbgrader_ext.py", "assignments.py",
-                      "kit.py", "runner.py", "sandbox.py", "guard.py", "tamper.py", "journal.py"}
+                      "kit.py", "run.py", "worker.py", "sandbox.py", "guard.py", "tamper.py", "journal.py"}
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ import pytest
 
 from autograde_corpus import ASSIGNMENT, NOTEBOOK, TWO_PROCESS_KINDS, two_process_corpus, write
 from autograde_support import ROOT, grades, make_course
-from course.instructor.autograde import runner
+from course.instructor.autograde import run as autograde
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 MARK = "TWOPROC" + "MARK"  # never written whole in this file's student code
@@ -104,7 +104,7 @@ def run(tmp_path_factory):
         folder.mkdir(parents=True)
         write(folder, files)
     log: list[str] = []
-    result = runner.run(root, [ASSIGNMENT], workers=2, log=log.append, overrides={
+    result = autograde.run(root, [ASSIGNMENT], workers=2, log=log.append, overrides={
         "CourseAutograde": {"cell_timeout": 60, "interrupt_grace": 5}})
     return {"root": root, "result": result, "log": "\n".join(log), "students": students, "source": source,
             "grades": grades("sqlite:///" + str(root / "gradebook.db"), ASSIGNMENT)}
@@ -216,8 +216,8 @@ def _grade_tiny(tmp_path, students: dict, settings: dict):
     for student, (answers, _) in students.items():
         submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(answers)})
     log: list[str] = []
-    result = runner.run(root, [TINY], workers=2, log=log.append, report=False,
-                        overrides={"CourseAutograde": settings})
+    result = autograde.run(root, [TINY], workers=2, log=log.append, report=False,
+                           overrides={"CourseAutograde": settings})
     got = grades("sqlite:///" + str(root / "gradebook.db"), TINY)
     return result, {s: (got[s]["test_square"][0], got[s]["test_double"][0]) for s in students}, log
 
@@ -315,7 +315,7 @@ def test_each_notebook_is_graded_by_a_grader_no_earlier_notebook_touched(tmp_pat
         extra = [UNLINK_SOCKET] if student == "bob" else None
         submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(cells=cells, extra=extra)})
     log: list[str] = []
-    result = runner.run(root, [TINY], workers=1, log=log.append, report=False)
+    result = autograde.run(root, [TINY], workers=1, log=log.append, report=False)
     bob = nbformat.read(root / "autograded" / "bob" / TINY / f"{TINY}.ipynb", as_version=4)
     tried = _printed(bob.cells[-1])
     assert tried.strip() == "unlink [30]", bob.cells[-1].outputs  # EROFS: the channel's folder is read-only there

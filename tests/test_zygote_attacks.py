@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from autograde_support import TINY, TINY_CELLS, grades, make_course, submit, tiny_assignment, tiny_submission
-from course.instructor.autograde import runner
+from course.instructor.autograde import run as autograde
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the grader's uids need root")
 
@@ -36,7 +36,7 @@ def _grade(tmp_path, hidden: str, students=("ann", "bob", "cy"), extra=None, ans
             cells=cells, extra=(extra or {}).get(student), answers=(answers or {}).get(student))})
     log: list[str] = []
     started = time.monotonic()
-    result = runner.run(root, [TINY], workers=1, log=log.append, report=False, overrides=overrides)
+    result = autograde.run(root, [TINY], workers=1, log=log.append, report=False, overrides=overrides)
     took = time.monotonic() - started
     printed = {}
     for student in students:
@@ -367,8 +367,8 @@ def test_as_an_ordinary_account_a_grader_kernel_cannot_reach_the_next_notebook(t
         for student in students:
             submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(cells=cells)})
         subprocess.run(["chown", "-R", f"{NR_ACCOUNT}:", str(root)], check=True)
-        code = ("import sys; from pathlib import Path; from course.instructor.autograde import runner; "
-                "r = runner.run(Path('.'), ['zz_tiny'], workers=1, report=False, "
+        code = ("import sys; from pathlib import Path; from course.instructor.autograde import run as autograde; "
+                "r = autograde.run(Path('.'), ['zz_tiny'], workers=1, report=False, "
                 "overrides={'CourseAutograde': {'cell_timeout': 20}}); print('RUN', 'failed' if r.failed else 'ok')")
         env = [f"PATH={python.parent}:/usr/bin:/bin", f"HOME={home}", f"USER={NR_ACCOUNT}", "LANG=C.UTF-8",
                f"PYTHONPATH={root}"]

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         _timed("build", build_mod.build, root, assignments, force=args.force)
     elif args.command == "demo":
-        from .autograde.runner import Refused
+        from .autograde.run import Refused
 
         _timed("build", build_mod.build, root, assignments, force=args.force)
         try:
@@ -126,20 +126,20 @@ def main(argv: list[str] | None = None) -> int:
             print(refused, file=sys.stderr)
             return 2
     elif args.command == "autograde":
-        from .autograde import runner
+        from .autograde import run as autograde
 
         missing = [a for a in assignments or [] if not build_mod.source_notebook(root, a).is_file()]
         if missing:
             parser.error(f"no source notebook for {', '.join(missing)} (looked in source/<assignment>/)")
-        overrides = runner.parse_overrides(args.set)
+        overrides = autograde.parse_overrides(args.set)
         if args.db:
             overrides.setdefault("CourseDirectory", {})["db_url"] = args.db
         try:
             pool = _cluster_pool(root, overrides, args.scheduler, args.tls)
-            result = runner.run(root, assignments, workers=args.workers, students=args.student,
-                                regrade=args.regrade, unsafe_no_sandbox=args.unsafe_no_sandbox,
-                                overrides=overrides, pool=pool)
-        except runner.Refused as refused:
+            result = autograde.run(root, assignments, workers=args.workers, students=args.student,
+                                   regrade=args.regrade, unsafe_no_sandbox=args.unsafe_no_sandbox,
+                                   overrides=overrides, pool=pool)
+        except autograde.Refused as refused:
             print(refused, file=sys.stderr)
             return 2
         except KeyboardInterrupt:
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         return validate_mod.main(args.notebooks, root, env=build_mod.kernel_env(root))
     elif args.command == "feedback":
         from . import feedback
-        from .autograde.runner import Refused
+        from .autograde.run import Refused
 
         try:
             feedback.regenerate(root, assignments, args.student)
@@ -183,10 +183,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _cluster_pool(root: Path, overrides: dict, address: str | None, tls: Path | None):
     """The Dask pool when a scheduler is given (flag or nbgrader_config.py), else None (local workers)."""
-    from .autograde import runner
     from .autograde.config import CourseAutograde
+    from .autograde.course_root import course_config
+    from .autograde.run import Refused
 
-    settings = CourseAutograde(config=runner.course_config(root, overrides))
+    settings = CourseAutograde(config=course_config(root, overrides))
     address = address or settings.scheduler
     if not address:
         return None
@@ -194,7 +195,7 @@ def _cluster_pool(root: Path, overrides: dict, address: str | None, tls: Path | 
 
     tls = tls or (Path(settings.tls_dir) if settings.tls_dir else None)
     if tls is None and address.startswith("tls://"):
-        raise runner.Refused(f"{address} needs the cluster's certificates: --tls DIR (made by `course certs DIR`).")
+        raise Refused(f"{address} needs the cluster's certificates: --tls DIR (made by `course certs DIR`).")
     if tls is None:
         print(f"WARNING: {address} is not TLS: anyone who reaches it can run code on the workers "
               "(see docs/distributed.md, `course certs`).", file=sys.stderr)

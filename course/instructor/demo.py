@@ -120,15 +120,15 @@ def run(root: Path, assignments: list[str] | None = None, log=print, *, workers:
         unsafe_no_sandbox: bool = False) -> list[Score]:
     """Grade the example submissions with `course autograde`, write their feedback and
     reports, return the scores. Without a sandbox (no bubblewrap, no user namespaces) it
-    refuses in one line (runner.Refused) unless `unsafe_no_sandbox`."""
-    from .autograde import runner
+    refuses in one line (autograde.run.Refused) unless `unsafe_no_sandbox`."""
+    from .autograde import run as autograde
     from .autograde.sandbox import probe
 
     todo = assignments or available_assignments(root)
     if not unsafe_no_sandbox:
         why = probe()
         if why is not None:
-            raise runner.Refused(
+            raise autograde.Refused(
                 f"course demo: no sandbox on this machine ({why.splitlines()[0]}); enable unprivileged user "
                 "namespaces or install bubblewrap, or run `course demo --unsafe-no-sandbox` (the examples are "
                 "the course's own code).")
@@ -138,8 +138,8 @@ def run(root: Path, assignments: list[str] | None = None, log=print, *, workers:
         # generate_assignment records the assignment's cells in the gradebook; autograde needs them.
         nbgrader(root, "generate_assignment", assignment, "--force")
     log(f"Grading {', '.join(EXAMPLE_STUDENTS)} in {', '.join(todo)} with `course autograde`")
-    result = runner.run(root, todo, workers=workers, students=list(EXAMPLE_STUDENTS), regrade=True,
-                        unsafe_no_sandbox=unsafe_no_sandbox, log=log)
+    result = autograde.run(root, todo, workers=workers, students=list(EXAMPLE_STUDENTS), regrade=True,
+                           unsafe_no_sandbox=unsafe_no_sandbox, log=log)
     rows = scores(root, todo)
     log(table(rows))
     reports = [p for p in result.report_paths if p.name == "report.md"]

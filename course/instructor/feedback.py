@@ -15,7 +15,10 @@ from pathlib import Path
 
 from .autograde import journal
 from .autograde.config import db_url_of
-from .autograde.runner import Job, course_config, run_lock, write_feedback
+from .autograde.course_root import course_config, folder
+from .autograde.gradebook import write_feedback
+from .autograde.record import Job
+from .autograde.run import run_lock
 
 
 @dataclass
@@ -32,18 +35,18 @@ def regenerate(root: Path, assignments: list[str] | None = None, students: list[
     cfg = course_config(root)
     result = FeedbackResult()
     with run_lock(root):  # never beside a run that is still writing grades
-        rows = journal.locked(root, lambda: journal.read(db_url_of(cfg, root)))
-        autograded = root / (cfg.CourseDirectory.get("autograded_directory") or "autograded")
+        rows = journal.locked(root, journal.read, db_url_of(cfg, root))
+        autograded = folder(root, cfg, "autograded")
         for (assignment, student), row in sorted(rows.items()):
             if (assignments and assignment not in assignments) or (students and student not in students):
                 continue
             if row["status"] != "graded":
                 result.kept.append((assignment, student, f"{row['status']}: its feedback says why"))
                 continue
-            folder = autograded / student / assignment
-            notebooks = sorted(p.stem for p in folder.glob("*.ipynb"))
+            graded = autograded / student / assignment
+            notebooks = sorted(p.stem for p in graded.glob("*.ipynb"))
             if not notebooks:
-                result.kept.append((assignment, student, f"no graded notebook in {folder}"))
+                result.kept.append((assignment, student, f"no graded notebook in {graded}"))
                 continue
             write_feedback(root, cfg, Job(assignment, student, notebooks, row["fingerprint"]))
             result.written.append((assignment, student))

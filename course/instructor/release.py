@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 
 from . import build as build_mod
-from .autograde import history, journal, runner
+from .autograde import course_root, history, journal
 from .autograde.config import course_id_of, db_url_of
 
 
@@ -37,7 +37,7 @@ def generated_record(root: Path, assignment: str) -> dict[str, dict]:
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
-    cfg = runner.course_config(root)
+    cfg = course_root.course_config(root)
     with tempfile.TemporaryDirectory() as scratch:
         c = copy.deepcopy(cfg)
         c.CourseDirectory.release_directory = str(Path(scratch) / "release")
@@ -46,7 +46,7 @@ def generated_record(root: Path, assignment: str) -> dict[str, dict]:
         coursedir.assignment_id = assignment
         converter = GenerateAssignment(coursedir=coursedir, config=c)
         converter.force = True
-        with runner._cwd(root):
+        with course_root.cwd(root):
             converter.start()
         out = {}
         with Gradebook(c.CourseDirectory.db_url, course_id_of(cfg)) as gb:
@@ -150,7 +150,7 @@ def publish_corrected(root: Path, assignment: str, log=print) -> list[str]:
     """Rebuild the assignment's release and bring the gradebook to it; returns what changed."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    cfg = runner.course_config(root)
+    cfg = course_root.course_config(root)
     url = db_url_of(cfg, root)
     course_id = course_id_of(cfg)
     release_dir = root / "release" / assignment

@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 from jupyter_core.utils import run_sync  # noqa: E402
 
 from course.instructor.autograde.config import CourseAutograde  # noqa: E402
-from course.instructor.autograde.runner import make_sandbox, prepare_shared_dir  # noqa: E402
+from course.instructor.autograde.course_root import prepare_shared_dir  # noqa: E402
+from course.instructor.autograde.worker import make_sandbox  # noqa: E402
 from course.instructor.autograde.sandbox import SandboxKernelManager, chown_tree  # noqa: E402
 from course.instructor.autograde.twoproc.zygote_host import Zygote, ZygoteKernelManager  # noqa: E402
 

@@ -1,6 +1,6 @@
 """The coordinator of `course autograde --scheduler ADDRESS`: every submission one Dask task.
 
-`runner.run` does what it does on one machine (the journal's skip list, progress, reports);
+`run.run` does what it does on one machine (the journal's skip list, progress, reports);
 only the pool differs. This one packs the course once (`bundle`), registers the worker plugin
 (`dask_worker`), then keeps a bounded number of submissions in flight: each task carries one
 submission's files and returns a `JobResult`, which is saved here in one transaction
@@ -20,16 +20,20 @@ import time
 import uuid
 from pathlib import Path
 
-from . import bundle, journal, runner, saving
+from . import bundle, journal, saving
+from .config import db_url_of
+from .course_root import save_job_log
 from .dask_worker import PLUGIN, GradingPlugin, Refused, grade_task, library_versions
 from .job import JobSpec
-from .runner import Job, Outcome, PoolRequest
+from .gradebook import write_feedback
+from .record import Job, Outcome
+from .run import PoolRequest, Refused as RunRefused, progress_line
 
 IN_FLIGHT_PER_THREAD = 2   # enough to keep every worker busy, few enough to keep submissions off the scheduler
 
 
 def pool(address: str, security=None, connect_timeout: float = 30):
-    """A `runner.run(pool=...)` that grades on the Dask cluster at `address`."""
+    """A `run.run(pool=...)` that grades on the Dask cluster at `address`."""
     def grade_on_cluster(request: PoolRequest) -> list[Outcome]:
         return run(request, address, security, connect_timeout)
     return grade_on_cluster
@@ -48,7 +52,7 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
     assignments = sorted({j.assignment for j in to_grade})
     scratch = Path(tempfile.mkdtemp(prefix="bundle-", dir=journal.state_dir(root)))
     try:
-        packed = bundle.make(root, runner.db_url_of(cfg, root), assignments, scratch)
+        packed = bundle.make(root, db_url_of(cfg, root), assignments, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     started = time.monotonic()
@@ -57,7 +61,7 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
             client.register_plugin(GradingPlugin(packed, request.overrides, request.sandboxed, library_versions()),
                                    name=PLUGIN)
         except Refused as refused:  # a worker cannot grade as we would: nothing is graded
-            raise runner.Refused(f"A worker of {address} refused to grade: {refused}") from None
+            raise RunRefused(f"A worker of {address} refused to grade: {refused}") from None
         threads = sum(client.nthreads().values())
         log(f"Cluster {address}: {len(client.nthreads())} worker(s), the course ({len(packed.data) / 2**20:.1f} MiB) "
             f"set up on each in {time.monotonic() - started:.1f} s.")
@@ -83,7 +87,7 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
                 future.release()  # saved: Dask must not recompute it when its worker dies
                 outcomes.append(outcome)
                 done += 1
-                log(runner.progress_line(outcome, done, len(to_grade)))
+                log(progress_line(outcome, done, len(to_grade)))
                 submit_more(queue)
         except KeyboardInterrupt:
             with contextlib.suppress(Exception):
@@ -107,7 +111,7 @@ def _collect(root: Path, cfg, future, job: Job, run_id: str) -> Outcome:
         return Outcome(job.assignment, job.student, "failed", message=f"{type(error).__name__}: {error}")
     if result.status not in ("graded", "ungradable"):
         if result.log:
-            runner.save_job_log(root, job, result.log)
+            save_job_log(root, job, result.log)
         return result.outcome
     try:
         saving.save(root, cfg, result, run_id)
@@ -121,7 +125,7 @@ def _feedback_here(root: Path, cfg, job: Job) -> Outcome:
     """Feedback missing for a graded submission: rendered here, nothing runs students' code."""
     started = time.monotonic()
     try:
-        runner.write_feedback(root, cfg, job)
+        write_feedback(root, cfg, job)
     except Exception as error:
         return Outcome(job.assignment, job.student, "failed", message=f"feedback: {type(error).__name__}: {error}")
     return Outcome(job.assignment, job.student, "feedback", seconds=round(time.monotonic() - started, 2))

@@ -3,7 +3,9 @@
 `SandboxedAutograde` is nbgrader's Autograde with the gradebook touched only under the course's
 lock (creating the submission, the sanitizing pass that reads the source cells) and these
 preprocessors: `RestoreCells` instead of OverwriteCells; `SandboxedExecute` instead of Execute;
-`SaveResults` instead of SaveAutoGrades + AssignLatePenalties. Notebooks execute unlocked.
+`SaveResults` instead of SaveAutoGrades + AssignLatePenalties. Notebooks execute unlocked. It
+is given the submission's `record.JobState`, and builds the preprocessors that record into it
+(a `job_state` trait: RestoreCells, SaveResults) with it.
 
 `CourseFeedback` is GenerateFeedback with the preprocessors of `nbgrader_config.py`, GetGrades
 read under the lock, and two more: hidden-test lines scrubbed from outputs, the autograder's
@@ -20,11 +22,17 @@ from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.converters.base import BaseConverter
 from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
                                     LimitOutput, OverwriteKernelspec)
-from traitlets import Any, List, Unicode
+from traitlets import Any, Instance, List, Unicode
+from traitlets.utils.importstring import import_item
 
 from . import journal
 from .execute import SandboxedExecute
-from .preprocessors import GradingNotes, LockedGetGrades, RestoreCells, SaveResults, ScrubHiddenTestEcho
+from .preprocessors.grading_notes import GradingNotes
+from .preprocessors.locked_get_grades import LockedGetGrades
+from .preprocessors.restore_cells import RestoreCells
+from .preprocessors.save_results import SaveResults
+from .preprocessors.scrub_hidden_test_echo import ScrubHiddenTestEcho
+from .record import JobState
 
 
 class SandboxedAutograde(Autograde):
@@ -35,20 +43,30 @@ class SandboxedAutograde(Autograde):
         SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveResults, CheckCellMetadata,
     ]).tag(config=True)
 
-    job_state = Any(None, allow_none=True)
+    # the submission's record, given to the preprocessors that write into it as they are built
+    job_state = Instance(JobState, args=())
     course_root = Unicode()
     job_error = Any(None, allow_none=True)
 
+    def _init_preprocessors(self) -> None:
+        """Autograde._init_preprocessors, building the preprocessors that take the job's record
+        with it."""
+        self.exporter._preprocessors = []
+        for pp in self.sanitize_preprocessors if self._sanitizing else self.autograde_preprocessors:
+            if isinstance(pp, str):  # as nbconvert would, to see what it takes
+                pp = import_item(pp)
+            if isinstance(pp, type) and "job_state" in pp.class_trait_names():
+                pp = pp(parent=self.exporter, job_state=self.job_state)
+            self.exporter.register_preprocessor(pp)
+
     def init_assignment(self, assignment_id: str, student_id: str) -> None:
-        journal.locked(Path(self.course_root), lambda: super(SandboxedAutograde, self).init_assignment(
-            assignment_id, student_id))
+        journal.locked(Path(self.course_root), super().init_assignment, assignment_id, student_id)
 
     def init_single_notebook_resources(self, notebook_filename: str):
         resources = super().init_single_notebook_resources(notebook_filename)
         names = [os.path.basename(n) for n in self.notebooks]
         resources["course_autograde"] = {
             "root": self.course_root,
-            "state": self.job_state,
             "last": not names or os.path.basename(notebook_filename) == names[-1],
         }
         return resources
@@ -59,8 +77,7 @@ class SandboxedAutograde(Autograde):
             self.log.info("Sanitizing %s", notebook_filename)
             self._sanitizing = True
             self._init_preprocessors()
-            journal.locked(Path(self.course_root),
-                           lambda: BaseConverter.convert_single_notebook(self, notebook_filename))
+            journal.locked(Path(self.course_root), BaseConverter.convert_single_notebook, self, notebook_filename)
             autograded = os.path.join(self.writer.build_directory, os.path.basename(notebook_filename))
             self.log.info("Autograding %s", autograded)
             self._sanitizing = False

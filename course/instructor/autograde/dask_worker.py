@@ -17,7 +17,8 @@ from pathlib import Path
 
 from distributed import WorkerPlugin, get_worker
 
-from . import bundle, job, runner
+from . import bundle, job
+from .course_root import prepare_shared_dir
 
 PLUGIN = "course-autograde"
 LIBRARIES = ("numpy", "scipy", "scikit-learn", "nbgrader", "nbformat", "nbclient", "ipykernel", "nn-course",
@@ -83,7 +84,7 @@ class GradingPlugin(WorkerPlugin):
         overrides = {section: dict(values) for section, values in self.overrides.items()}
         # the scratch gradebook, whatever the coordinator's is (PostgreSQL, or a path of its disk)
         overrides.setdefault("CourseDirectory", {})["db_url"] = f"sqlite:///{root / bundle.SCRATCH_DB}"
-        self.course = job.LocalCourse(root, overrides, self.sandboxed, runner.prepare_shared_dir(root))
+        self.course = job.LocalCourse(root, overrides, self.sandboxed, prepare_shared_dir(root))
         job.open_course(self.course)
 
     def teardown(self, worker) -> None:

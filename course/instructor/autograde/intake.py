@@ -16,20 +16,28 @@ flipped to `solution: true` (checksums), a display output that fails nbformat's 
 `check_raw` runs first, on the file's bytes: file size, number of cells (an upper bound counted
 on the raw JSON, so 200,000 empty cells are refused before any parse), then the size of each
 cell's source once the JSON is loaded; nothing here validates or builds a notebook before that.
+
+`stage` runs both on a copy of the submission in `.autograde/staging/`, which nbgrader then grades:
+a renamed notebook (the only one, under another name) is graded under its expected name; a file
+that is not a notebook gets zero points and a reason, instead of an error that drops the student.
 """
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 
 from . import history
 from .config import RawLimits, format_size  # noqa: F401 (RawLimits: intake's callers name it here)
+from .course_root import STAGING
 from .meter import lone_surrogate, replace_surrogates
+from .record import Job
 
 _CELL_KEY = re.compile(rb'"cell_type"\s*:')
 
@@ -266,3 +274,82 @@ def _valid_notebook(content: dict) -> tuple[NotebookNode, int]:
             raise Unreadable(f"it is not a valid notebook ({where or 'top level'}: {other.message[:200]})")
     nb = nbformat.from_dict(content)
     return nb, dropped
+
+
+# --- staging ---------------------------------------------------------------------------------
+
+def stage(root: Path, job: Job, submitted_dir: str = "submitted", limits=None,
+          expected: dict | None = None) -> tuple[Path, list[str], list[str], list[dict]]:
+    """Copy a submission to .autograde/staging/; return (folder, notebooks to grade, notes, findings).
+
+    Each notebook is checked on its raw bytes first (size, cells, size of a cell:
+    `check_raw`), then its nbgrader metadata is normalised against the gradebook
+    (`normalise`, with `expected` {notebook: Expected}). A notebook past a limit,
+    not valid JSON or not a notebook is left out (its exercises get zero) with a note saying
+    why; the only notebook under an unexpected name is graded under the expected one.
+    """
+    limits = limits or RawLimits(file_bytes=50 * 2**20, cells=2000, cell_bytes=2**20)
+    src = root / submitted_dir / job.student / job.assignment
+    dst = root / STAGING / job.student / job.assignment
+    shutil.rmtree(dst, ignore_errors=True)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # symlinks could point anywhere on the grader's disk: drop them
+    for path in list(dst.rglob("*")):
+        if path.is_symlink():
+            path.unlink()
+    notes: list[str] = []
+    findings: list[dict] = []
+    loaded: dict[Path, dict] = {}
+
+    def valid(path: Path) -> str | None:
+        try:
+            loaded[path] = check_raw(path.read_bytes(), limits)
+        except OSError as error:
+            return f"it cannot be read ({error})"
+        except Unreadable as error:
+            return str(error)
+        return None
+
+    expected_names = [f"{name}.ipynb" for name in job.notebooks]
+    for path in dst.glob("*.ipynb"):
+        if path.is_dir():  # nbgrader would take a folder named like a notebook for one
+            shutil.rmtree(path)
+            notes.append(f"'{path.name}' is a folder, not a notebook; it was left out.")
+    present = {p.name for p in dst.glob("*.ipynb")}
+    extra = sorted(present - set(expected_names))
+    ok = []
+    for name in expected_names:
+        path = dst / name
+        if not path.exists():
+            candidates = [e for e in extra if valid(dst / e) is None]
+            if len(candidates) == 1 and len([n for n in expected_names if not (dst / n).exists()]) == 1:
+                (dst / candidates[0]).rename(path)
+                loaded[path] = loaded.pop(dst / candidates[0])
+                extra.remove(candidates[0])
+                notes.append(f"Your notebook was named '{candidates[0]}' instead of '{name}'; "
+                             f"it was graded as '{name}'.")
+            else:
+                notes.append(f"'{name}' was not in your submission: its exercises get zero points.")
+                continue
+        problem = None if path in loaded else valid(path)
+        if problem is None and expected is not None and name[:-len(".ipynb")] in expected:
+            try:
+                nb, more_notes, more_findings = normalise(loaded.pop(path), expected[name[:-len(".ipynb")]])
+            except Unreadable as error:
+                problem = str(error)
+            else:
+                notes += more_notes
+                findings += more_findings
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    nbformat.write(nb, path)
+        loaded.pop(path, None)
+        if problem:
+            path.unlink()
+            notes.append(f"'{name}' could not be graded: {problem}. Its exercises get zero points.")
+            continue
+        ok.append(name)
+    for name in extra:
+        (dst / name).unlink(missing_ok=True)
+    return dst, ok, notes, findings

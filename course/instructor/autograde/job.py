@@ -3,7 +3,7 @@
 `course autograde --workers N` grades in the course folder itself and saves straight into its
 gradebook. A machine of a cluster has no course folder: it gets a copy of what grading needs
 (`bundle`), a scratch gradebook in it, and one submission's files per job. `grade` runs today's
-worker code on them unchanged (`runner.grade_job`: staging, sandbox, two processes, limits,
+worker code on them unchanged (`worker.grade_job`: staging, sandbox, two processes, limits,
 tamper scan, SaveResults, feedback) into the scratch folder, then reads back what was saved and
 returns it; the coordinator alone writes the real gradebook (`saving`).
 """
@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import journal, runner
+from . import journal, worker
+from .config import db_url_of
+from .course_root import folder as course_folder, job_log_path
+from .record import Job, Outcome
 
 # What the kernel wrote next to the notebook comes back up to this much per submission (the
 # notebooks and feedback always do): it crosses the network, and max_written_bytes allows 500M.
@@ -32,7 +35,7 @@ class JobSpec:
     files: dict[str, bytes]           # the submitted folder's files, by relative path
 
     @classmethod
-    def read(cls, folder: Path, job: runner.Job) -> "JobSpec":
+    def read(cls, folder: Path, job: Job) -> "JobSpec":
         files = {}
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
@@ -42,8 +45,8 @@ class JobSpec:
             files[str(relative)] = path.read_bytes()
         return cls(job.assignment, job.student, tuple(job.notebooks), job.fingerprint, files)
 
-    def job(self) -> runner.Job:
-        return runner.Job(self.assignment, self.student, list(self.notebooks), self.fingerprint)
+    def job(self) -> Job:
+        return Job(self.assignment, self.student, list(self.notebooks), self.fingerprint)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class JobResult:
     assignment: str
     student: str
     fingerprint: str
-    outcome: runner.Outcome           # status, points, notes, timings, message, as the local pool reports
+    outcome: Outcome           # status, points, notes, timings, message, as the local pool reports
     scores: list[CellScore] = field(default_factory=list)
     comments: list[CellComment] = field(default_factory=list)
     timestamp: datetime | None = None
@@ -97,25 +100,24 @@ class LocalCourse:
 
 def open_course(course: LocalCourse) -> None:
     """Point this process's grading state at `course` (once per process: it keeps kernels)."""
-    runner.setup_worker(course.root, course.overrides, course.sandboxed, course.shared_dir)
+    worker.setup_worker(course.root, course.overrides, course.sandboxed, course.shared_dir)
 
 
 def grade(spec: JobSpec, course: LocalCourse) -> JobResult:
-    if runner.worker_root() != course.root:
+    if worker.worker_root() != course.root:
         open_course(course)
-    root, cfg = course.root, runner.worker_config()
-    folders = {name: root / (cfg.CourseDirectory.get(f"{name}_directory") or name)
-               for name in ("submitted", "autograded", "feedback")}
+    root, cfg = course.root, worker.worker_config()
+    folders = {name: course_folder(root, cfg, name) for name in ("submitted", "autograded", "feedback")}
     mine = {name: folder / spec.student / spec.assignment for name, folder in folders.items()}
     for folder in mine.values():
         shutil.rmtree(folder, ignore_errors=True)
     _write_files(mine["submitted"], spec.files)
     job = spec.job()
-    journal.forget(runner.db_url_of(cfg, root), [(spec.assignment, spec.student)])
+    journal.forget(db_url_of(cfg, root), [(spec.assignment, spec.student)])
     try:
-        outcome = runner.grade_job(job)
+        outcome = worker.grade_job(job)
         result = JobResult(spec.assignment, spec.student, spec.fingerprint, outcome)
-        log = runner.job_log_path(root, job)
+        log = job_log_path(root, job)
         if log.is_file():
             result.log = log.read_text(errors="replace")
             log.unlink()
@@ -165,7 +167,7 @@ def _read_files(folder: Path, cap: int | None) -> tuple[dict[str, bytes], list[s
 def _read_back(root: Path, cfg, spec: JobSpec, result: JobResult) -> None:
     from nbgrader.api import Gradebook
 
-    url = runner.db_url_of(cfg, root)
+    url = db_url_of(cfg, root)
     row = journal.read(url).get((spec.assignment, spec.student))
     result.journal = row["result"] if row else None
     with Gradebook(url, cfg.CourseDirectory.get("course_id") or "default_course") as gb:
@@ -183,7 +185,7 @@ def _forget_submission(root: Path, cfg, spec: JobSpec) -> None:
     """The scratch gradebook keeps no student: the next job starts from the bundle's state."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    url = runner.db_url_of(cfg, root)
+    url = db_url_of(cfg, root)
     with Gradebook(url, cfg.CourseDirectory.get("course_id") or "default_course") as gb:
         try:
             gb.remove_submission(spec.assignment, spec.student)

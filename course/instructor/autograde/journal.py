@@ -76,10 +76,27 @@ def retrying(fn: Callable[[], T], attempts: int = 12) -> T:
     raise AssertionError("unreachable")
 
 
-def locked(root: Path, fn: Callable[[], T]) -> T:
-    """fn() under the gradebook lock, retried on a transient SQLite lock."""
+def locked(root: Path, fn: Callable[..., T], *args, **kwargs) -> T:
+    """fn(*args, **kwargs) under the gradebook lock, retried on a transient SQLite lock."""
     with gradebook_lock(root):
-        return retrying(fn)
+        return retrying(lambda: fn(*args, **kwargs))
+
+
+@contextlib.contextmanager
+def transaction(db_url: str, course_id: str = "default_course"):
+    """nbgrader's Gradebook whose session is committed once, at the end, or rolled back on any
+    error: grades and the journal row are saved together or not at all."""
+    from nbgrader.api import Gradebook
+
+    gradebook = Gradebook(db_url, course_id)
+    try:
+        yield gradebook
+        gradebook.db.commit()
+    except BaseException:
+        gradebook.db.rollback()
+        raise
+    finally:
+        gradebook.close()
 
 
 def fingerprint(folder: Path) -> str:

@@ -311,11 +311,11 @@ def write_all(root: Path, cfg, assignments: list[str], log=print) -> list[Path]:
     course_id = course_id_of(cfg)
     reports = root / "reports"
     written = []
-    rows = journal.locked(root, lambda: journal.read(db_url))
-    journal.locked(root, lambda: export_csv(db_url, course_id, reports / "grades.csv"))
+    rows = journal.locked(root, journal.read, db_url)
+    journal.locked(root, export_csv, db_url, course_id, reports / "grades.csv")
     written.append(reports / "grades.csv")
     for assignment in assignments:
-        report = journal.locked(root, lambda: assignment_report(root, db_url, course_id, assignment, rows))
+        report = journal.locked(root, assignment_report, root, db_url, course_id, assignment, rows)
         if not report:
             continue
         folder = reports / assignment

@@ -23,35 +23,33 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
-from . import journal, runner
+from . import journal
+from .config import db_url_of
+from .course_root import folder, save_job_log
 from .job import JobResult
+from .record import Job
 
 
 def save(root: Path, cfg: Config, result: JobResult, run_id: str) -> bool:
     """Save a graded or ungradable result; False when this run saved it already."""
-    from nbgrader.api import Gradebook
-
     assert result.status in ("graded", "ungradable"), result.status
-    url = runner.db_url_of(cfg, root)
+    url = db_url_of(cfg, root)
     course_id = cfg.CourseDirectory.get("course_id") or "default_course"
     if _saved_by(url, result) == run_id:
         return False
-    job = runner.Job(result.assignment, result.student, [], result.fingerprint)
+    job = Job(result.assignment, result.student, [], result.fingerprint)
     row = dict(result.journal or {}, run=run_id)
     if result.log:
-        row["log"] = str(runner.save_job_log(root, job, result.log))
+        row["log"] = str(save_job_log(root, job, result.log))
     aside = journal.state_dir(root) / "saving"
-    _replace(root / (cfg.CourseDirectory.get("autograded_directory") or "autograded") / result.student
-             / result.assignment, result.autograded, aside)
-    _replace(root / (cfg.CourseDirectory.get("feedback_directory") or "feedback") / result.student
-             / result.assignment, result.feedback, aside)
+    _replace(folder(root, cfg, "autograded") / result.student / result.assignment, result.autograded, aside)
+    _replace(folder(root, cfg, "feedback") / result.student / result.assignment, result.feedback, aside)
 
     def write() -> bool:
-        # nbgrader 0.9.6 with SQLAlchemy 2 warns on every new submission; nothing is lost (as in runner)
+        # nbgrader 0.9.6 with SQLAlchemy 2 warns on every new submission; nothing is lost (as in worker.setup_worker)
         warnings.filterwarnings("ignore", category=SAWarning)
-        gb = Gradebook(url, course_id)
-        session = gb.db
-        try:
+        with journal.transaction(url, course_id) as gb:
+            session = gb.db
             journal.ensure_table(gb.engine)
             # checked again under the lock: two results of one task may race to here
             if _saved_by_in(session, result) == run_id:
@@ -69,13 +67,7 @@ def save(root: Path, cfg: Config, result: JobResult, run_id: str) -> bool:
             session.flush()
             _late_penalties(gb, cfg, result)
             journal.record(session, result.assignment, result.student, result.fingerprint, result.status, row)
-            session.commit()
             return True
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            gb.close()
 
     return journal.locked(root, write)
 
