@@ -628,3 +628,457 @@ MISTAKES = [
     ("SoftmaxLayer", "the document's backward"),
     ("LinearLayer", "bias gradient not summed over the batch"),
 ]
+
+# The checks each WRONG variant fails, hidden ones included: it loses exactly their shares
+# (test_grading_validity). Read from real runs, then checked to be the checks the mistake should fail.
+CHECKS = {
+    'mae': {
+        'derivative summed into one number': [
+            'mae(y_real, y_pred, derivative=True): one entry per prediction',
+            "mae's derivative against the numerical gradient of your mae",
+            "mae's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mae's derivative with respect to y_pred", "mae's derivative on columns of shape",
+        ],
+        'derivative sign flipped': [
+            'mae(y_real, y_pred, derivative=True): one entry per prediction',
+            "mae's derivative against the numerical gradient of your mae",
+            "mae's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mae's derivative with respect to y_pred", "mae's derivative on columns of shape",
+        ],
+        'derivative not divided by n': [
+            'mae(y_real, y_pred, derivative=True): one entry per prediction',
+            "mae's derivative against the numerical gradient of your mae",
+            "mae's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mae's derivative with respect to y_pred", "mae's derivative on columns of shape",
+        ],
+        'loss without the absolute value': [
+            'mae(y_real, y_pred): errors 0.5, 0, -1 and 2 give 3.5 / 4 = 0.875',
+            "mae's derivative against the numerical gradient of your mae", 'mae on columns of shape (4, 1)',
+            'mae(y_real, y_pred) with errors', 'mae on columns of shape',
+        ],
+    },
+    'mse': {
+        "the document's derivative: one summed number": [
+            'mse(y_real, y_pred, derivative=True): one entry per prediction',
+            "mse's derivative against the numerical gradient of your mse",
+            "mse's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mse's derivative with respect to y_pred", "mse's derivative on columns of shape",
+        ],
+        'derivative without the factor 2': [
+            'mse(y_real, y_pred, derivative=True): one entry per prediction',
+            "mse's derivative against the numerical gradient of your mse",
+            "mse's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mse's derivative with respect to y_pred", "mse's derivative on columns of shape",
+        ],
+        'derivative sign flipped': [
+            'mse(y_real, y_pred, derivative=True): one entry per prediction',
+            "mse's derivative against the numerical gradient of your mse",
+            "mse's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mse's derivative with respect to y_pred", "mse's derivative on columns of shape",
+        ],
+        'errors not squared': [
+            'mse(y_real, y_pred): errors 0.5, 0, -1 and 2 give 5.25 / 4 = 1.3125',
+            "mse's derivative against the numerical gradient of your mse", 'mse on columns of shape (4, 1)',
+            'mse(y_real, y_pred) with errors', 'mse on columns of shape',
+        ],
+    },
+    'softmax': {
+        'no max shift: overflows': [
+            'softmax([[1, 2, 3], [0, 0, 0], [1000, 1001, 1002]]) (subtract each …',
+            "softmax, shift each row by its own maximum, not the whole array's",
+        ],
+        'shifted by the maximum of the whole array': [
+            'softmax([[1, 2, 3], [0, 0, 0], [1000, 1001, 1002]]) (subtract each …',
+            "softmax, shift each row by its own maximum, not the whole array's",
+        ],
+        'normalised over the batch axis': [
+            'softmax([[1, 2, 3], [0, 0, 0], [1000, 1001, 1002]]) (subtract each …',
+            'softmax([[0.5, -0.5, 0], [1, 2, 0]], derivative=True): J[k, i, j] = s_i …',
+            'your Jacobian against the numerical derivative of your softmax', 'softmax(x) of rows',
+            "softmax, shift each row by its own maximum, not the whole array's", 'softmax',
+            'the rows of softmax(x) must each sum',
+            "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one", 'softmax (b)',
+        ],
+        'Jacobian without its off-diagonal terms': [
+            'softmax([[0.5, -0.5, 0], [1, 2, 0]], derivative=True): J[k, i, j] = s_i …',
+            'your Jacobian against the numerical derivative of your softmax',
+            "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one", 'softmax (b)',
+        ],
+        'Jacobian diagonal s instead of s(1 - s)': [
+            'softmax([[0.5, -0.5, 0], [1, 2, 0]], derivative=True): J[k, i, j] = s_i …',
+            'your Jacobian against the numerical derivative of your softmax',
+            "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one", 'softmax (b)',
+        ],
+    },
+    'cross_entropy_loss': {
+        'sum over the batch instead of the mean': [
+            'cross_entropy_loss of 2 samples: the mean of -log P over the rows, here …',
+            'the gradient against the numerical gradient of your loss',
+            'cross_entropy_loss for logits [[1000, 0, -1000], [0, 1000, 998]] …',
+            'cross_entropy_loss(y_real, logits) of samples',
+        ],
+        'gradient sign flipped': [
+            'cross_entropy_loss(..., derivative=True): (softmax(logits) - y_real) / n',
+            'the gradient against the numerical gradient of your loss', 'the gradient for those large logits',
+            'cross_entropy_loss', 'the gradient of the loss with respect to the logits', 'its gradient',
+        ],
+        'gradient not divided by n': [
+            'cross_entropy_loss(..., derivative=True): (softmax(logits) - y_real) / n',
+            'the gradient against the numerical gradient of your loss', 'the gradient for those large logits',
+            'cross_entropy_loss', 'the gradient of the loss with respect to the logits',
+        ],
+        'log of the logits, no softmax': [
+            'cross_entropy_loss of 2 samples: the mean of -log P over the rows, here …',
+            'the gradient against the numerical gradient of your loss',
+            'cross_entropy_loss for logits [[1000, 0, -1000], [0, 1000, 998]] …',
+            'cross_entropy_loss(y_real, logits) of samples',
+            'cross_entropy_loss for logits (use a softmax that does not overflow)',
+            'cross_entropy_loss of confident right predictions',
+        ],
+        'exponentials of large logits overflow': [
+            'cross_entropy_loss for logits [[1000, 0, -1000], [0, 1000, 998]] …',
+            'cross_entropy_loss for logits (use a softmax that does not overflow)',
+            'cross_entropy_loss of confident right predictions',
+        ],
+        "log of softmax's output: nan once a probability rounds to 0 (issue 15, case 6)": [
+            'cross_entropy_loss for logits [[1000, 0, -1000], [0, 1000, 998]] …',
+            'cross_entropy_loss of confident right predictions',
+        ],
+    },
+    'LinearLayer': {
+        'forgets to cache the input': [
+            'LinearLayer.backward(grad_z), the gradient of x',
+            'self._grad_W_current after backward (summed over the batch)',
+            'self._grad_b_current after backward (summed over the batch)',
+            'the gradient of x against the numerical one', '_grad_W_current against the numerical one',
+            '_grad_b_current against the numerical one',
+            'LinearLayer.forward must keep what backward needs in self._cache_current',
+            'LinearLayer.backward(grad_z), the gradient of x (b)',
+            'self._grad_W_current after backward (summed over the batch) (b)',
+            'self._grad_b_current after backward (summed over the batch) (b)', 'LinearLayer',
+        ],
+        'gradient of W averaged, not summed, over the batch': [
+            'self._grad_W_current after backward (summed over the batch)', '_grad_W_current against the numerical one',
+            'self._grad_W_current after backward (summed over the batch) (b)', 'LinearLayer',
+        ],
+        'bias gradient not summed over the batch': [
+            'self._grad_b_current after backward (summed over the batch)', '_grad_b_current against the numerical one',
+            'self._grad_b_current after backward (summed over the batch) (b)', 'LinearLayer',
+        ],
+        'bias gradient missing': [
+            'self._grad_b_current after backward (summed over the batch)', '_grad_b_current against the numerical one',
+            'self._grad_b_current after backward (summed over the batch) (b)', 'LinearLayer',
+        ],
+        'input gradient without the transpose': [
+            'LinearLayer.backward(grad_z), the gradient of x', 'the gradient of x against the numerical one',
+            'LinearLayer.backward(grad_z), the gradient of x (b)', 'LinearLayer',
+        ],
+        'forward forgets the bias': ['LinearLayer.forward(x) = xW + b for 2 samples', 'LinearLayer.forward(x), xW + b'],
+        'update goes uphill': [
+            'W after update_params(0.5): W - 0.5 * grad_W', 'b after update_params(0.5): b - 0.5 * grad_b',
+            'W after update_params', 'b after update_params',
+        ],
+    },
+    'sigmoid': {
+        'sign flipped in the exponent': [
+            'sigmoid of [[-2, 0, 1], [0.5, -0.5, 3]], elementwise', 'sigmoid([[-800, 800]])', 'sigmoid(x)',
+            'sigmoid (b)', 'sigmoid of a single number',
+        ],
+        'derivative x(1 - x) of the input': [
+            'sigmoid(x, derivative=True) = sigmoid(x) (1 - sigmoid(x))',
+            "sigmoid's derivative against the numerical one", 'sigmoid([[-800, 800]], derivative=True)', 'sigmoid',
+            "sigmoid's derivative", 'sigmoid (c)',
+        ],
+        'derivative forgotten': [
+            'sigmoid(x, derivative=True) = sigmoid(x) (1 - sigmoid(x))',
+            "sigmoid's derivative against the numerical one", 'sigmoid([[-800, 800]], derivative=True)', 'sigmoid',
+            "sigmoid's derivative", 'sigmoid (c)',
+        ],
+        'derivative 1 - s': [
+            'sigmoid(x, derivative=True) = sigmoid(x) (1 - sigmoid(x))',
+            "sigmoid's derivative against the numerical one", 'sigmoid([[-800, 800]], derivative=True)', 'sigmoid',
+            "sigmoid's derivative", 'sigmoid (c)',
+        ],
+    },
+    'SigmoidLayer': {
+        'forgets to cache the input': [
+            "SigmoidLayer.backward(grad_z): grad_z times sigmoid'(x), entry by entry",
+            'SigmoidLayer.backward against the numerical gradient', 'SigmoidLayer.forward(x) for x of shape',
+            'SigmoidLayer.backward after forward',
+        ],
+        'passes grad_z through unchanged': [
+            "SigmoidLayer.backward(grad_z): grad_z times sigmoid'(x), entry by entry",
+            'SigmoidLayer.backward against the numerical gradient', 'SigmoidLayer.forward(x) for x of shape',
+            'SigmoidLayer.backward after forward',
+        ],
+        'local derivative only, grad_z ignored': [
+            "SigmoidLayer.backward(grad_z): grad_z times sigmoid'(x), entry by entry",
+            'SigmoidLayer.backward against the numerical gradient', 'SigmoidLayer.forward(x) for x of shape',
+        ],
+        'derivative taken at the output': [
+            "SigmoidLayer.backward(grad_z): grad_z times sigmoid'(x), entry by entry",
+            'SigmoidLayer.backward against the numerical gradient', 'SigmoidLayer.forward(x) for x of shape',
+            'SigmoidLayer.backward after forward',
+        ],
+    },
+    'SoftmaxLayer': {
+        "the document's backward": [
+            'SoftmaxLayer.backward(grad_z): the Jacobian-vector product of every row',
+            'SoftmaxLayer.backward of the first two rows against the numerical …',
+            'SoftmaxLayer.forward(x) for x of shape', 'SoftmaxLayer.backward(grad_z) there',
+        ],
+        'diagonal of the Jacobian only': [
+            'SoftmaxLayer.backward(grad_z): the Jacobian-vector product of every row',
+            'SoftmaxLayer.backward of the first two rows against the numerical …',
+            'SoftmaxLayer.forward(x) for x of shape', 'SoftmaxLayer.backward(grad_z) there',
+        ],
+        'forgets to cache the input': [
+            'SoftmaxLayer.backward(grad_z): the Jacobian-vector product of every row',
+            'SoftmaxLayer.backward of the first two rows against the numerical …',
+            'SoftmaxLayer.forward(x) for x of shape', 'SoftmaxLayer.backward(grad_z) there',
+        ],
+        'forward without the max shift': [
+            'SoftmaxLayer.forward(x): the softmax of each row (the last row must not …',
+            'SoftmaxLayer.forward (it must not overflow)',
+        ],
+    },
+    'relu': {
+        'derivative on the wrong side': [
+            'relu(x, derivative=True): 1 where x > 0, else 0', "relu's derivative against the numerical one", 'relu',
+            "relu's derivative", "relu's derivative near",
+        ],
+        'derivative returns x where positive': [
+            'relu(x, derivative=True): 1 where x > 0, else 0', "relu's derivative against the numerical one", 'relu',
+            "relu's derivative", "relu's derivative near",
+        ],
+        'min instead of max': ['relu(x): positive values kept, negative ones 0', 'relu(x)'],
+        'clips the input in place': [
+            'relu(x): positive values kept, negative ones 0', "relu's derivative against the numerical one", 'relu(x)',
+            "relu's derivative",
+        ],
+    },
+    'ReLULayer': {
+        'mask on the wrong side': [
+            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 …',
+            'ReLULayer.backward against the numerical gradient', 'ReLULayer.forward(x) for x of shape',
+            'ReLULayer.backward after forward (the mask comes from x)',
+        ],
+        'mask from grad_z instead of x': [
+            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 …',
+            'ReLULayer.backward against the numerical gradient', 'ReLULayer.forward(x) for x of shape',
+            'ReLULayer.backward after forward (the mask comes from x)',
+        ],
+        'returns the mask, not the gradient': [
+            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 …',
+            'ReLULayer.backward against the numerical gradient', 'ReLULayer.forward(x) for x of shape',
+            'ReLULayer.backward after forward (the mask comes from x)',
+        ],
+        'forgets to cache the input': [
+            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 …',
+            'ReLULayer.backward against the numerical gradient', 'ReLULayer.forward(x) for x of shape',
+            'ReLULayer.backward after forward (the mask comes from x)',
+        ],
+        'forward clips the input in place': [
+            'ReLULayer.forward(x): max(x, 0) of every entry', 'ReLULayer.backward against the numerical gradient',
+            'ReLULayer.forward(x) for x of shape', 'ReLULayer.backward after forward (the mask comes from x)',
+        ],
+    },
+    'MultiLayerNetwork': {
+        'backward in forward order': [
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …', 'the result is right',
+            'MultiLayerNetwork.backward(grad_z)', 'parameter',
+        ],
+        "forward gives every layer the network's input": [
+            'net(x): the layers applied in the order they were added (linear …',
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …', 'the result is right',
+            'forward through linear, square, linear, linear, in that order', 'MultiLayerNetwork.backward(grad_z)',
+            'parameter',
+        ],
+        "backward gives every layer the network's gradient": [
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …', 'the result is right',
+            'MultiLayerNetwork.backward(grad_z)', 'parameter',
+        ],
+        'update_params updates the last layer only': ['the result is right', 'parameter'],
+        'add replaces the list': [
+            'after adding 3 layers, self._layers should hold them in that order; it …',
+            'net(x): the layers applied in the order they were added (linear …',
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …', 'the result is right',
+            'after adding layers, self._layers should hold them in order, it holds',
+            'forward through linear, square, linear, linear, in that order', 'MultiLayerNetwork.backward(grad_z)',
+            'parameter',
+        ],
+    },
+    'create_model': {
+        'no ReLU between the linear layers': ['the layers of create_model', 'the layers of create_model (b)'],
+        'a ReLU after the last layer too': ['the layers of create_model', 'the layers of create_model (b)'],
+        'sizes swapped': ['the layers of create_model', 'the layers of create_model (b)'],
+        'sigmoid instead of ReLU': ['the layers of create_model', 'the layers of create_model (b)'],
+        'always two linear layers': ['the layers of create_model', 'the layers of create_model (b)'],
+    },
+    'train': {
+        'backpropagates the loss instead of its gradient': [
+            "the losses train returns with lr=0 (the mean of the batches' losses)",
+            'the accuracies train returns with lr=0', 'train returns one loss and one accuracy per epoch',
+            'the loss should fall during training; it went', "the last epoch's accuracy on the blobs should exceed 0.9",
+            "train, With a learning rate of the network never changes, every epoch's …",
+            "the losses train returns with lr, (the mean of the batches' losses)",
+            "the accuracies train returns with lr, (the mean of the batches' …",
+            'train must backpropagate once per batch, times in epochs of batches, not',
+            'train must call model.update_params(lr) once per batch',
+            "train, Learning, every backward gets the gradient of the batch's loss …",
+            'train must call model.update_params(lr) with lr, once per batch',
+            "the losses train returns, each epoch's mean of its batches' losses",
+            'the loss should fall during training, it went',
+            'the training accuracy should reach on three separated blobs, it reached',
+            'the trained network should classify % of the blobs, it classifies',
+        ],
+        "overwrites the epoch's loss instead of adding to it": [
+            "the losses train returns with lr=0 (the mean of the batches' losses)",
+            "the losses train returns with lr, (the mean of the batches' losses)",
+            "the losses train returns, each epoch's mean of its batches' losses",
+        ],
+        'predicts the whole training set at every batch': [
+            "the losses train returns with lr=0 (the mean of the batches' losses)",
+            'the accuracies train returns with lr=0', 'train returns one loss and one accuracy per epoch',
+            'the loss should fall during training; it went', "the last epoch's accuracy on the blobs should exceed 0.9",
+            "train, With a learning rate of the network never changes, every epoch's …",
+            "the losses train returns with lr, (the mean of the batches' losses)",
+            "the accuracies train returns with lr, (the mean of the batches' …",
+            'train must backpropagate once per batch, times in epochs of batches, not',
+            'train must call model.update_params(lr) once per batch',
+            "train, Learning, every backward gets the gradient of the batch's loss …",
+            'train must call model.update_params(lr) with lr, once per batch',
+            "the losses train returns, each epoch's mean of its batches' losses",
+            'the loss should fall during training, it went',
+            'the training accuracy should reach on three separated blobs, it reached',
+            'the trained network should classify % of the blobs, it classifies',
+        ],
+        'accuracy of one-hot rows against labels': [
+            "the losses train returns with lr=0 (the mean of the batches' losses)",
+            'the accuracies train returns with lr=0', 'train returns one loss and one accuracy per epoch',
+            'the loss should fall during training; it went', "the last epoch's accuracy on the blobs should exceed 0.9",
+            "train, With a learning rate of the network never changes, every epoch's …",
+            "the losses train returns with lr, (the mean of the batches' losses)",
+            "the accuracies train returns with lr, (the mean of the batches' …",
+            'train must backpropagate once per batch, times in epochs of batches, not',
+            'train must call model.update_params(lr) once per batch',
+            "train, Learning, every backward gets the gradient of the batch's loss …",
+            'train must call model.update_params(lr) with lr, once per batch',
+            "the losses train returns, each epoch's mean of its batches' losses",
+            'the loss should fall during training, it went',
+            'the training accuracy should reach on three separated blobs, it reached',
+            'the trained network should classify % of the blobs, it classifies',
+        ],
+        'never updates the parameters': [
+            'the loss should fall during training; it went', "the last epoch's accuracy on the blobs should exceed 0.9",
+            'train must call model.update_params(lr) once per batch',
+            'train must call model.update_params(lr) with lr, once per batch',
+            'the loss should fall during training, it went',
+            'the training accuracy should reach on three separated blobs, it reached',
+            'the trained network should classify % of the blobs, it classifies',
+        ],
+        'updates with -lr': [
+            'the loss should fall during training; it went', "the last epoch's accuracy on the blobs should exceed 0.9",
+            'train must call model.update_params(lr) with lr, once per batch',
+            'the loss should fall during training, it went',
+            'the training accuracy should reach on three separated blobs, it reached',
+            'the trained network should classify % of the blobs, it classifies',
+        ],
+    },
+    'SGDMomentum': {
+        'no memory: plain SGD': [
+            'W of the first layer after two updates: v = 0.9 v + g, W = W - 0.1 v',
+            'b of the first layer after two updates (b has its own velocity)',
+            'W of the second layer after two updates (each layer has its own …',
+            'b of the second layer after two updates', 'W of the first layer after updates',
+            'b of the first layer after updates',
+            'W of the second layer after updates (each layer has its own velocity)',
+            'b of the second layer after updates',
+        ],
+        'one velocity shared by all layers': [
+            'W of the first layer after two updates: v = 0.9 v + g, W = W - 0.1 v',
+            'b of the first layer after two updates (b has its own velocity)',
+            'W of the second layer after two updates (each layer has its own …',
+            'b of the second layer after two updates', 'W of the first layer after its first update (a plain step)',
+            'W of the first layer after updates', 'b of the first layer after updates',
+            'W of the second layer after updates (each layer has its own velocity)',
+            'b of the second layer after updates',
+        ],
+        'velocity of the opposite sign': [
+            'W of the first layer after one update: from a velocity of zero, a plain …',
+            'W of the first layer after two updates: v = 0.9 v + g, W = W - 0.1 v',
+            'b of the first layer after two updates (b has its own velocity)',
+            'W of the second layer after two updates (each layer has its own …',
+            'b of the second layer after two updates', 'W of the first layer after its first update (a plain step)',
+            'W of the first layer after updates', 'b of the first layer after updates',
+            'W of the second layer after updates (each layer has its own velocity)',
+            'b of the second layer after updates', 'W after momentum steps on * |W - T|^ (it should reach T)',
+        ],
+        'bias updated without momentum': [
+            'b of the first layer after two updates (b has its own velocity)',
+            'b of the second layer after two updates', 'b of the first layer after updates',
+            'b of the second layer after updates',
+        ],
+    },
+    'Adam': {
+        'no bias correction': [
+            "W of the first layer after one update: Adam's first step moves every …",
+            'W of the first layer after two updates', 'b of the first layer after two updates',
+            'W of the second layer after two updates (t counts the updates of each …',
+            'b of the second layer after two updates', 'W of the first layer after its first update',
+            'W of the first layer after updates', 'b of the first layer after updates',
+            'W of the second layer after updates', 'b of the second layer after updates',
+        ],
+        'one step counter for all layers': [
+            'W of the first layer after two updates', 'b of the first layer after two updates',
+            'W of the second layer after two updates (t counts the updates of each …',
+            'b of the second layer after two updates', 'W of the first layer after its first update',
+            'W of the first layer after updates', 'b of the first layer after updates',
+            'W of the second layer after updates', 'b of the second layer after updates',
+        ],
+        'v averages the gradients, not their squares': [
+            "W of the first layer after one update: Adam's first step moves every …",
+            'W of the first layer after two updates', 'b of the first layer after two updates',
+            'W of the second layer after two updates (t counts the updates of each …',
+            'b of the second layer after two updates', 'W of the first layer after its first update',
+            'W of the first layer after updates', 'b of the first layer after updates',
+            'W of the second layer after updates', 'b of the second layer after updates',
+        ],
+        'bias correction with the step count before the increment': [
+            "W of the first layer after one update: Adam's first step moves every …",
+            'W of the first layer after two updates', 'b of the first layer after two updates',
+            'W of the second layer after two updates (t counts the updates of each …',
+            'b of the second layer after two updates', 'W of the first layer after its first update',
+            'W of the first layer after updates', 'b of the first layer after updates',
+            'W of the second layer after updates', 'b of the second layer after updates',
+        ],
+    },
+    'he_initialize_weights': {
+        "LeCun's sqrt(1 / n_in)": [
+            'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
+            'he_initialize_weights should have standard deviation sqrt',
+            'he_initialize_weights should have standard deviation sqrt (b)',
+        ],
+        'the variance used as the standard deviation': [
+            'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
+            'he_initialize_weights should have standard deviation sqrt',
+            'he_initialize_weights should have standard deviation sqrt (b)',
+        ],
+        'fan-out instead of fan-in': [
+            'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
+            'he_initialize_weights should have standard deviation sqrt',
+            'he_initialize_weights should have standard deviation sqrt (b)',
+        ],
+        "the document's comment: uniform(-1, 1) plus sqrt(2 / n_in)": [
+            'He weights have mean 0; he_initialize_weights(400, 300) has mean',
+            'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
+            'He weights have mean, he_initialize_weights has mean',
+            'he_initialize_weights should have standard deviation sqrt',
+            'he_initialize_weights should have standard deviation sqrt (b)',
+        ],
+        'an unseeded generator': [
+            'after the same np.random.seed, he_initialize_weights must give the same …',
+            'he_initialize_weights after the same np.random.seed (draw …',
+        ],
+    },
+}
