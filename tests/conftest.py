@@ -64,12 +64,13 @@ class AnswerKey:
         """Run the test cells that depend on the `changed` cells (all when None) and those in
         `always`; their results (CellResult) by name."""
         positions = None if changed is None else {self.position[g] for g in changed}
-        results = {}
-        for name, source in self.tests.items():
-            if positions is None or name in always or self.cells_behind(name) & positions:
-                self.kernel.run(f"for _name in {self.test_names[name]!r}:\n    globals().pop(_name, None)\n")
-                results[name] = self.kernel.run(source)
-        return results
+        return {name: self.run_test(name) for name in self.tests
+                if positions is None or name in always or self.cells_behind(name) & positions}
+
+    def run_test(self, name: str):
+        """Run one test cell as grading would: first clear the names only test cells bind."""
+        self.kernel.run(f"for _name in {self.test_names[name]!r}:\n    globals().pop(_name, None)\n")
+        return self.kernel.run(self.tests[name])
 
     def failing_tests(self, changed: set[str] | None = None, always: set[str] = frozenset()) -> dict[str, str]:
         """Run the test cells that depend on the `changed` cells (all when None), as nbgrader
