@@ -636,19 +636,19 @@ CHECKS = {
         'derivative summed into one number': [
             'mae(y_real, y_pred, derivative=True): one entry per prediction',
             "mae's derivative against the numerical gradient of your mae",
-            "mae's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mae's derivative on columns of shape (4, 1) has their shape", "mae's derivative on other predictions",
             "mae's derivative with respect to y_pred", "mae's derivative on columns of shape",
         ],
         'derivative sign flipped': [
             'mae(y_real, y_pred, derivative=True): one entry per prediction',
             "mae's derivative against the numerical gradient of your mae",
-            "mae's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mae's derivative on columns of shape (4, 1) has their shape", "mae's derivative on other predictions",
             "mae's derivative with respect to y_pred", "mae's derivative on columns of shape",
         ],
         'derivative not divided by n': [
             'mae(y_real, y_pred, derivative=True): one entry per prediction',
             "mae's derivative against the numerical gradient of your mae",
-            "mae's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mae's derivative on columns of shape (4, 1) has their shape", "mae's derivative on other predictions",
             "mae's derivative with respect to y_pred", "mae's derivative on columns of shape",
         ],
         'loss without the absolute value': [
@@ -661,19 +661,19 @@ CHECKS = {
         "the document's derivative: one summed number": [
             'mse(y_real, y_pred, derivative=True): one entry per prediction',
             "mse's derivative against the numerical gradient of your mse",
-            "mse's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mse's derivative on columns of shape (4, 1) has their shape", "mse's derivative on other predictions",
             "mse's derivative with respect to y_pred", "mse's derivative on columns of shape",
         ],
         'derivative without the factor 2': [
             'mse(y_real, y_pred, derivative=True): one entry per prediction',
             "mse's derivative against the numerical gradient of your mse",
-            "mse's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mse's derivative on columns of shape (4, 1) has their shape", "mse's derivative on other predictions",
             "mse's derivative with respect to y_pred", "mse's derivative on columns of shape",
         ],
         'derivative sign flipped': [
             'mse(y_real, y_pred, derivative=True): one entry per prediction',
             "mse's derivative against the numerical gradient of your mse",
-            "mse's derivative on columns of shape (4, 1) has their shape", 'the exercise on another case',
+            "mse's derivative on columns of shape (4, 1) has their shape", "mse's derivative on other predictions",
             "mse's derivative with respect to y_pred", "mse's derivative on columns of shape",
         ],
         'errors not squared': [
@@ -695,19 +695,22 @@ CHECKS = {
             'softmax([[1, 2, 3], [0, 0, 0], [1000, 1001, 1002]]) (subtract each …',
             'softmax([[0.5, -0.5, 0], [1, 2, 0]], derivative=True): J[k, i, j] = s_i …',
             'your Jacobian against the numerical derivative of your softmax', 'softmax(x) of rows',
-            "softmax, shift each row by its own maximum, not the whole array's", 'softmax',
+            "softmax, shift each row by its own maximum, not the whole array's", 'softmax of very negative scores',
             'the rows of softmax(x) must each sum',
-            "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one", 'softmax (b)',
+            "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one",
+            "softmax's Jacobian of a single row",
         ],
         'Jacobian without its off-diagonal terms': [
             'softmax([[0.5, -0.5, 0], [1, 2, 0]], derivative=True): J[k, i, j] = s_i …',
             'your Jacobian against the numerical derivative of your softmax',
-            "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one", 'softmax (b)',
+            "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one",
+            "softmax's Jacobian of a single row",
         ],
         'Jacobian diagonal s instead of s(1 - s)': [
             'softmax([[0.5, -0.5, 0], [1, 2, 0]], derivative=True): J[k, i, j] = s_i …',
             'your Jacobian against the numerical derivative of your softmax',
-            "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one", 'softmax (b)',
+            "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one",
+            "softmax's Jacobian of a single row",
         ],
     },
     'cross_entropy_loss': {
@@ -720,12 +723,13 @@ CHECKS = {
         'gradient sign flipped': [
             'cross_entropy_loss(..., derivative=True): (softmax(logits) - y_real) / n',
             'the gradient against the numerical gradient of your loss', 'the gradient for those large logits',
-            'cross_entropy_loss', 'the gradient of the loss with respect to the logits', 'its gradient',
+            "cross_entropy_loss's gradient on other samples", 'the gradient of the loss with respect to the logits',
+            'its gradient',
         ],
         'gradient not divided by n': [
             'cross_entropy_loss(..., derivative=True): (softmax(logits) - y_real) / n',
             'the gradient against the numerical gradient of your loss', 'the gradient for those large logits',
-            'cross_entropy_loss', 'the gradient of the loss with respect to the logits',
+            "cross_entropy_loss's gradient on other samples", 'the gradient of the loss with respect to the logits',
         ],
         'log of the logits, no softmax': [
             'cross_entropy_loss of 2 samples: the mean of -log P over the rows, here …',
@@ -753,25 +757,29 @@ CHECKS = {
             'the gradient of x against the numerical one', '_grad_W_current against the numerical one',
             '_grad_b_current against the numerical one',
             'LinearLayer.forward must keep what backward needs in self._cache_current',
-            'LinearLayer.backward(grad_z), the gradient of x (b)',
-            'self._grad_W_current after backward (summed over the batch) (b)',
-            'self._grad_b_current after backward (summed over the batch) (b)', 'LinearLayer',
+            'the gradient of x, on other inputs', 'self._grad_W_current, on other inputs',
+            'self._grad_b_current, on other inputs',
+            "LinearLayer's gradients against numerical ones, for other sizes and a batch of one",
         ],
         'gradient of W averaged, not summed, over the batch': [
             'self._grad_W_current after backward (summed over the batch)', '_grad_W_current against the numerical one',
-            'self._grad_W_current after backward (summed over the batch) (b)', 'LinearLayer',
+            'self._grad_W_current, on other inputs',
+            "LinearLayer's gradients against numerical ones, for other sizes and a batch of one",
         ],
         'bias gradient not summed over the batch': [
             'self._grad_b_current after backward (summed over the batch)', '_grad_b_current against the numerical one',
-            'self._grad_b_current after backward (summed over the batch) (b)', 'LinearLayer',
+            'self._grad_b_current, on other inputs',
+            "LinearLayer's gradients against numerical ones, for other sizes and a batch of one",
         ],
         'bias gradient missing': [
             'self._grad_b_current after backward (summed over the batch)', '_grad_b_current against the numerical one',
-            'self._grad_b_current after backward (summed over the batch) (b)', 'LinearLayer',
+            'self._grad_b_current, on other inputs',
+            "LinearLayer's gradients against numerical ones, for other sizes and a batch of one",
         ],
         'input gradient without the transpose': [
             'LinearLayer.backward(grad_z), the gradient of x', 'the gradient of x against the numerical one',
-            'LinearLayer.backward(grad_z), the gradient of x (b)', 'LinearLayer',
+            'the gradient of x, on other inputs',
+            "LinearLayer's gradients against numerical ones, for other sizes and a batch of one",
         ],
         'forward forgets the bias': ['LinearLayer.forward(x) = xW + b for 2 samples', 'LinearLayer.forward(x), xW + b'],
         'update goes uphill': [
@@ -782,22 +790,25 @@ CHECKS = {
     'sigmoid': {
         'sign flipped in the exponent': [
             'sigmoid of [[-2, 0, 1], [0.5, -0.5, 3]], elementwise', 'sigmoid([[-800, 800]])', 'sigmoid(x)',
-            'sigmoid (b)', 'sigmoid of a single number',
+            'sigmoid far out on both sides', 'sigmoid of a single number',
         ],
         'derivative x(1 - x) of the input': [
             'sigmoid(x, derivative=True) = sigmoid(x) (1 - sigmoid(x))',
-            "sigmoid's derivative against the numerical one", 'sigmoid([[-800, 800]], derivative=True)', 'sigmoid',
-            "sigmoid's derivative", 'sigmoid (c)',
+            "sigmoid's derivative against the numerical one", 'sigmoid([[-800, 800]], derivative=True)',
+            "sigmoid's derivative at other points", "sigmoid's derivative",
+            "sigmoid's derivative far out on both sides",
         ],
         'derivative forgotten': [
             'sigmoid(x, derivative=True) = sigmoid(x) (1 - sigmoid(x))',
-            "sigmoid's derivative against the numerical one", 'sigmoid([[-800, 800]], derivative=True)', 'sigmoid',
-            "sigmoid's derivative", 'sigmoid (c)',
+            "sigmoid's derivative against the numerical one", 'sigmoid([[-800, 800]], derivative=True)',
+            "sigmoid's derivative at other points", "sigmoid's derivative",
+            "sigmoid's derivative far out on both sides",
         ],
         'derivative 1 - s': [
             'sigmoid(x, derivative=True) = sigmoid(x) (1 - sigmoid(x))',
-            "sigmoid's derivative against the numerical one", 'sigmoid([[-800, 800]], derivative=True)', 'sigmoid',
-            "sigmoid's derivative", 'sigmoid (c)',
+            "sigmoid's derivative against the numerical one", 'sigmoid([[-800, 800]], derivative=True)',
+            "sigmoid's derivative at other points", "sigmoid's derivative",
+            "sigmoid's derivative far out on both sides",
         ],
     },
     'SigmoidLayer': {
@@ -844,12 +855,12 @@ CHECKS = {
     },
     'relu': {
         'derivative on the wrong side': [
-            'relu(x, derivative=True): 1 where x > 0, else 0', "relu's derivative against the numerical one", 'relu',
-            "relu's derivative", "relu's derivative near",
+            'relu(x, derivative=True): 1 where x > 0, else 0', "relu's derivative against the numerical one",
+            "relu's derivative on other inputs", "relu's derivative", "relu's derivative near",
         ],
         'derivative returns x where positive': [
-            'relu(x, derivative=True): 1 where x > 0, else 0', "relu's derivative against the numerical one", 'relu',
-            "relu's derivative", "relu's derivative near",
+            'relu(x, derivative=True): 1 where x > 0, else 0', "relu's derivative against the numerical one",
+            "relu's derivative on other inputs", "relu's derivative", "relu's derivative near",
         ],
         'min instead of max': ['relu(x): positive values kept, negative ones 0', 'relu(x)'],
         'clips the input in place': [
@@ -885,35 +896,44 @@ CHECKS = {
     },
     'MultiLayerNetwork': {
         'backward in forward order': [
-            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …', 'the result is right',
-            'MultiLayerNetwork.backward(grad_z)', 'parameter',
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …',
+            'update_params: every layer with parameters takes one gradient step', 'MultiLayerNetwork.backward(grad_z)',
+            'update_params: every parameter takes one gradient step',
         ],
         "forward gives every layer the network's input": [
             'net(x): the layers applied in the order they were added (linear …',
-            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …', 'the result is right',
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …',
+            'update_params: every layer with parameters takes one gradient step',
             'forward through linear, square, linear, linear, in that order', 'MultiLayerNetwork.backward(grad_z)',
-            'parameter',
+            'update_params: every parameter takes one gradient step',
         ],
         "backward gives every layer the network's gradient": [
-            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …', 'the result is right',
-            'MultiLayerNetwork.backward(grad_z)', 'parameter',
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …',
+            'update_params: every layer with parameters takes one gradient step', 'MultiLayerNetwork.backward(grad_z)',
+            'update_params: every parameter takes one gradient step',
         ],
-        'update_params updates the last layer only': ['the result is right', 'parameter'],
+        'update_params updates the last layer only': [
+            'update_params: every layer with parameters takes one gradient step',
+            'update_params: every parameter takes one gradient step',
+        ],
         'add replaces the list': [
             'after adding 3 layers, self._layers should hold them in that order; it …',
             'net(x): the layers applied in the order they were added (linear …',
-            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …', 'the result is right',
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …',
+            'update_params: every layer with parameters takes one gradient step',
             'after adding layers, self._layers should hold them in order, it holds',
             'forward through linear, square, linear, linear, in that order', 'MultiLayerNetwork.backward(grad_z)',
-            'parameter',
+            'update_params: every parameter takes one gradient step',
         ],
     },
     'create_model': {
-        'no ReLU between the linear layers': ['the layers of create_model', 'the layers of create_model (b)'],
-        'a ReLU after the last layer too': ['the layers of create_model', 'the layers of create_model (b)'],
-        'sizes swapped': ['the layers of create_model', 'the layers of create_model (b)'],
-        'sigmoid instead of ReLU': ['the layers of create_model', 'the layers of create_model (b)'],
-        'always two linear layers': ['the layers of create_model', 'the layers of create_model (b)'],
+        'no ReLU between the linear layers': [
+            'the layers of create_model', 'the layers of create_model for other sizes',
+        ],
+        'a ReLU after the last layer too': ['the layers of create_model', 'the layers of create_model for other sizes'],
+        'sizes swapped': ['the layers of create_model', 'the layers of create_model for other sizes'],
+        'sigmoid instead of ReLU': ['the layers of create_model', 'the layers of create_model for other sizes'],
+        'always two linear layers': ['the layers of create_model', 'the layers of create_model for other sizes'],
     },
     'train': {
         'backpropagates the loss instead of its gradient': [
@@ -1056,25 +1076,20 @@ CHECKS = {
     'he_initialize_weights': {
         "LeCun's sqrt(1 / n_in)": [
             'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
-            'he_initialize_weights should have standard deviation sqrt',
-            'he_initialize_weights should have standard deviation sqrt (b)',
+            'He weights have standard deviation sqrt of two over the inputs', 'the standard deviation, for other sizes',
         ],
         'the variance used as the standard deviation': [
             'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
-            'he_initialize_weights should have standard deviation sqrt',
-            'he_initialize_weights should have standard deviation sqrt (b)',
+            'He weights have standard deviation sqrt of two over the inputs', 'the standard deviation, for other sizes',
         ],
         'fan-out instead of fan-in': [
             'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
-            'he_initialize_weights should have standard deviation sqrt',
-            'he_initialize_weights should have standard deviation sqrt (b)',
+            'He weights have standard deviation sqrt of two over the inputs', 'the standard deviation, for other sizes',
         ],
         "the document's comment: uniform(-1, 1) plus sqrt(2 / n_in)": [
             'He weights have mean 0; he_initialize_weights(400, 300) has mean',
-            'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
-            'He weights have mean, he_initialize_weights has mean',
-            'he_initialize_weights should have standard deviation sqrt',
-            'he_initialize_weights should have standard deviation sqrt (b)',
+            'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …', 'He weights have mean zero',
+            'He weights have standard deviation sqrt of two over the inputs', 'the standard deviation, for other sizes',
         ],
         'an unseeded generator': [
             'after the same np.random.seed, he_initialize_weights must give the same …',
