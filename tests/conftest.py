@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from course.instructor.build import available_assignments, source_notebook  # noqa: E402
 from notebook_kernel import (  # noqa: E402
-    Dependencies, NotebookKernel, code_cells, grade_id, is_test_cell, trusted_names,
+    Dependencies, NotebookKernel, code_cells, grade_id, is_test_cell, names_in, trusted_names,
 )
 import plot_check  # noqa: E402
 
@@ -44,6 +44,11 @@ class AnswerKey:
         self.cells = {grade_id(c): c for c in self.code if grade_id(c)}
         self.position = {grade_id(c): i for i, c in enumerate(self.code) if grade_id(c)}
         self.dependencies = Dependencies([c.source for c in self.code])
+        # Names only test cells bind (their working values): cleared before a test cell runs
+        # again, so a check whose computation failed finds no value left from an earlier run,
+        # as in grading, where each test cell runs once
+        others = set().union(*(names_in(c.source)[0] for c in self.code if not is_test_cell(c)))
+        self.test_names = {name: sorted(names_in(source)[0] - others) for name, source in self.tests.items()}
 
     def cells_behind(self, test: str) -> set[int]:
         """Positions of the code cells whose code can change this test cell's result."""
@@ -55,18 +60,22 @@ class AnswerKey:
         return {grade_id(self.code[i]) for i in self.cells_behind(test)
                 if self.code[i].metadata.get("nbgrader", {}).get("solution")}
 
+    def run_tests(self, changed: set[str] | None = None, always: set[str] = frozenset()) -> dict:
+        """Run the test cells that depend on the `changed` cells (all when None) and those in
+        `always`; their results (CellResult) by name."""
+        positions = None if changed is None else {self.position[g] for g in changed}
+        return {name: self.run_test(name) for name in self.tests
+                if positions is None or name in always or self.cells_behind(name) & positions}
+
+    def run_test(self, name: str):
+        """Run one test cell as grading would: first clear the names only test cells bind."""
+        self.kernel.run(f"for _name in {self.test_names[name]!r}:\n    globals().pop(_name, None)\n")
+        return self.kernel.run(self.tests[name])
+
     def failing_tests(self, changed: set[str] | None = None, always: set[str] = frozenset()) -> dict[str, str]:
         """Run the test cells that depend on the `changed` cells (all when None), as nbgrader
         judges them; return the failing ones with the reason."""
-        failing = {}
-        positions = None if changed is None else {self.position[g] for g in changed}
-        for name, source in self.tests.items():
-            if positions is not None and name not in always and not self.cells_behind(name) & positions:
-                continue
-            result = self.kernel.run(source)
-            if not result.passed:
-                failing[name] = result.why()
-        return failing
+        return {name: r.why() for name, r in self.run_tests(changed, always).items() if not r.passed}
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,20 @@ class CellResult:
     def why(self) -> str:
         return self.error or f"wrote to stderr: {self.stderr.strip()[:500]}" if not self.passed else "passed"
 
+    def checks(self) -> list[dict] | None:
+        """The checks of a test cell as its checklist reported them (name, share, hidden, passed,
+        message), hidden ones included; None when the cell emitted no checklist (it stopped
+        before `checks.done()`, or is no checklist cell)."""
+        from course.grading import CHECKLIST_MIME
+
+        found = [data[CHECKLIST_MIME] for data in self.outputs if CHECKLIST_MIME in data]
+        return found[-1]["checks"] if found else None
+
+    def failed_checks(self) -> set[str] | None:
+        """The names of the checks that failed; None when the cell emitted no checklist."""
+        checks = self.checks()
+        return None if checks is None else {c["name"] for c in checks if not c["passed"]}
+
 
 class NotebookKernel:
     """A python3 kernel started in `cwd` with the course package importable from `root`."""

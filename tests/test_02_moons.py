@@ -89,7 +89,7 @@ def run_graded(key, exercise: str, change) -> str:
     original = student_answer(key.cells[exercise].source)
     try:
         key.kernel.run(apply_change(original, change, exercise))
-        result = key.kernel.run(key.tests[f"test_{exercise}"])
+        result = key.run_test(f"test_{exercise}")
         assert not result.passed
         return result.why()
     finally:

@@ -16,7 +16,7 @@ import pytest
 from conftest import ASSIGNMENTS, ROOT
 from course.instructor import demo
 from course.instructor.assignments import notebook_name
-from course.instructor.build import load_mutations, nbgrader, source_notebook
+from course.instructor.build import load_mutations, nbgrader, read_checklist, source_notebook
 from course.validate import validate
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -77,6 +77,20 @@ def test_mistakes_cost_exactly_their_exercises(graded, assignment):
     assert lost == expected_lost
     # partial credit: a mistaken exercise keeps the shares of the checks it still passes, never all
     assert all(0 <= scores[c].score < scores[c].max_score for c in expected_lost)
+    # where every mistake names the checks it fails (CHECKS), it loses exactly their shares
+    named = [getattr(mutations, "CHECKS", {}).get(e, {}).get(n) for e, n in mutations.MISTAKES]
+    if all(checks is not None for checks in named):
+        failed = set().union(*named)
+        nb = nbformat.read(source_notebook(ROOT, assignment), as_version=4)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") not in expected_lost:
+                continue
+            found = read_checklist(cell)
+            lost = [c for c in found.checks if c.name in failed]
+            gates = set(re.findall(r'checks\("([^"]*)"[^)\n]*gate=True', cell.source))
+            kept = 0 if any(c.name in gates for c in lost) else sum(c.share for c in found.checks if c.name not in failed)
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            assert abs(scores[grade_id].score - float(kept)) < 1e-9, (grade_id, scores[grade_id].score, kept)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

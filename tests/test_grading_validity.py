@@ -41,24 +41,47 @@ def cases(kind: str):
                 yield pytest.param(assignment, exercise, name, id=f"{assignment}:{exercise}:{name}")
 
 
-def swap_and_grade(key, mutations, exercise: str, change) -> dict[str, str]:
-    """Replace the exercise's cell with `change` (and re-run its RERUN cells), grade, restore.
+def swap_and_run(key, mutations, swaps: dict[str, object]) -> dict:
+    """Replace each exercise's cell with its change (and re-run their RERUN cells), run the test
+    cells that depend on them, restore; the test cells' results (CellResult) by name.
 
     Only the test cells whose result depends on the swapped cells run again (names followed
     through the notebook in order, trusted swaps respected); the others keep the answer key's
     result, which test_answer_key_passes_every_test_cell checks.
     """
-    original = student_answer(key.cells[exercise].source)
-    rerun_ids = getattr(mutations, "RERUN", {}).get(exercise, [])
+    originals = {exercise: student_answer(key.cells[exercise].source) for exercise in swaps}
+    rerun_ids = [g for exercise in swaps for g in getattr(mutations, "RERUN", {}).get(exercise, [])]
     rerun = [student_answer(key.cells[g].source) for g in rerun_ids]
     try:
-        for source in [apply_change(original, change, exercise), *rerun]:
+        for source in [*(apply_change(originals[e], change, e) for e, change in swaps.items()), *rerun]:
             key.kernel.run(source)  # a wrong answer may raise here, as it would in autograde
-        return key.failing_tests({exercise, *rerun_ids}, always=exercise_tests(mutations, exercise))
+        always = set().union(*(exercise_tests(mutations, e) for e in swaps))
+        return key.run_tests({*swaps, *rerun_ids}, always=always)
     finally:
-        for source in [original, *rerun]:
+        for source in [*originals.values(), *rerun]:
             restored = key.kernel.run(source)
-            assert restored.error is None, f"could not restore {exercise}: {restored.error}"
+            assert restored.error is None, f"could not restore: {restored.error}"
+
+
+def swap_and_grade(key, mutations, exercise: str, change) -> dict[str, str]:
+    """Swap `change` in for the exercise (see swap_and_run); the failing test cells with the reason."""
+    return {name: r.why() for name, r in swap_and_run(key, mutations, {exercise: change}).items() if not r.passed}
+
+
+def named_checks(mutations, exercise: str, name: str) -> set[str] | None:
+    """The checks a WRONG variant names as the ones it must fail (CHECKS), or None."""
+    named = getattr(mutations, "CHECKS", {}).get(exercise, {}).get(name)
+    return None if named is None else set(named)
+
+
+def failed_checks(results: dict, tests: set[str]) -> set[str]:
+    """The failed checks of these test cells, hidden ones included, read from their checklists."""
+    failed = set()
+    for test in sorted(tests):
+        found = results[test].failed_checks()
+        assert found is not None, f"{test} emitted no checklist: {results[test].why()}"
+        failed |= found
+    return failed
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -88,11 +111,17 @@ def test_every_exercise_has_wrong_and_right_variants(answer_keys, assignment):
 def test_wrong_implementation_loses_only_its_points(answer_keys, assignment, exercise, name):
     key = answer_keys(assignment)
     mutations = load_mutations(ROOT, assignment)
-    failing = swap_and_grade(key, mutations, exercise, mutations.WRONG[exercise][name])
+    results = swap_and_run(key, mutations, {exercise: mutations.WRONG[exercise][name]})
+    failing = {test: r.why() for test, r in results.items() if not r.passed}
     expected = exercise_tests(mutations, exercise)
     assert set(failing) == expected, (
         f"{name!r} in {exercise} should fail exactly {sorted(expected)}; failing: {failing}"
     )
+    named = named_checks(mutations, exercise, name)
+    if named is not None:  # it loses exactly the shares of the checks it names
+        failed = failed_checks(results, expected)
+        assert failed == named, (
+            f"{name!r} in {exercise} should fail exactly the checks {sorted(named)}; it fails {sorted(failed)}")
 
 
 @pytest.mark.parametrize("assignment,exercise,name", list(cases("RIGHT")))
@@ -217,3 +246,19 @@ def test_mistakes_example_fails_validate_in_each_mistaken_exercise(assignment):
         assert expected & failing_tests, (
             f"the mistakes example has {name!r} in {exercise}, yet Validate passes its test cells "
             f"{sorted(expected)}: a student would see 'Success!' and lose those points at grading")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_mistakes_example_loses_exactly_the_named_checks(answer_keys, assignment):
+    """The `mistakes` example's wrong answers all at once: where each names its checks
+    (CHECKS), the example fails exactly the union of them, and no other test cell."""
+    mutations = load_mutations(ROOT, assignment)
+    named = {(exercise, name): named_checks(mutations, exercise, name) for exercise, name in mutations.MISTAKES}
+    unnamed = [mistake for mistake, checks in named.items() if checks is None]
+    assert not unnamed, f"mistakes of the example that name no checks (CHECKS): {unnamed}"
+    key = answer_keys(assignment)
+    results = swap_and_run(key, mutations, {e: mutations.WRONG[e][n] for e, n in mutations.MISTAKES})
+    expected_tests = set().union(*(exercise_tests(mutations, e) for e, _ in mutations.MISTAKES))
+    failing = {test for test, r in results.items() if not r.passed}
+    assert failing == expected_tests
+    assert failed_checks(results, expected_tests) == set().union(*named.values())

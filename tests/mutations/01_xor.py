@@ -34,6 +34,7 @@ WRONG = {
         "trained on x1 only": ("Ridge().fit(x, y)", "Ridge().fit(x[:, :1], y)"),
         "trained to predict x1": ("Ridge().fit(x, y)", "Ridge().fit(x, x[:, 0])"),
         "never trained": ("Ridge().fit(x, y)", "Ridge()"),
+        "LinearRegression, not Ridge": ("mdl = Ridge().fit(x, y)", "from sklearn.linear_model import LinearRegression\nmdl = LinearRegression().fit(x, y)"),
     },
     "yhat_ridge": {
         "no threshold": ("mdl.predict(x) > .5", "mdl.predict(x)"),
@@ -47,6 +48,7 @@ WRONG = {
         "sign of x3 flipped": ("[1, 1, -2]", "[1, 1, 2]"),
         "halved: exactly 0.5 at the True corners, not above it": ("[1, 1, -2]", "[0.5, 0.5, -1]"),
         "x3 left out": ("[1, 1, -2]", "[1, 1, 0]"),
+        "an intercept in front": ("[1, 1, -2]", "[0, 1, 1, -2]"),
     },
     "x3": {
         "x1 OR x2, as the document writes": ("x[:, 0] & x[:, 1]", "x[:, 0] | x[:, 1]"),
@@ -65,23 +67,28 @@ WRONG = {
         "never trained": ("DecisionTreeRegressor().fit(x, y)", "DecisionTreeRegressor()"),
         "trained on x1 only": ("DecisionTreeRegressor().fit(x, y)", "DecisionTreeRegressor().fit(x[:, :1], y)"),
         "trained to predict x1": ("DecisionTreeRegressor().fit(x, y)", "DecisionTreeRegressor().fit(x, x[:, 0])"),
+        "a DecisionTreeClassifier": ("dt = DecisionTreeRegressor().fit(x, y)",
+                                     "from sklearn.tree import DecisionTreeClassifier\ndt = DecisionTreeClassifier().fit(x, y)"),
     },
     "nn": {
         "default hidden layers (100,)": ("hidden_layer_sizes=(100, 100), ", ""),
         "(100) is one layer, not a tuple": ("hidden_layer_sizes=(100, 100)", "hidden_layer_sizes=(100)"),
         "no activation (identity)": ("random_state=0)", "activation='identity', random_state=0)"),
         "never trained": ("random_state=0).fit(x, y)", "random_state=0)"),
+        "an MLPClassifier": ("nn = MLPRegressor(", "from sklearn.neural_network import MLPClassifier\nnn = MLPClassifier("),
     },
     "first_lr": {
         "all zeros": ("rng.normal(0, 0.1, size=(2, num_hidden))", "np.zeros((2, num_hidden))"),
         "transposed": ("size=(2, num_hidden)", "size=(num_hidden, 2)"),
         "one weight per hidden unit": ("size=(2, num_hidden)", "size=num_hidden"),
         "all ones": ("rng.normal(0, 0.1, size=(2, num_hidden))", "np.ones((2, num_hidden))"),
+        "large: standard deviation 100": ("rng.normal(0, 0.1, ", "rng.normal(0, 100, "),
     },
     "second_lr": {
         "a column": ("size=num_hidden", "size=(num_hidden, 1)"),
         "a row": ("size=num_hidden", "size=(1, num_hidden)"),
         "copied from first_lr": ("size=num_hidden", "size=(2, num_hidden)"),
+        "large: standard deviation 100": ("rng.normal(0, 0.1, ", "rng.normal(0, 100, "),
     },
     "leaky_relu": {
         "plain ReLU": ("np.where(x < 0, 0.1 * x, x)", "np.maximum(x, 0)"),
@@ -90,6 +97,8 @@ WRONG = {
         "Python's max, numbers only": ("np.where(x < 0, 0.1 * x, x)", "max(x, 0.1 * x)"),
         "modifies its input": ("    return np.where(x < 0, 0.1 * x, x)",
                                "    x[x < 0] *= 0.1\n    return x"),
+        "a copy scaled in place, which integers refuse": ("    return np.where(x < 0, 0.1 * x, x)",
+                                                          "    out = np.copy(x)\n    out[out < 0] *= 0.1\n    return out"),
     },
     "compute_features": {
         "leaky relu applied already": ("return x @ first_lr", "return leaky_relu(x @ first_lr)"),
@@ -108,6 +117,7 @@ WRONG = {
         "mean error, squared": ("np.mean((yhat - y) ** 2)", "np.mean(yhat - y) ** 2"),
         "absolute error": ("np.mean((yhat - y) ** 2)", "np.mean(np.abs(yhat - y))"),
         "root mean squared error": ("np.mean((yhat - y) ** 2)", "np.sqrt(np.mean((yhat - y) ** 2))"),
+        "one squared error per point": ("np.mean((yhat - y) ** 2)", "(yhat - y) ** 2"),
     },
     "compute_dl_dyhat": {
         "derivative of the summed loss": ("2 * (yhat - y) / len(y)", "2 * (yhat - y)"),
@@ -138,6 +148,8 @@ WRONG = {
         "the ReLU's derivative": ("np.where(pre_relu > 0, 1.0, 0.1)", "np.where(pre_relu > 0, 1.0, 0.0)"),
         "slopes swapped": ("np.where(pre_relu > 0, 1.0, 0.1)", "np.where(pre_relu > 0, 0.1, 1.0)"),
         "times the activation, not its derivative": ("np.where(pre_relu > 0, 1.0, 0.1)", "leaky_relu(pre_relu)"),
+        "scales dl_dfeatures in place": ("return dl_dfeatures * np.where(pre_relu > 0, 1.0, 0.1)",
+                                         "dl_dfeatures *= np.where(pre_relu > 0, 1.0, 0.1)\n    return dl_dfeatures"),
     },
     "train_without_activation": {
         "gradient ascent": ("- lr *", "+ lr *"),
@@ -150,6 +162,10 @@ WRONG = {
             # the original update is the line before the bookkeeping (the END marker is removed)
             ("        second_lr = second_lr - lr * dl_dsecond_lr\n        losses", "        losses"),
         ],
+        "loss recorded after the update": (
+            "        second_lr = second_lr - lr * dl_dsecond_lr\n",
+            "        second_lr = second_lr - lr * dl_dsecond_lr\n"
+            "        loss = compute_loss(compute_yhat(compute_features(x, first_lr), second_lr), y)\n"),
     },
     "train_with_leaky_relu": {
         "forgot the leaky relu's derivative": ("compute_dl_dfirst_lr(x, dl_dpre_relu)",
@@ -349,3 +365,488 @@ MISTAKES = [
     ("compute_dl_dyhat", "derivative of the summed loss"),
     ("train_with_leaky_relu", "forgot the leaky relu's derivative"),
 ]
+
+# Every sentence of an exercise that states a requirement, quoted from the release notebook, with
+# the visible check that exercises it and the WRONG variant that breaks it (which names that check
+# in CHECKS), or why it is advice (tests/test_instructions.py).
+INSTRUCTIONS = [
+    {"exercise": "mdl", "says": "train a Ridge regression model on x, y",
+     "check": "mdl is a Ridge model", "wrong": "LinearRegression, not Ridge"},
+    {"exercise": "mdl", "says": "train a Ridge regression model on x, y",
+     "check": "mdl is trained on both columns of x", "wrong": "trained on x1 only"},
+    {"exercise": "mdl", "says": "train a Ridge regression model on x, y",
+     "check": "mdl's weights are those of Ridge trained on x and y", "wrong": "trained to predict x1"},
+    {"exercise": "yhat_ridge", "says": "True where the model's prediction is greater than .5",
+     "check": "yhat_ridge is True exactly where the prediction is above .5", "wrong": "threshold at 0"},
+    {"exercise": "yhat_ridge", "says": "True where the model's prediction is greater than .5",
+     "check": "yhat_ridge is True/False", "wrong": "no threshold"},
+    {"exercise": "coefficients_guess", "says": "Pick weights for x1, x2 and x3 (in that order, no intercept)",
+     "check": "three weights, one for each of x1, x2 and x3", "wrong": "an intercept in front"},
+    {"exercise": "coefficients_guess", "says": "w1*x1 + w2*x2 + w3*x3 > .5 exactly where y is True",
+     "check": "each corner on the right side of .5", "wrong": "halved: exactly 0.5 at the True corners, not above it"},
+    {"exercise": "x3", "says": "x3 = (x1 AND x2): 1 where both x1 and x2 are 1, else 0",
+     "check": "x3 is x1 AND x2 at each corner", "wrong": "x1 OR x2, as the document writes"},
+    {"exercise": "x3", "says": "one value per point", "check": "x3 has one value per point", "wrong": None,
+     "no_wrong": "an x3 without one value per point cannot be stacked beside x, so x_expanded's cell fails too"},
+    {"exercise": "x_expanded", "says": "shape (n_data, 3), columns x1, x2, x3",
+     "check": "x_expanded has one row per point and three columns", "wrong": "rows instead of columns"},
+    {"exercise": "x_expanded", "says": "shape (n_data, 3), columns x1, x2, x3",
+     "check": "its first two columns are x", "wrong": "x2 left out"},
+    {"exercise": "x_expanded", "says": "shape (n_data, 3), columns x1, x2, x3",
+     "check": "its third column is your x3", "wrong": "the label instead of x3"},
+    {"exercise": "dt", "says": "Train a model based on a DecisionTreeRegressor on x, y",
+     "check": "dt is a DecisionTreeRegressor", "wrong": "a DecisionTreeClassifier"},
+    {"exercise": "dt", "says": "Train a model based on a DecisionTreeRegressor on x, y",
+     "check": "dt is trained on both columns of x", "wrong": "trained on x1 only"},
+    {"exercise": "dt", "says": "Train a model based on a DecisionTreeRegressor on x, y",
+     "check": "dt gets XOR right at the four corners", "wrong": "trained to predict x1"},
+    {"exercise": "nn", "says": "Train a model based on a MLPRegressor on x, y",
+     "check": "nn is an MLPRegressor", "wrong": "an MLPClassifier"},
+    {"exercise": "nn", "says": "Train a model based on a MLPRegressor on x, y",
+     "check": "nn is trained on both columns of x", "wrong": "never trained"},
+    {"exercise": "nn", "says": "use hidden shapes (100, 100)",
+     "check": "nn has two hidden layers of 100 units", "wrong": "default hidden layers (100,)"},
+    {"exercise": "nn", "says": "fixing random_state, e.g. random_state=0, makes your run repeatable",
+     "advice": "any seed trains the network to XOR (RIGHT: another seed); was 'and random_state=0'"},
+    {"exercise": "nn", "says": "pass `hidden_layer_sizes=...` by name",
+     "advice": "scikit-learn enforces it: sizes passed first are taken as the loss, and fit stops with an error"},
+    {"exercise": "first_lr", "says": "shape (2, num_hidden), one column per hidden unit",
+     "check": "first_lr has shape (2, num_hidden)", "wrong": "transposed"},
+    {"exercise": "first_lr", "says": "small random numbers (rng can draw them)",
+     "check": "every hidden unit has its own random weights", "wrong": "all zeros"},
+    {"exercise": "first_lr", "says": "small random numbers (rng can draw them)",
+     "check": "the weights are small", "wrong": "large: standard deviation 100"},
+    {"exercise": "first_lr", "says": "(rng can draw them)",
+     "advice": "any generator will do (RIGHT: np.random.rand / 10000); was '(use rng)'"},
+    {"exercise": "second_lr", "says": "small numbers, shape (num_hidden,)",
+     "check": "second_lr is a flat vector of shape (num_hidden,)", "wrong": "a column"},
+    {"exercise": "second_lr", "says": "small numbers, shape (num_hidden,)",
+     "check": "the weights are small", "wrong": "large: standard deviation 100"},
+    {"exercise": "second_lr", "says": "(random ones from rng, or zeros: the last layer may start at 0)",
+     "advice": "zeros are right for the last layer (RIGHT: zeros); was 'small random numbers (use rng)'"},
+    {"exercise": "leaky_relu", "says": "x for x >= 0, 0.1 * x for x < 0, elementwise.",
+     "check": "leaky_relu of a positive and a negative number", "wrong": "slope 0.01"},
+    {"exercise": "leaky_relu", "says": "x for x >= 0, 0.1 * x for x < 0, elementwise.",
+     "check": "leaky_relu of a 3x2 array, elementwise, input unchanged", "wrong": "Python's max, numbers only"},
+    {"exercise": "leaky_relu", "says": "x is a number or an array of any shape, of floats or integers.",
+     "check": "leaky_relu of an integer array", "wrong": "a copy scaled in place, which integers refuse"},
+    {"exercise": "leaky_relu", "says": "Returns a new array (or number) of the same shape; x itself is left unchanged.",
+     "check": "leaky_relu of a 3x2 array, elementwise, input unchanged", "wrong": "modifies its input"},
+    {"exercise": "compute_features",
+     "says": "The hidden layer: x (n, 2) times the weights first_lr (2, num_hidden), shape (n, num_hidden).",
+     "check": "compute_features: x @ first_lr, shape (n, num_hidden)", "wrong": "transposed"},
+    {"exercise": "compute_features", "says": "(no leaky relu yet)",
+     "check": "compute_features: x @ first_lr, shape (n, num_hidden)", "wrong": "leaky relu applied already"},
+    {"exercise": "compute_yhat",
+     "says": "The output: features (n, num_hidden) times the weights second_lr (num_hidden,), shape (n,).",
+     "check": "compute_yhat: features @ second_lr, shape (n,)", "wrong": "a column"},
+    {"exercise": "compute_loss",
+     "says": "The mean squared error of the predictions yhat (n,) against the labels y (n,): one number.",
+     "check": "compute_loss is the mean squared error", "wrong": "sum instead of mean"},
+    {"exercise": "compute_loss",
+     "says": "The mean squared error of the predictions yhat (n,) against the labels y (n,): one number.",
+     "check": "compute_loss returns one number", "wrong": "one squared error per point"},
+    {"exercise": "compute_dl_dyhat",
+     "says": "dl_dyhat: the derivative of the loss with respect to every prediction, shape (n,).",
+     "check": "compute_dl_dyhat: one derivative per point", "wrong": "averaged to one number"},
+    {"exercise": "compute_dl_dyhat",
+     "says": "dl_dyhat: the derivative of the loss with respect to every prediction, shape (n,).",
+     "check": "compute_dl_dyhat matches the numerical derivative of your compute_loss", "wrong": "forgot the 2"},
+    {"exercise": "compute_dl_dsecond_lr",
+     "says": "dl_dsecond_lr from features (n, num_hidden) and dl_dyhat (n,): shape (num_hidden,).",
+     "check": "compute_dl_dsecond_lr: summed over the points, shape (num_hidden,)",
+     "wrong": "not summed over the points"},
+    {"exercise": "compute_dl_dsecond_lr", "says": "Every derivative has the shape of the thing it is taken with respect to.",
+     "check": "compute_dl_dsecond_lr matches the numerical gradient", "wrong": "not summed over the points"},
+    {"exercise": "compute_dl_dfeatures",
+     "says": "dl_dfeatures from dl_dyhat (n,) and second_lr (num_hidden,): shape (n, num_hidden).",
+     "check": "compute_dl_dfeatures: shape (n, num_hidden)", "wrong": "transposed"},
+    {"exercise": "compute_dl_dfirst_lr",
+     "says": "dl_dfirst_lr from x (n, 2) and dl_dfeatures (n, num_hidden): shape (2, num_hidden).",
+     "check": "compute_dl_dfirst_lr: shape (2, num_hidden)", "wrong": "transposed"},
+    {"exercise": "compute_dl_dpre_relu",
+     "says": "The leaky ReLU multiplies each value by 1 or by 0.1, depending on its sign.",
+     "check": "compute_dl_dpre_relu: times 1 or 0.1 by the sign of pre_relu", "wrong": "the ReLU's derivative"},
+    {"exercise": "compute_dl_dpre_relu",
+     "says": "Every function returns a new array and leaves its inputs unchanged (the tests check that too).",
+     "check": "compute_dl_dpre_relu: times 1 or 0.1 by the sign of pre_relu", "wrong": "scales dl_dfeatures in place"},
+    {"exercise": "train_without_activation",
+     "says": "a step of gradient descent moves every weight a little (`lr`, the learning rate, times its derivative) "
+             "against its derivative",
+     "check": "one update moves first_lr by lr times its gradient", "wrong": "learning rate left out"},
+    {"exercise": "train_without_activation",
+     "says": "a step of gradient descent moves every weight a little (`lr`, the learning rate, times its derivative) "
+             "against its derivative",
+     "check": "one update moves second_lr by lr times its gradient", "wrong": "gradient ascent"},
+    {"exercise": "train_without_activation", "says": "the loss and the accuracy measured before each update",
+     "check": "the loss is recorded before the update", "wrong": "loss recorded after the update"},
+    {"exercise": "train_with_leaky_relu", "says": "with the leaky relu applied to the hidden layer (keep pre_relu)",
+     "check": "the loss is that of the network with the leaky ReLU, before the update",
+     "wrong": "no leaky relu in the forward pass"},
+    {"exercise": "train_with_leaky_relu", "says": "derivative between dl_dfeatures and dl_dfirst_lr",
+     "check": "one update moves first_lr by lr times its gradient", "wrong": "forgot the leaky relu's derivative"},
+]
+
+# The checks each WRONG variant fails, hidden ones included: it loses exactly their shares
+# (test_grading_validity). Read from real runs, then checked to be the checks the mistake should fail.
+CHECKS = {
+    'mdl': {
+        'trained on x1 only': [
+            'mdl is trained on both columns of x', "mdl's weights are those of Ridge trained on x and y",
+            'yhat_ridge is True exactly where the prediction is above .5',
+            'mdl predicts at the corners as Ridge trained on x and y',
+            "mdl's intercept is that of Ridge trained on x and y",
+        ],
+        'trained to predict x1': [
+            "mdl's weights are those of Ridge trained on x and y",
+            'mdl predicts at the corners as Ridge trained on x and y',
+            "mdl's intercept is that of Ridge trained on x and y",
+        ],
+        'never trained': [
+            'mdl is trained on both columns of x', "mdl's weights are those of Ridge trained on x and y",
+            'yhat_ridge is True exactly where the prediction is above .5',
+            'mdl predicts at the corners as Ridge trained on x and y',
+            "mdl's intercept is that of Ridge trained on x and y",
+        ],
+        'LinearRegression, not Ridge': ['mdl is a Ridge model'],
+    },
+    'yhat_ridge': {
+        'no threshold': ['yhat_ridge is True/False', 'yhat_ridge is True exactly where the prediction is above .5'],
+        'threshold at 0': ['yhat_ridge is True exactly where the prediction is above .5'],
+        'inverted': ['yhat_ridge is True exactly where the prediction is above .5'],
+        'a column': [
+            'yhat_ridge has one prediction per point', 'yhat_ridge is True exactly where the prediction is above .5',
+        ],
+    },
+    'coefficients_guess': {
+        'the weights for x3 = x1 OR x2': [
+            'each corner on the right side of .5', 'every point of the data set on the right side of one half',
+        ],
+        'the corner counted once': [
+            'each corner on the right side of .5', 'every point of the data set on the right side of one half',
+        ],
+        'sign of x3 flipped': [
+            'each corner on the right side of .5', 'every point of the data set on the right side of one half',
+        ],
+        'halved: exactly 0.5 at the True corners, not above it': [
+            'each corner on the right side of .5', 'every point of the data set on the right side of one half',
+        ],
+        'x3 left out': [
+            'each corner on the right side of .5', 'every point of the data set on the right side of one half',
+        ],
+        'an intercept in front': [
+            'three weights, one for each of x1, x2 and x3', 'each corner on the right side of .5',
+            'every point of the data set on the right side of one half',
+        ],
+    },
+    'x3': {
+        'x1 OR x2, as the document writes': [
+            'x3 is x1 AND x2 at each corner', 'x3 is x1 AND x2 point by point, in the order of x',
+        ],
+        'x1 XOR x2 (the label)': [
+            'x3 is x1 AND x2 at each corner', 'x3 is x1 AND x2 point by point, in the order of x',
+        ],
+        'x1 + x2': ['x3 is x1 AND x2 at each corner', 'x3 is x1 AND x2 point by point, in the order of x'],
+        'x1 only': ['x3 is x1 AND x2 at each corner', 'x3 is x1 AND x2 point by point, in the order of x'],
+    },
+    'x_expanded': {
+        'x3 first': ['its first two columns are x', 'its third column is your x3'],
+        'rows instead of columns': [
+            'x_expanded has one row per point and three columns', 'its first two columns are x',
+            'its third column is your x3', 'single rows are (x1, x2, x3) of their point',
+        ],
+        'the label instead of x3': ['its third column is your x3', 'single rows are (x1, x2, x3) of their point'],
+        'x2 left out': ['its first two columns are x'],
+    },
+    'dt': {
+        'a stump (max_depth=1)': ['dt gets XOR right at the four corners', 'dt gets every point of the data set right'],
+        'never trained': [
+            'dt is trained on both columns of x', 'dt gets XOR right at the four corners',
+            'dt.predict gives one number per point', 'dt gets every point of the data set right',
+        ],
+        'trained on x1 only': [
+            'dt is trained on both columns of x', 'dt gets XOR right at the four corners',
+            'dt.predict gives one number per point', 'dt gets every point of the data set right',
+        ],
+        'trained to predict x1': ['dt gets XOR right at the four corners', 'dt gets every point of the data set right'],
+        'a DecisionTreeClassifier': ['dt is a DecisionTreeRegressor'],
+    },
+    'nn': {
+        'default hidden layers (100,)': ['nn has two hidden layers of 100 units'],
+        '(100) is one layer, not a tuple': ['nn has two hidden layers of 100 units'],
+        'no activation (identity)': [
+            'nn gets XOR right at the four corners', 'nn gets every point of the data set right',
+        ],
+        'never trained': [
+            'nn is trained on both columns of x', 'nn gets XOR right at the four corners',
+            'nn.predict gives one number per point', 'nn gets every point of the data set right',
+        ],
+        'an MLPClassifier': ['nn is an MLPRegressor'],
+    },
+    'first_lr': {
+        'all zeros': ['every hidden unit has its own random weights'],
+        'transposed': ['first_lr has shape (2, num_hidden)', 'every hidden unit has its own random weights'],
+        'one weight per hidden unit': [
+            'first_lr has shape (2, num_hidden)', 'every hidden unit has its own random weights',
+        ],
+        'all ones': ['every hidden unit has its own random weights'],
+        'large: standard deviation 100': ['the weights are small'],
+    },
+    'second_lr': {
+        'a column': ['second_lr is a flat vector of shape (num_hidden,)'],
+        'a row': ['second_lr is a flat vector of shape (num_hidden,)'],
+        'copied from first_lr': ['second_lr is a flat vector of shape (num_hidden,)'],
+        'large: standard deviation 100': ['the weights are small'],
+    },
+    'leaky_relu': {
+        'plain ReLU': [
+            'leaky_relu of a positive and a negative number', 'leaky_relu of a 3x2 array, elementwise, input unchanged',
+            'leaky_relu of an integer array', 'leaky_relu of single numbers, zero and small ones included',
+            'leaky_relu of another array, elementwise', 'leaky_relu of another integer array',
+        ],
+        'slope 0.01': [
+            'leaky_relu of a positive and a negative number', 'leaky_relu of a 3x2 array, elementwise, input unchanged',
+            'leaky_relu of an integer array', 'leaky_relu of single numbers, zero and small ones included',
+            'leaky_relu of another array, elementwise', 'leaky_relu of another integer array',
+        ],
+        'slope on the positive side': [
+            'leaky_relu of a positive and a negative number', 'leaky_relu of a 3x2 array, elementwise, input unchanged',
+            'leaky_relu of an integer array', 'leaky_relu of single numbers, zero and small ones included',
+            'leaky_relu of another array, elementwise', 'leaky_relu of another integer array',
+        ],
+        "Python's max, numbers only": [
+            'leaky_relu of a 3x2 array, elementwise, input unchanged', 'leaky_relu of an integer array',
+            'leaky_relu of another array, elementwise', 'leaky_relu of another integer array',
+        ],
+        'modifies its input': [
+            'leaky_relu of a positive and a negative number', 'leaky_relu of a 3x2 array, elementwise, input unchanged',
+            'leaky_relu of an integer array', 'leaky_relu of single numbers, zero and small ones included',
+            'leaky_relu of another array, elementwise', 'leaky_relu of another integer array',
+        ],
+        'a copy scaled in place, which integers refuse': [
+            'leaky_relu of an integer array', 'leaky_relu of another integer array',
+        ],
+    },
+    'compute_features': {
+        'leaky relu applied already': [
+            'compute_features: x @ first_lr, shape (n, num_hidden)', 'compute_features on other inputs',
+        ],
+        'transposed': ['compute_features: x @ first_lr, shape (n, num_hidden)', 'compute_features on other inputs'],
+        'summed over hidden units': [
+            'compute_features: x @ first_lr, shape (n, num_hidden)', 'compute_features on other inputs',
+        ],
+        'x1 only': ['compute_features: x @ first_lr, shape (n, num_hidden)', 'compute_features on other inputs'],
+    },
+    'compute_yhat': {
+        'a column': ['compute_yhat: features @ second_lr, shape (n,)', 'compute_yhat on other inputs'],
+        'thresholded': ['compute_yhat: features @ second_lr, shape (n,)', 'compute_yhat on other inputs'],
+        'not summed': ['compute_yhat: features @ second_lr, shape (n,)', 'compute_yhat on other inputs'],
+        'mean instead of sum': ['compute_yhat: features @ second_lr, shape (n,)', 'compute_yhat on other inputs'],
+    },
+    'compute_loss': {
+        'sum instead of mean': [
+            'compute_loss is the mean squared error', 'compute_loss is the mean squared error on other inputs',
+        ],
+        'mean error, squared': [
+            'compute_loss is the mean squared error', 'compute_loss is the mean squared error on other inputs',
+        ],
+        'absolute error': [
+            'compute_loss is the mean squared error', 'compute_loss is the mean squared error on other inputs',
+            'compute_loss of a single point',
+        ],
+        'root mean squared error': [
+            'compute_loss is the mean squared error', 'compute_loss is the mean squared error on other inputs',
+            'compute_loss of a single point',
+        ],
+        'one squared error per point': [
+            'compute_loss returns one number', 'compute_loss is the mean squared error',
+            'compute_loss returns one number on other inputs', 'compute_loss is the mean squared error on other inputs',
+            'compute_loss of a single point',
+        ],
+    },
+    'compute_dl_dyhat': {
+        'derivative of the summed loss': [
+            'compute_dl_dyhat: one derivative per point',
+            'compute_dl_dyhat matches the numerical derivative of your compute_loss',
+            'compute_dl_dyhat on other inputs',
+            'compute_dl_dyhat matches the numerical derivative of the mean squared error',
+        ],
+        'forgot the 2': [
+            'compute_dl_dyhat: one derivative per point',
+            'compute_dl_dyhat matches the numerical derivative of your compute_loss',
+            'compute_dl_dyhat on other inputs',
+            'compute_dl_dyhat matches the numerical derivative of the mean squared error',
+        ],
+        'sign flipped': [
+            'compute_dl_dyhat: one derivative per point',
+            'compute_dl_dyhat matches the numerical derivative of your compute_loss',
+            'compute_dl_dyhat on other inputs',
+            'compute_dl_dyhat matches the numerical derivative of the mean squared error',
+        ],
+        'averaged to one number': [
+            'compute_dl_dyhat: one derivative per point',
+            'compute_dl_dyhat matches the numerical derivative of your compute_loss',
+            'compute_dl_dyhat on other inputs',
+            'compute_dl_dyhat matches the numerical derivative of the mean squared error',
+        ],
+    },
+    'compute_dl_dsecond_lr': {
+        'averaged over the points again': [
+            'compute_dl_dsecond_lr: summed over the points, shape (num_hidden,)',
+            'compute_dl_dsecond_lr matches the numerical gradient', 'compute_dl_dsecond_lr on other inputs',
+            'compute_dl_dsecond_lr matches the numerical gradient of the loss',
+        ],
+        'not summed over the points': [
+            'compute_dl_dsecond_lr: summed over the points, shape (num_hidden,)',
+            'compute_dl_dsecond_lr matches the numerical gradient', 'compute_dl_dsecond_lr on other inputs',
+            'compute_dl_dsecond_lr matches the numerical gradient of the loss',
+        ],
+        'sign flipped': [
+            'compute_dl_dsecond_lr: summed over the points, shape (num_hidden,)',
+            'compute_dl_dsecond_lr matches the numerical gradient', 'compute_dl_dsecond_lr on other inputs',
+            'compute_dl_dsecond_lr matches the numerical gradient of the loss',
+        ],
+        'sums multiplied': [
+            'compute_dl_dsecond_lr: summed over the points, shape (num_hidden,)',
+            'compute_dl_dsecond_lr matches the numerical gradient', 'compute_dl_dsecond_lr on other inputs',
+            'compute_dl_dsecond_lr matches the numerical gradient of the loss',
+        ],
+    },
+    'compute_dl_dfeatures': {
+        'transposed': [
+            'compute_dl_dfeatures: shape (n, num_hidden)', 'compute_dl_dfeatures matches the numerical gradient',
+            'compute_dl_dfeatures on other inputs', 'compute_dl_dfeatures matches the numerical gradient of the loss',
+        ],
+        'summed over the points': [
+            'compute_dl_dfeatures: shape (n, num_hidden)', 'compute_dl_dfeatures matches the numerical gradient',
+            'compute_dl_dfeatures on other inputs', 'compute_dl_dfeatures matches the numerical gradient of the loss',
+        ],
+        'only the sum of the weights': [
+            'compute_dl_dfeatures: shape (n, num_hidden)', 'compute_dl_dfeatures matches the numerical gradient',
+            'compute_dl_dfeatures on other inputs', 'compute_dl_dfeatures matches the numerical gradient of the loss',
+        ],
+        'divided by n again': [
+            'compute_dl_dfeatures: shape (n, num_hidden)', 'compute_dl_dfeatures matches the numerical gradient',
+            'compute_dl_dfeatures on other inputs', 'compute_dl_dfeatures matches the numerical gradient of the loss',
+        ],
+    },
+    'compute_dl_dfirst_lr': {
+        'transposed': [
+            'compute_dl_dfirst_lr: shape (2, num_hidden)', 'compute_dl_dfirst_lr matches the numerical gradient',
+            'compute_dl_dfirst_lr on other inputs', 'compute_dl_dfirst_lr matches the numerical gradient of the loss',
+        ],
+        'averaged over the points': [
+            'compute_dl_dfirst_lr: shape (2, num_hidden)', 'compute_dl_dfirst_lr matches the numerical gradient',
+            'compute_dl_dfirst_lr on other inputs', 'compute_dl_dfirst_lr matches the numerical gradient of the loss',
+        ],
+        'sign flipped': [
+            'compute_dl_dfirst_lr: shape (2, num_hidden)', 'compute_dl_dfirst_lr matches the numerical gradient',
+            'compute_dl_dfirst_lr on other inputs', 'compute_dl_dfirst_lr matches the numerical gradient of the loss',
+        ],
+        'forgot x': [
+            'compute_dl_dfirst_lr: shape (2, num_hidden)', 'compute_dl_dfirst_lr matches the numerical gradient',
+            'compute_dl_dfirst_lr on other inputs', 'compute_dl_dfirst_lr matches the numerical gradient of the loss',
+        ],
+    },
+    'compute_dl_dpre_relu': {
+        'forgot the leaky relu': [
+            'compute_dl_dpre_relu: times 1 or 0.1 by the sign of pre_relu',
+            'compute_dl_dpre_relu matches the numerical gradient through your leaky_relu',
+            'compute_dl_dpre_relu on other inputs',
+            'compute_dl_dpre_relu matches the numerical gradient through the leaky ReLU',
+        ],
+        "the ReLU's derivative": [
+            'compute_dl_dpre_relu: times 1 or 0.1 by the sign of pre_relu',
+            'compute_dl_dpre_relu matches the numerical gradient through your leaky_relu',
+            'compute_dl_dpre_relu on other inputs',
+            'compute_dl_dpre_relu matches the numerical gradient through the leaky ReLU',
+        ],
+        'slopes swapped': [
+            'compute_dl_dpre_relu: times 1 or 0.1 by the sign of pre_relu',
+            'compute_dl_dpre_relu matches the numerical gradient through your leaky_relu',
+            'compute_dl_dpre_relu on other inputs',
+            'compute_dl_dpre_relu matches the numerical gradient through the leaky ReLU',
+        ],
+        'times the activation, not its derivative': [
+            'compute_dl_dpre_relu: times 1 or 0.1 by the sign of pre_relu',
+            'compute_dl_dpre_relu matches the numerical gradient through your leaky_relu',
+            'compute_dl_dpre_relu on other inputs',
+            'compute_dl_dpre_relu matches the numerical gradient through the leaky ReLU',
+        ],
+        'scales dl_dfeatures in place': [
+            'compute_dl_dpre_relu: times 1 or 0.1 by the sign of pre_relu',
+            'compute_dl_dpre_relu matches the numerical gradient through your leaky_relu',
+            'compute_dl_dpre_relu on other inputs',
+            'compute_dl_dpre_relu matches the numerical gradient through the leaky ReLU',
+        ],
+    },
+    'train_without_activation': {
+        'gradient ascent': [
+            'one update moves first_lr by lr times its gradient', 'one update moves second_lr by lr times its gradient',
+            'after 100 steps the loss is the best of a linear function without an intercept',
+            'one update moves first_lr by lr times its gradient, on other data',
+            'one update moves second_lr by lr times its gradient, on other data',
+            'each loss is recorded before its update', 'each update starts from the first_lr the update before left',
+            'each update starts from the second_lr the update before left',
+        ],
+        'first_lr never updated': [
+            'one update moves first_lr by lr times its gradient',
+            'one update moves first_lr by lr times its gradient, on other data',
+            'each loss is recorded before its update', 'each update starts from the first_lr the update before left',
+            'each update starts from the second_lr the update before left',
+        ],
+        'learning rate left out': [
+            'one update moves first_lr by lr times its gradient', 'one update moves second_lr by lr times its gradient',
+            'one update moves first_lr by lr times its gradient, on other data',
+            'one update moves second_lr by lr times its gradient, on other data',
+            'each loss is recorded before its update', 'each update starts from the first_lr the update before left',
+            'each update starts from the second_lr the update before left',
+        ],
+        'second_lr updated before dl_dfeatures': [
+            'one update moves first_lr by lr times its gradient',
+            'one update moves first_lr by lr times its gradient, on other data',
+            'each loss is recorded before its update', 'each update starts from the first_lr the update before left',
+            'each update starts from the second_lr the update before left',
+        ],
+        'loss recorded after the update': [
+            'the loss is recorded before the update', 'the loss is recorded before the update, on other data',
+            'each loss is recorded before its update',
+        ],
+    },
+    'train_with_leaky_relu': {
+        "forgot the leaky relu's derivative": [
+            'one update moves first_lr by lr times its gradient', 'after 100 steps every point is right',
+            'the weights it returns classify the four corners right',
+            'one update moves first_lr by lr times its gradient, on other data',
+            'each loss is recorded before its update', 'each update starts from the first_lr the update before left',
+            'each update starts from the second_lr the update before left',
+        ],
+        'dl_dsecond_lr from the values before the leaky relu': [
+            'one update moves second_lr by lr times its gradient',
+            'one update moves second_lr by lr times its gradient, on other data',
+            'each loss is recorded before its update', 'each update starts from the first_lr the update before left',
+            'each update starts from the second_lr the update before left',
+        ],
+        'no leaky relu in the forward pass': [
+            'the loss is that of the network with the leaky ReLU, before the update', 'one update moves first_lr by lr times its gradient',
+            'one update moves second_lr by lr times its gradient', 'after 100 steps every point is right',
+            'the weights it returns classify the four corners right',
+            'the loss is recorded before the update, on other data',
+            'one update moves first_lr by lr times its gradient, on other data',
+            'one update moves second_lr by lr times its gradient, on other data',
+            'each loss is recorded before its update', 'each update starts from the first_lr the update before left',
+            'each update starts from the second_lr the update before left',
+        ],
+        'gradient ascent': [
+            'one update moves first_lr by lr times its gradient', 'one update moves second_lr by lr times its gradient',
+            'after 100 steps every point is right', 'the weights it returns classify the four corners right',
+            'one update moves first_lr by lr times its gradient, on other data',
+            'one update moves second_lr by lr times its gradient, on other data',
+            'each loss is recorded before its update', 'each update starts from the first_lr the update before left',
+            'each update starts from the second_lr the update before left',
+        ],
+        'never trains: zero weights, made-up accuracies of 1.0': [
+            'the weights it returns classify the four corners right',
+        ],
+    },
+}

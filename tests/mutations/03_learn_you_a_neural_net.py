@@ -315,3 +315,338 @@ MISTAKES = [
     ("NN_backward", "forgot fn_prime"),
     ("EarlyStoppingNN", "count never reset"),
 ]
+
+# The checks each WRONG variant fails, hidden ones included: it loses exactly their shares
+# (test_grading_validity). Read from real runs, then checked to be the checks the mistake should fail.
+CHECKS = {
+    'train_loop': {
+        'gradient ascent (error sign flipped)': [
+            'one iteration: each step is -lr times the gradient of the cost',
+            'after 2000 iterations at lr=16 the rounded output equals Y', 'one iteration on other rows and betas',
+            'training learns XOR and XNOR from other starting betas',
+        ],
+        'forgot sig_prime at the output': [
+            'one iteration: each step is -lr times the gradient of the cost',
+            'after 2000 iterations at lr=16 the rounded output equals Y', 'one iteration on other rows and betas',
+            'training learns XOR and XNOR from other starting betas',
+        ],
+        'hidden delta without sig_prime': [
+            'one iteration: each step is -lr times the gradient of the cost',
+            'after 2000 iterations at lr=16 the rounded output equals Y', 'one iteration on other rows and betas',
+            'training learns XOR and XNOR from other starting betas',
+        ],
+        'hidden delta from the already updated betas1_2': [
+            'one iteration: each step is -lr times the gradient of the cost',
+            'after 2000 iterations at lr=16 the rounded output equals Y', 'one iteration on other rows and betas',
+            'training learns XOR and XNOR from other starting betas',
+        ],
+        'only the output layer learns': [
+            'one iteration: each step is -lr times the gradient of the cost',
+            'after 2000 iterations at lr=16 the rounded output equals Y', 'one iteration on other rows and betas',
+            'training learns XOR and XNOR from other starting betas',
+        ],
+        "sig_prime of the hidden layer's input": [
+            'one iteration: each step is -lr times the gradient of the cost',
+            'after 2000 iterations at lr=16 the rounded output equals Y', 'one iteration on other rows and betas',
+            'training learns XOR and XNOR from other starting betas',
+        ],
+    },
+    'LayerKind': {
+        'sigmoid slope from z, applied to the output': [
+            "sigmoid: fn, and fn_prime from fn's output", 'sigmoid on other inputs',
+        ],
+        'tanh slope 1 - a': ["tanh: fn, and fn_prime from fn's output", 'tanh on other inputs'],
+        'relu slope 1 at a = 0': [
+            "relu: fn, and fn_prime from fn's output", "relu's fn_prime at outputs 0 and 3", 'relu on other inputs',
+            "relu's fn_prime at other outputs",
+        ],
+        'identity slope 0': ["identity: fn, and fn_prime from fn's output", 'identity on other inputs'],
+        'relu as absolute value': ["relu: fn, and fn_prime from fn's output", 'relu on other inputs'],
+        'sigmoid as exp(z) / (1 + exp(z)): NaN at z = 1000': [
+            'sigmoid at -1000 and 1000: its limits, not NaN', 'sigmoid far out on both sides: its limits, not NaN',
+        ],
+    },
+    'NN_init': {
+        'copies layers': [
+            'NN(layers) stores its parameters with their defaults',
+            'NN(layers, lr, n_iter, random_state) stores them as given', 'NN stores parameters given by name',
+            'set_params sets lr and returns the NN', 'repr reads NN(...)',
+        ],
+        'fitted attribute set in __init__': [
+            'NN(layers) stores its parameters with their defaults',
+            'NN(layers, lr, n_iter, random_state) stores them as given', 'NN stores parameters given by name',
+            'set_params sets lr and returns the NN', 'repr reads NN(...)',
+        ],
+        'learning rate stored under another name': [
+            'NN(layers) stores its parameters with their defaults',
+            'NN(layers, lr, n_iter, random_state) stores them as given', 'NN stores parameters given by name',
+            'set_params sets lr and returns the NN', 'repr reads NN(...)',
+        ],
+        'lr converted to float': [
+            'NN(layers, lr, n_iter, random_state) stores them as given', 'NN stores parameters given by name',
+            'set_params sets lr and returns the NN', 'repr reads NN(...)',
+        ],
+        "defaults of scikit-learn's MLP": ['NN(layers) stores its parameters with their defaults'],
+    },
+    'NN_forward': {
+        'no activation': [
+            '_forward: one row through an identity layer and a sigmoid output',
+            '_forward: three rows through a tanh layer and a sigmoid layer', '_forward through other layers and kinds',
+        ],
+        'fn_prime instead of fn': [
+            '_forward: one row through an identity layer and a sigmoid output',
+            '_forward: three rows through a tanh layer and a sigmoid layer', '_forward through other layers and kinds',
+        ],
+        'X left out of the list': [
+            '_forward: one row through an identity layer and a sigmoid output',
+            '_forward: three rows through a tanh layer and a sigmoid layer', '_forward through other layers and kinds',
+        ],
+        'every layer fed X': [
+            '_forward: one row through an identity layer and a sigmoid output',
+            '_forward: three rows through a tanh layer and a sigmoid layer', '_forward through other layers and kinds',
+        ],
+        'only the output returned': [
+            '_forward: one row through an identity layer and a sigmoid output',
+            '_forward: three rows through a tanh layer and a sigmoid layer', '_forward through other layers and kinds',
+        ],
+        "first layer's kind everywhere": [
+            '_forward: one row through an identity layer and a sigmoid output',
+            '_forward: three rows through a tanh layer and a sigmoid layer', '_forward through other layers and kinds',
+        ],
+    },
+    'NN_backward': {
+        'forgot fn_prime': [
+            '_backward: five rows, a tanh layer and a sigmoid output',
+            '_backward for every kind of layer, and a deeper network',
+        ],
+        'loss sent back instead of the error signal': [
+            '_backward: five rows, a tanh layer and a sigmoid output',
+            '_backward for every kind of layer, and a deeper network',
+        ],
+        'summed instead of averaged over the rows': [
+            '_backward: five rows, a tanh layer and a sigmoid output',
+            '_backward for every kind of layer, and a deeper network',
+        ],
+        'gradients last layer first': [
+            '_backward: five rows, a tanh layer and a sigmoid output',
+            '_backward for every kind of layer, and a deeper network',
+        ],
+        'sign flipped': [
+            '_backward: one layer, one row', '_backward: five rows, a tanh layer and a sigmoid output',
+            '_backward for every kind of layer, and a deeper network',
+        ],
+        "fn_prime of the layer's input": [
+            '_backward: one layer, one row', '_backward: five rows, a tanh layer and a sigmoid output',
+            '_backward for every kind of layer, and a deeper network',
+        ],
+        'fn_prime of z = input @ betas': [
+            '_backward: five rows, a tanh layer and a sigmoid output',
+            '_backward for every kind of layer, and a deeper network',
+        ],
+        'gradient transposed': [
+            '_backward: one layer, one row', '_backward: five rows, a tanh layer and a sigmoid output',
+            '_backward for every kind of layer, and a deeper network',
+        ],
+    },
+    'NN_fit': {
+        'gradient ascent': [
+            'fit on XOR: betas_ from random_state, each step -lr times the gradient', 'fit with two outputs',
+            'fit with a tanh layer, on other data', 'fit with a tanh layer and two outputs, on other data',
+        ],
+        'zero starting betas': [
+            'fit on XOR: betas_ from random_state, each step -lr times the gradient', 'fit with two outputs',
+            'fit with a tanh layer, on other data', 'fit with a tanh layer and two outputs, on other data',
+        ],
+        'ignores random_state': [
+            'fit on XOR: betas_ from random_state, each step -lr times the gradient', 'fit with two outputs',
+            'fit with a tanh layer, on other data', 'fit with a tanh layer and two outputs, on other data',
+        ],
+        'no input validation': [
+            'fit on XOR: betas_ from random_state, each step -lr times the gradient', 'fit with two outputs',
+            'fit with a tanh layer, on other data', 'fit with a tanh layer and two outputs, on other data',
+            'a second fit on new data starts afresh', 'fit refuses an X of one dimension (ValueError)',
+        ],
+        'starting betas drawn only once': [
+            'fit on XOR: betas_ from random_state, each step -lr times the gradient', 'fit with two outputs',
+            'fit with a tanh layer, on other data', 'fit with a tanh layer and two outputs, on other data',
+            'a second fit on new data starts afresh',
+        ],
+        'lr ignored': [
+            'fit on XOR: betas_ from random_state, each step -lr times the gradient', 'fit with two outputs',
+            'fit with a tanh layer, on other data', 'fit with a tanh layer and two outputs, on other data',
+        ],
+        '1-D y not made a column': ['fit(X, y) runs with a 1-D y', 'fit takes a 1-D y as one column'],
+        "no check of the last layer's units": ["fit refuses a last layer that does not match Y's columns (ValueError)"],
+    },
+    'NN_predict': {
+        'no fitted check': [
+            'predict before fit raises NotFittedError', 'predict before fit raises NotFittedError, for another network',
+        ],
+        'probabilities, not rounded': [
+            'predict: the rounded outputs of the last layer', 'predict refuses an X of the wrong number of columns',
+            'predict rounds a sigmoid output, on other inputs',
+            'predict refuses another X of the wrong number of columns', 'predict with two outputs, on other inputs',
+        ],
+        'no feature check': [
+            'predict refuses an X of the wrong number of columns',
+            'predict refuses another X of the wrong number of columns',
+        ],
+        'hidden layer returned': [
+            'predict: the rounded outputs of the last layer', 'predict refuses an X of the wrong number of columns',
+            'predict rounds a sigmoid output, on other inputs',
+            'predict refuses another X of the wrong number of columns', 'predict with two outputs, on other inputs',
+        ],
+        '1-D predictions': [
+            'predict: the rounded outputs of the last layer', 'predict refuses an X of the wrong number of columns',
+            'predict rounds a sigmoid output, on other inputs',
+            'predict refuses another X of the wrong number of columns', 'predict with two outputs, on other inputs',
+        ],
+        'argmax over the output units': [
+            'predict: the rounded outputs of the last layer', 'predict refuses an X of the wrong number of columns',
+            'predict rounds a sigmoid output, on other inputs',
+            'predict refuses another X of the wrong number of columns', 'predict with two outputs, on other inputs',
+        ],
+    },
+    'EarlyStoppingNN': {
+        'never stops': [
+            'stops n_iter_no_change iterations after the cost stops improving', 'each improvement resets the count',
+            'an improvement is on the best cost so far, not the previous one', 'on AND, fit stops well before n_iter',
+            'the stopping rule on other costs', 'each improvement resets the count, on other costs',
+            'compared with the best cost so far, on other costs', 'on AND from another start, fit stops early',
+        ],
+        'stops at the first iteration without improvement': [
+            'stops n_iter_no_change iterations after the cost stops improving', 'each improvement resets the count',
+            'an improvement is on the best cost so far, not the previous one', 'the stopping rule on other costs',
+            'each improvement resets the count, on other costs', 'compared with the best cost so far, on other costs',
+        ],
+        'count never reset': ['each improvement resets the count', 'each improvement resets the count, on other costs'],
+        'n_iter_ is always n_iter': [
+            'stops n_iter_no_change iterations after the cost stops improving', 'each improvement resets the count',
+            'an improvement is on the best cost so far, not the previous one', 'on AND, fit stops well before n_iter',
+            'loss_curve_ holds one loss per iteration run', 'the stopping rule on other costs',
+            'each improvement resets the count, on other costs', 'compared with the best cost so far, on other costs',
+            'on AND from another start, fit stops early',
+        ],
+        'improvement test inverted': [
+            'stops n_iter_no_change iterations after the cost stops improving', 'each improvement resets the count',
+            'an improvement is on the best cost so far, not the previous one',
+            'a cost that keeps improving runs n_iter iterations', 'the stopping rule on other costs',
+            'each improvement resets the count, on other costs', 'compared with the best cost so far, on other costs',
+        ],
+        'tol and n_iter_no_change not stored': [
+            'EarlyStoppingNN stores tol and n_iter_no_change', 'the defaults are tol=1e-4 and n_iter_no_change=10',
+            'tol and n_iter_no_change come after random_state, in order', 'the defaults, for another network',
+        ],
+        'compared with the previous loss, not the best so far': [
+            'an improvement is on the best cost so far, not the previous one',
+            'compared with the best cost so far, on other costs',
+        ],
+        'cost without the 1/2': [
+            'stops n_iter_no_change iterations after the cost stops improving', 'each improvement resets the count',
+            'an improvement is on the best cost so far, not the previous one',
+            'a cost that keeps improving runs n_iter iterations', 'the stopping rule on other costs',
+            'each improvement resets the count, on other costs', 'compared with the best cost so far, on other costs',
+            'n_iter stops a cost that keeps improving, on other costs',
+        ],
+        'cost averaged over the output units too': [
+            'stops n_iter_no_change iterations after the cost stops improving', 'each improvement resets the count',
+            'an improvement is on the best cost so far, not the previous one',
+            'a cost that keeps improving runs n_iter iterations', 'the stopping rule on other costs',
+            'each improvement resets the count, on other costs', 'compared with the best cost so far, on other costs',
+            'n_iter stops a cost that keeps improving, on other costs',
+        ],
+        'best_loss updated before the comparison': [
+            'stops n_iter_no_change iterations after the cost stops improving', 'each improvement resets the count',
+            'an improvement is on the best cost so far, not the previous one',
+            'a cost that keeps improving runs n_iter iterations', 'the stopping rule on other costs',
+            'each improvement resets the count, on other costs', 'compared with the best cost so far, on other costs',
+        ],
+    },
+}
+
+# Every sentence of an exercise that states a requirement, quoted from the release notebook, with
+# the visible check that exercises it and the WRONG variant that breaks it (which names that check
+# in CHECKS), or why it is advice (tests/test_instructions.py).
+_ONE_STEP = "one iteration: each step is -lr times the gradient of the cost"
+_FIT_STEP = "fit on XOR: betas_ from random_state, each step -lr times the gradient"
+INSTRUCTIONS = [
+    {"exercise": "train_loop", "says": "times the sigmoid's slope at the output (`sig_prime` of `layer2`, elementwise)",
+     "check": _ONE_STEP, "wrong": "forgot sig_prime at the output"},
+    {"exercise": "train_loop", "says": "times the sigmoid's slope at `layer1`",
+     "check": _ONE_STEP, "wrong": "hidden delta without sig_prime"},
+    {"exercise": "train_loop", "says": "each betas takes a step of `lr` times its gradient, downhill.",
+     "check": _ONE_STEP, "wrong": "gradient ascent (error sign flipped)"},
+    {"exercise": "train_loop", "says": "Compute both deltas before changing any beta.",
+     "check": _ONE_STEP, "wrong": "hidden delta from the already updated betas1_2"},
+    {"exercise": "train_loop", "says": "Note that `sig_prime` takes the sigmoid's **output** `a = sig(z)`, not `z`",
+     "check": _ONE_STEP, "wrong": "sig_prime of the hidden layer's input"},
+    {"exercise": "LayerKind", "says": "| `sigmoid` | $1 / (1 + e^{-z})$ | $a(1 - a)$ |",
+     "check": "sigmoid: fn, and fn_prime from fn's output", "wrong": "sigmoid slope from z, applied to the output"},
+    {"exercise": "LayerKind", "says": "| `tanh` | $\\tanh z$ | $1 - a^2$ |",
+     "check": "tanh: fn, and fn_prime from fn's output", "wrong": "tanh slope 1 - a"},
+    {"exercise": "LayerKind", "says": "| `relu` | $\\max(z, 0)$ | 1 where $a > 0$, else 0 |",
+     "check": "relu: fn, and fn_prime from fn's output", "wrong": "relu as absolute value"},
+    {"exercise": "LayerKind", "says": "| `identity` | $z$ | 1 |",
+     "check": "identity: fn, and fn_prime from fn's output", "wrong": "identity slope 0"},
+    {"exercise": "LayerKind", "says": "`sigmoid.fn` at $z = -1000$ and $1000$ gives 0 and 1",
+     "check": "sigmoid at -1000 and 1000: its limits, not NaN", "wrong": "sigmoid as exp(z) / (1 + exp(z)): NaN at z = 1000"},
+    {"exercise": "LayerKind", "says": "`relu.fn_prime` at $a = 0$ is 0.",
+     "check": "relu's fn_prime at outputs 0 and 3", "wrong": "relu slope 1 at a = 0"},
+    {"exercise": "NN_init", "says": "`__init__` only stores its parameters, untouched and under their own names",
+     "check": "NN(layers, lr, n_iter, random_state) stores them as given", "wrong": "lr converted to float"},
+    {"exercise": "NN_init", "says": "`__init__` only stores its parameters, untouched and under their own names",
+     "check": "NN(layers) stores its parameters with their defaults", "wrong": "learning rate stored under another name"},
+    {"exercise": "NN_init", "says": "`NN(layers, lr=1.0, n_iter=1000, random_state=None)` takes:",
+     "check": "NN(layers) stores its parameters with their defaults", "wrong": "defaults of scikit-learn's MLP"},
+    {"exercise": "NN_init", "says": "`__init__` must set no other public attribute.",
+     "check": "NN(layers) stores its parameters with their defaults", "wrong": "fitted attribute set in __init__"},
+    {"exercise": "NN_forward", "says": "`_forward(X)` returns the activations of **every** layer, starting with `X` itself:",
+     "check": "_forward: one row through an identity layer and a sigmoid output", "wrong": "X left out of the list"},
+    {"exercise": "NN_forward", "says": "where layer `l` computes `a_l = kind_l.fn(a_(l-1) @ betas_[l-1])`",
+     "check": "_forward: three rows through a tanh layer and a sigmoid layer", "wrong": "first layer's kind everywhere"},
+    {"exercise": "NN_backward", "says": "Unlike the for-loop, `NN` **averages** the cost over the `m` rows,",
+     "check": "_backward: five rows, a tanh layer and a sigmoid output", "wrong": "summed instead of averaged over the rows"},
+    {"exercise": "NN_backward", "says": "`error_signal = this_layer_loss * kind.fn_prime(activated)`",
+     "check": "_backward: five rows, a tanh layer and a sigmoid output", "wrong": "forgot fn_prime"},
+    {"exercise": "NN_backward", "says": "`grad = input.T @ error_signal`",
+     "check": "_backward: one layer, one row", "wrong": "gradient transposed"},
+    {"exercise": "NN_backward", "says": "`[dC/dbetas_[0], ..., dC/dbetas_[L-1]]`, each shaped like its betas.",
+     "check": "_backward: five rows, a tanh layer and a sigmoid output", "wrong": "gradients last layer first"},
+    {"exercise": "NN_fit", "says": "makes `Y` a 2-D column block (`Y.reshape(len(Y), -1)`, so a 1-D `y` works too)",
+     "check": "fit takes a 1-D y as one column", "wrong": "1-D y not made a column"},
+    {"exercise": "NN_fit", "says": "raises a `ValueError` if the last layer's `n_units` is not the number of columns of `Y`;",
+     "check": "fit refuses a last layer that does not match Y's columns (ValueError)",
+     "wrong": "no check of the last layer's units"},
+    {"exercise": "NN_fit", "says": "draws **new** starting betas on every call (a second `fit` starts afresh)",
+     "check": _FIT_STEP, "wrong": "starting betas drawn only once"},
+    {"exercise": "NN_fit", "says": "`rng = check_random_state(self.random_state)`",
+     "check": _FIT_STEP, "wrong": "ignores random_state"},
+    {"exercise": "NN_fit", "says": "(equal betas would keep every neuron of a layer identical)",
+     "check": _FIT_STEP, "wrong": "zero starting betas"},
+    {"exercise": "NN_fit", "says": "takes `self.n_iter` gradient steps, `betas_[l] - self.lr * grads[l]`",
+     "check": _FIT_STEP, "wrong": "lr ignored"},
+    {"exercise": "NN_fit", "says": "it also records `self.n_features_in_`",
+     "check": _FIT_STEP, "wrong": "no input validation"},
+    {"exercise": "NN_predict", "says": "`predict(X)` checks that the network has been fitted (`check_is_fitted(self)`)",
+     "check": "predict before fit raises NotFittedError", "wrong": "no fitted check"},
+    {"exercise": "NN_predict", "says": "(`validate_data(self, X, reset=False)`: a `ValueError` if the number of columns differs)",
+     "check": "predict refuses an X of the wrong number of columns", "wrong": "no feature check"},
+    {"exercise": "NN_predict", "says": "returns the rounded output of the last layer, 0s and 1s of shape `(m, n_units of the last layer)`",
+     "check": "predict: the rounded outputs of the last layer", "wrong": "probabilities, not rounded"},
+    {"exercise": "NN_predict", "says": "returns the rounded output of the last layer, 0s and 1s of shape `(m, n_units of the last layer)`",
+     "check": "predict: the rounded outputs of the last layer", "wrong": "1-D predictions"},
+    {"exercise": "EarlyStoppingNN", "says": "with two more parameters, `tol=1e-4` and `n_iter_no_change=10`",
+     "check": "the defaults are tol=1e-4 and n_iter_no_change=10", "wrong": "tol and n_iter_no_change not stored"},
+    {"exercise": "EarlyStoppingNN", "says": "the very cost `_backward` differentiates (with its $\\frac{1}{2}$, summed "
+                                            "over the output columns, averaged over the rows)",
+     "check": "stops n_iter_no_change iterations after the cost stops improving", "wrong": "cost without the 1/2"},
+    {"exercise": "EarlyStoppingNN", "says": "Compare each loss with `best_loss`, not with the previous iteration's loss",
+     "check": "an improvement is on the best cost so far, not the previous one",
+     "wrong": "compared with the previous loss, not the best so far"},
+    {"exercise": "EarlyStoppingNN", "says": "any other (a loss at or below it) resets the count to 0;",
+     "check": "each improvement resets the count", "wrong": "count never reset"},
+    {"exercise": "EarlyStoppingNN", "says": "stops when the count reaches `self.n_iter_no_change`",
+     "check": "stops n_iter_no_change iterations after the cost stops improving", "wrong": "never stops"},
+    {"exercise": "EarlyStoppingNN", "says": "sets `self.n_iter_`, the number of iterations it ran (`len(self.loss_curve_)`).",
+     "check": "loss_curve_ holds one loss per iteration run", "wrong": "n_iter_ is always n_iter"},
+]

@@ -352,3 +352,456 @@ MISTAKES = [
     ("bprop", "updates W before computing the gradient it sends back"),
     ("loss", "the talk's: returns only the gradient"),
 ]
+
+# The checks each WRONG variant fails, hidden ones included: it loses exactly their shares
+# (test_grading_validity). Read from real runs, then checked to be the checks the mistake should fail.
+CHECKS = {
+    'dLdP_of': {
+        'sign flipped': [
+            'dLdP_of(y, P) on 3 rows and 2 outputs (y first, then P)',
+            'dLdP_of(y, P) against the numerical derivative of ½(y − P)² with …', 'dLdP_of(y, P) with outputs per row',
+            'dLdP_of(y, P) against the numerical derivative of ½(y − P)²',
+        ],
+        'derivative of (y - P)² without the ½': [
+            'dLdP_of(y, P) on 3 rows and 2 outputs (y first, then P)',
+            'dLdP_of(y, P) against the numerical derivative of ½(y − P)² with …', 'dLdP_of(y, P) with outputs per row',
+            'dLdP_of(y, P) against the numerical derivative of ½(y − P)²',
+        ],
+        'returns the loss instead of its derivative': [
+            'dLdP_of(y, P) on 3 rows and 2 outputs (y first, then P)',
+            'dLdP_of(y, P) against the numerical derivative of ½(y − P)² with …', 'dLdP_of(y, P) with outputs per row',
+            'dLdP_of(y, P) against the numerical derivative of ½(y − P)²',
+        ],
+    },
+    'dPdC_of': {
+        'sigmoid of the sigmoid': [
+            'dPdC_of(C) on 3 rows and 2 outputs', 'dPdC_of(C) against the numerical derivative of σ(C)',
+            'dPdC_of(C) with outputs per row', 'dPdC_of against the numerical derivative of σ, on other inputs',
+        ],
+        'output form applied to the input': [
+            'dPdC_of(C) on 3 rows and 2 outputs', 'dPdC_of(C) against the numerical derivative of σ(C)',
+            'dPdC_of(C) with outputs per row', 'dPdC_of against the numerical derivative of σ, on other inputs',
+        ],
+        'plus instead of minus': [
+            'dPdC_of(C) on 3 rows and 2 outputs', 'dPdC_of(C) against the numerical derivative of σ(C)',
+            'dPdC_of(C) with outputs per row', 'dPdC_of against the numerical derivative of σ, on other inputs',
+        ],
+        'one factor only': [
+            'dPdC_of(C) on 3 rows and 2 outputs', 'dPdC_of(C) against the numerical derivative of σ(C)',
+            'dPdC_of(C) with outputs per row', 'dPdC_of against the numerical derivative of σ, on other inputs',
+        ],
+    },
+    'dCdW_of': {
+        'missing transpose': [
+            'dCdW_of(B) for 2 rows of 4 hidden features: one row per weight, one …',
+            'dCdW_of(B) on 2 rows of 4 hidden features',
+            "dCdW_of(B) @ G (G: the rows' dL/dC, 2 outputs) against the numerical …", 'dCdW_of(B) on rows',
+            'dCdW_of(B) @ G against the numerical gradient of sum(G * (B @ W)) …',
+        ],
+        'summed over the rows too early': [
+            'dCdW_of(B) for 2 rows of 4 hidden features: one row per weight, one …',
+            'dCdW_of(B) on 2 rows of 4 hidden features',
+            "dCdW_of(B) @ G (G: the rows' dL/dC, 2 outputs) against the numerical …", 'dCdW_of(B) on rows',
+            'dCdW_of(B) @ G against the numerical gradient of sum(G * (B @ W)) …',
+        ],
+        'the derivative of a linear function taken as 1': [
+            'dCdW_of(B) on 2 rows of 4 hidden features',
+            "dCdW_of(B) @ G (G: the rows' dL/dC, 2 outputs) against the numerical …", 'dCdW_of(B) on rows',
+            'dCdW_of(B) @ G against the numerical gradient of sum(G * (B @ W)) …',
+        ],
+        'a sigmoid derivative by habit': [
+            'dCdW_of(B) on 2 rows of 4 hidden features',
+            "dCdW_of(B) @ G (G: the rows' dL/dC, 2 outputs) against the numerical …", 'dCdW_of(B) on rows',
+            'dCdW_of(B) @ G against the numerical gradient of sum(G * (B @ W)) …',
+        ],
+    },
+    'dLdW_of': {
+        'elementwise product where the matrix product belongs': [
+            'dLdW_of(dCdW, dLdP, dPdC) for 2 rows and 2 outputs: the shape of W',
+            'dLdW_of(dCdW, dLdP, dPdC) on 2 rows and 2 outputs', 'dLdW_of against the numerical gradient of the loss',
+            'dLdW_of(dCdW, dLdP, dPdC) with one output', 'dLdW_of against the numerical gradient, one output',
+            'dLdW_of against the numerical gradient, several outputs',
+        ],
+        'forgot dPdC': [
+            'dLdW_of(dCdW, dLdP, dPdC) on 2 rows and 2 outputs', 'dLdW_of against the numerical gradient of the loss',
+            'dLdW_of(dCdW, dLdP, dPdC) with one output', 'dLdW_of against the numerical gradient, on a single row',
+            'dLdW_of against the numerical gradient, one output',
+            'dLdW_of against the numerical gradient, several outputs',
+        ],
+        'matrix product in the wrong order': [
+            'dLdW_of(dCdW, dLdP, dPdC) for 2 rows and 2 outputs: the shape of W',
+            'dLdW_of(dCdW, dLdP, dPdC) on 2 rows and 2 outputs', 'dLdW_of against the numerical gradient of the loss',
+            'dLdW_of(dCdW, dLdP, dPdC) with one output', 'dLdW_of against the numerical gradient, on a single row',
+            'dLdW_of against the numerical gradient, one output',
+            'dLdW_of against the numerical gradient, several outputs',
+        ],
+        'sign flipped': [
+            'dLdW_of(dCdW, dLdP, dPdC) on 2 rows and 2 outputs', 'dLdW_of against the numerical gradient of the loss',
+            'dLdW_of(dCdW, dLdP, dPdC) with one output', 'dLdW_of against the numerical gradient, on a single row',
+            'dLdW_of against the numerical gradient, one output',
+            'dLdW_of against the numerical gradient, several outputs',
+        ],
+    },
+    'dCdB_of': {
+        'missing transpose': [
+            'dCdB_of(W) for W of shape (4, 2)', 'dCdB_of(W): the values of W, transposed',
+            "G @ dCdB_of(W) (G: the rows' dL/dC, 2 outputs) against the numerical …", 'dCdB_of(W) for W of shape',
+            'G @ dCdB_of(W)',
+        ],
+        'the derivative of a linear function taken as 1': [
+            'dCdB_of(W): the values of W, transposed',
+            "G @ dCdB_of(W) (G: the rows' dL/dC, 2 outputs) against the numerical …", 'dCdB_of(W) for W of shape',
+            'G @ dCdB_of(W)',
+        ],
+        'sign flipped': [
+            'dCdB_of(W): the values of W, transposed',
+            "G @ dCdB_of(W) (G: the rows' dL/dC, 2 outputs) against the numerical …", 'dCdB_of(W) for W of shape',
+            'G @ dCdB_of(W)',
+        ],
+    },
+    'dBdA_of': {
+        'sigmoid of the sigmoid': [
+            'dBdA_of(A) on 2 rows of 4 hidden features', 'dBdA_of(A) against the numerical derivative of σ(A)',
+            'dBdA_of(A) on rows', 'dBdA_of against the numerical derivative of σ, on other inputs',
+        ],
+        'output form applied to the input': [
+            'dBdA_of(A) on 2 rows of 4 hidden features', 'dBdA_of(A) against the numerical derivative of σ(A)',
+            'dBdA_of(A) on rows', 'dBdA_of against the numerical derivative of σ, on other inputs',
+        ],
+        'half applied to the input': [
+            'dBdA_of(A) on 2 rows of 4 hidden features', 'dBdA_of(A) against the numerical derivative of σ(A)',
+            'dBdA_of(A) on rows', 'dBdA_of against the numerical derivative of σ, on other inputs',
+        ],
+    },
+    'dAdV_of': {
+        'missing transpose': [
+            'dAdV_of(x) for 2 rows of 3 features', 'dAdV_of(x) on 2 rows of 3 features',
+            "dAdV_of(x) @ G (G: the rows' dL/dA) against the numerical gradient of …", 'dAdV_of(x) on rows',
+            'dAdV_of(x) @ G against the numerical gradient of sum(G * (x @ V)) …',
+        ],
+        'summed over the rows too early': [
+            'dAdV_of(x) for 2 rows of 3 features', 'dAdV_of(x) on 2 rows of 3 features',
+            "dAdV_of(x) @ G (G: the rows' dL/dA) against the numerical gradient of …", 'dAdV_of(x) on rows',
+            'dAdV_of(x) @ G against the numerical gradient of sum(G * (x @ V)) …',
+        ],
+        'the derivative of a linear function taken as 1': [
+            'dAdV_of(x) on 2 rows of 3 features',
+            "dAdV_of(x) @ G (G: the rows' dL/dA) against the numerical gradient of …", 'dAdV_of(x) on rows',
+            'dAdV_of(x) @ G against the numerical gradient of sum(G * (x @ V)) …',
+        ],
+    },
+    'dLdV_of': {
+        'matrix product with dBdA': [
+            'dLdV_of(...) for 2 rows, 3 features, 4 hidden features, 2 outputs: the …',
+            'dLdV_of(...) on 2 rows and 2 outputs', 'dLdV_of against the numerical gradient of the loss',
+            'dLdV_of(...) with one output', 'dLdV_of against the numerical gradient, on a single row',
+            'dLdV_of against the numerical gradient, one output',
+            'dLdV_of against the numerical gradient, several outputs',
+        ],
+        'forgot dBdA': [
+            'dLdV_of(...) on 2 rows and 2 outputs', 'dLdV_of against the numerical gradient of the loss',
+            'dLdV_of(...) with one output', 'dLdV_of against the numerical gradient, on a single row',
+            'dLdV_of against the numerical gradient, one output',
+            'dLdV_of against the numerical gradient, several outputs',
+        ],
+        'elementwise product with dAdV': [
+            'dLdV_of(...) for 2 rows, 3 features, 4 hidden features, 2 outputs: the …',
+            'dLdV_of(...) on 2 rows and 2 outputs', 'dLdV_of against the numerical gradient of the loss',
+            'dLdV_of(...) with one output', 'dLdV_of against the numerical gradient, one output',
+            'dLdV_of against the numerical gradient, several outputs',
+        ],
+        'forgot dPdC': [
+            'dLdV_of(...) on 2 rows and 2 outputs', 'dLdV_of against the numerical gradient of the loss',
+            'dLdV_of(...) with one output', 'dLdV_of against the numerical gradient, on a single row',
+            'dLdV_of against the numerical gradient, one output',
+            'dLdV_of against the numerical gradient, several outputs',
+        ],
+        'elementwise product with dCdB (right for one output only)': [
+            'dLdV_of(...) for 2 rows, 3 features, 4 hidden features, 2 outputs: the …',
+            'dLdV_of(...) on 2 rows and 2 outputs', 'dLdV_of against the numerical gradient of the loss',
+            'dLdV_of against the numerical gradient, several outputs',
+        ],
+    },
+    'update_weights': {
+        'gradient ascent': [
+            'the new V, first of the pair update_weights(V, W, dLdV, dLdW) returns',
+            'the new W, second of the pair update_weights(V, W, dLdV, dLdW) returns',
+            'the new V from update_weights(V, W, dLdV, dLdW)', 'the new W from update_weights(V, W, dLdV, dLdW)',
+        ],
+        'only W updated': [
+            'the new V, first of the pair update_weights(V, W, dLdV, dLdW) returns',
+            'the new V from update_weights(V, W, dLdV, dLdW)',
+        ],
+        'returned in the wrong order': [
+            'the new V, first of the pair update_weights(V, W, dLdV, dLdW) returns',
+            'the new W, second of the pair update_weights(V, W, dLdV, dLdW) returns',
+            'the new V from update_weights(V, W, dLdV, dLdW)', 'the new W from update_weights(V, W, dLdV, dLdW)',
+        ],
+        'gradients swapped': [
+            'update_weights(V, W, dLdV, dLdW) must return the pair (V, W)',
+            'the new V, first of the pair update_weights(V, W, dLdV, dLdW) returns',
+            'the new W, second of the pair update_weights(V, W, dLdV, dLdW) returns',
+            'the new V from update_weights(V, W, dLdV, dLdW)', 'the new W from update_weights(V, W, dLdV, dLdW)',
+        ],
+    },
+    'learn': {
+        'gradient ascent': [
+            'V after one step of learn on 4 rows with 2 outputs (V minus the whole …',
+            'W after one step of learn on 4 rows with 2 outputs (W minus the whole …',
+            'V − (V returned by learn) on 4 rows with 2 outputs, against the …',
+            'W − (W returned by learn) on 4 rows with 2 outputs, against the …',
+            'one step of learn on the eight rows should lower their loss', 'V after one step of learn on rows',
+            'W after one step of learn on rows',
+            'V − (V returned by learn) on rows with outputs, against the numerical …',
+            'W − (W returned by learn) on rows with outputs, against the numerical …',
+            'after train_and_display the network should classify all eight rows',
+        ],
+        'dLdV computed with the updated W': [
+            'V after one step of learn on 4 rows with 2 outputs (V minus the whole …',
+            'V − (V returned by learn) on 4 rows with 2 outputs, against the …', 'V after one step of learn on rows',
+            'V − (V returned by learn) on rows with outputs, against the numerical …',
+        ],
+        'elementwise product for dLdW': [
+            'learn(V, W, x_batch, y_batch) must return the pair (V, W)',
+            'learn must return V of shape (2, 3) and W of shape (3, 2), the shapes …',
+            'V after one step of learn on 4 rows with 2 outputs (V minus the whole …',
+            'W after one step of learn on 4 rows with 2 outputs (W minus the whole …',
+            'V − (V returned by learn) on 4 rows with 2 outputs, against the …',
+            'W − (W returned by learn) on 4 rows with 2 outputs, against the …',
+            'one step of learn on the eight rows should lower their loss', 'V after one step of learn on rows',
+            'W after one step of learn on rows', 'learn must return V and W of the shapes it received',
+            'V − (V returned by learn) on rows with outputs, against the numerical …',
+            'W − (W returned by learn) on rows with outputs, against the numerical …',
+            'after train_and_display the network should classify all eight rows',
+        ],
+        'forgot dBdA': [
+            'V after one step of learn on 4 rows with 2 outputs (V minus the whole …',
+            'V − (V returned by learn) on 4 rows with 2 outputs, against the …', 'V after one step of learn on rows',
+            'V − (V returned by learn) on rows with outputs, against the numerical …',
+            'after train_and_display the network should classify all eight rows',
+        ],
+        'sigmoid derivative of the prediction instead of C': [
+            'V after one step of learn on 4 rows with 2 outputs (V minus the whole …',
+            'W after one step of learn on 4 rows with 2 outputs (W minus the whole …',
+            'V − (V returned by learn) on 4 rows with 2 outputs, against the …',
+            'W − (W returned by learn) on 4 rows with 2 outputs, against the …', 'V after one step of learn on rows',
+            'W after one step of learn on rows',
+            'V − (V returned by learn) on rows with outputs, against the numerical …',
+            'W − (W returned by learn) on rows with outputs, against the numerical …',
+        ],
+        "mean gradient instead of the total's": [
+            'V after one step of learn on 4 rows with 2 outputs (V minus the whole …',
+            'W after one step of learn on 4 rows with 2 outputs (W minus the whole …',
+            'V − (V returned by learn) on 4 rows with 2 outputs, against the …',
+            'W − (W returned by learn) on 4 rows with 2 outputs, against the …', 'V after one step of learn on rows',
+            'W after one step of learn on rows',
+            'V − (V returned by learn) on rows with outputs, against the numerical …',
+            'W − (W returned by learn) on rows with outputs, against the numerical …',
+            'after train_and_display the network should classify all eight rows',
+        ],
+    },
+    'forwardpass': {
+        'layers in reverse order': [
+            'forwardpass(X) with layers X -> 2X + 1 then X -> -X + 3 (first layer …',
+            "what the second layer received (the first layer's output)", 'forwardpass(X) through four layers',
+        ],
+        'every layer gets X': [
+            'forwardpass(X) with layers X -> 2X + 1 then X -> -X + 3 (first layer …',
+            "what the second layer received (the first layer's output)", 'forwardpass(X) through four layers',
+        ],
+        'returns the input': [
+            'forwardpass(X) with layers X -> 2X + 1 then X -> -X + 3 (first layer …',
+            'forwardpass(X) through four layers', 'forwardpass(X) through a single layer',
+        ],
+        'returns after the first layer': [
+            'forwardpass(X) with layers X -> 2X + 1 then X -> -X + 3 (first layer …',
+            "forwardpass should call each layer's fprop once; calls per layer",
+            "what the second layer received (the first layer's output)", 'forwardpass(X) through four layers',
+        ],
+    },
+    'loss': {
+        "the talk's: returns only the gradient": [
+            'loss(prediction, Y) must return the pair (loss, loss_gradient)',
+            'the loss value, first of the pair loss(prediction, Y) returns …',
+            'the loss gradient, second of the pair loss(prediction, Y) returns …',
+            'the loss value returned by loss(prediction, Y) …',
+            'the loss gradient returned by loss(prediction, Y) (loss_function )',
+        ],
+        'arguments swapped': [
+            'the loss value, first of the pair loss(prediction, Y) returns …',
+            'the loss gradient, second of the pair loss(prediction, Y) returns …',
+            'the loss value returned by loss(prediction, Y) …',
+            'the loss gradient returned by loss(prediction, Y) (loss_function )',
+        ],
+        'pair in the wrong order': [
+            'the loss value, first of the pair loss(prediction, Y) returns …',
+            'the loss gradient, second of the pair loss(prediction, Y) returns …',
+            'the loss value returned by loss(prediction, Y) …',
+            'the loss gradient returned by loss(prediction, Y) (loss_function )',
+        ],
+        'the gradient computed without bprop': [
+            'the loss gradient, second of the pair loss(prediction, Y) returns …',
+            'the loss gradient returned by loss(prediction, Y) (loss_function )',
+        ],
+    },
+    'backpropogate': {
+        "the talk's: returns the gradient it was given": [
+            "what backpropogate returns: the first layer's bprop output, after the …",
+            'what backpropogate returns after two layers', 'backpropogate through a single layer',
+        ],
+        'first layer first': [
+            'backpropogate should call bprop on the last layer first, each once; the …',
+            "what backpropogate returns: the first layer's bprop output, after the …",
+            'backpropogate should call bprop on the last layer first, each once …',
+            'what backpropogate returns after two layers',
+        ],
+        'every layer gets the loss gradient': [
+            "what backpropogate returns: the first layer's bprop output, after the …",
+            'what backpropogate returns after two layers',
+        ],
+        'forgot to return': [
+            "backpropogate returned None: return what the first layer's bprop …",
+            "what backpropogate returns: the first layer's bprop output, after the …",
+            'what backpropogate returns after two layers', 'backpropogate through a single layer',
+        ],
+    },
+    'fprop': {
+        "the talk's: no bias": [
+            'fprop with W, b given and the identity activation', 'self.activation_input after fprop',
+            'fprop with the sigmoid activation',
+            'self.activation_input after fprop with the sigmoid (the input of the …',
+            'self.activation_input after fprop, on other inputs', 'fprop with the sigmoid activation on rows',
+        ],
+        'bias added after the activation': [
+            'self.activation_input after fprop', 'fprop with the sigmoid activation',
+            'self.activation_input after fprop with the sigmoid (the input of the …',
+            'self.activation_input after fprop, on other inputs', 'fprop with the sigmoid activation on rows',
+        ],
+        'forgot the activation': ['fprop with the sigmoid activation', 'fprop with the sigmoid activation on rows'],
+        "stores the activation's output as activation_input": [
+            'self.activation_input after fprop with the sigmoid (the input of the …',
+            'self.activation_input after fprop, on other inputs',
+        ],
+        'elementwise product where the matrix product belongs': [
+            'fprop with W, b given and the identity activation', 'self.activation_input after fprop',
+            'fprop with the sigmoid activation',
+            'self.activation_input after fprop with the sigmoid (the input of the …',
+            'self.activation_input after fprop, on other inputs', 'fprop with the sigmoid activation on rows',
+            'fprop of a new layer of neurons on rows of inputs', 'fprop of a new layer (its weights drawn by _setup)',
+        ],
+    },
+    'bprop': {
+        'updates W before computing the gradient it sends back': [
+            "bprop's return value with the identity activation", "bprop's return value with the sigmoid activation",
+            "bprop's gradient and updates against numerical gradients",
+            'bprop against numerical gradients, on other inputs', 'bprop against numerical gradients, on a single row',
+        ],
+        "forgot the activation's derivative": [
+            "bprop's return value with the sigmoid activation",
+            'self.W after bprop with the sigmoid activation (learning rate 0.5)',
+            'self.b after bprop with the sigmoid activation (learning rate 0.5)',
+            "bprop's gradient and updates against numerical gradients",
+            'bprop against numerical gradients, on other inputs', 'bprop against numerical gradients, on a single row',
+        ],
+        "activation derivative taken at the activation's output": [
+            "bprop's return value with the sigmoid activation",
+            'self.W after bprop with the sigmoid activation (learning rate 0.5)',
+            'self.b after bprop with the sigmoid activation (learning rate 0.5)',
+            "bprop's gradient and updates against numerical gradients",
+            'bprop against numerical gradients, on other inputs', 'bprop against numerical gradients, on a single row',
+        ],
+        'bias gradient not summed over the rows': [
+            'self.b after bprop (learning rate 0.5, identity activation)',
+            'self.b after bprop with the sigmoid activation (learning rate 0.5)',
+            "bprop's gradient and updates against numerical gradients",
+            'bprop against numerical gradients, on other inputs',
+        ],
+        'gradient ascent': [
+            'self.W after bprop (learning rate 0.5, identity activation)',
+            'self.b after bprop (learning rate 0.5, identity activation)',
+            'self.W after bprop with the sigmoid activation (learning rate 0.5)',
+            'self.b after bprop with the sigmoid activation (learning rate 0.5)',
+            "bprop's gradient and updates against numerical gradients",
+            'bprop against numerical gradients, on other inputs', 'bprop against numerical gradients, on a single row',
+        ],
+        'weight gradient transposed': [
+            "bprop's return value, the gradient for the layer input (2 rows, 3 …",
+            "bprop's return value with the identity activation",
+            'self.W after bprop (learning rate 0.5, identity activation)',
+            'self.b after bprop (learning rate 0.5, identity activation)',
+            "bprop's return value with the sigmoid activation",
+            'self.W after bprop with the sigmoid activation (learning rate 0.5)',
+            'self.b after bprop with the sigmoid activation (learning rate 0.5)',
+            "bprop's gradient and updates against numerical gradients",
+            'bprop against numerical gradients, on other inputs', 'bprop against numerical gradients, on a single row',
+        ],
+        'learning rate ignored': [
+            'self.W after bprop (learning rate 0.5, identity activation)',
+            'self.b after bprop (learning rate 0.5, identity activation)',
+            'self.W after bprop with the sigmoid activation (learning rate 0.5)',
+            'self.b after bprop with the sigmoid activation (learning rate 0.5)',
+            "bprop's gradient and updates against numerical gradients",
+            'bprop against numerical gradients, on other inputs', 'bprop against numerical gradients, on a single row',
+        ],
+    },
+    'sigmoid_activation': {
+        'the derivative computed from σ(x) twice': [
+            'sigmoid_activation(x, bprop=True), the slopes, on 2 rows',
+            'sigmoid_activation(x, bprop=True) against the numerical derivative of σ',
+            'sigmoid_activation(±800, bprop=True) (no nan)', "sigmoid_activation's slopes on other rows",
+            'sigmoid_activation against the numerical derivative of σ',
+            "sigmoid_activation's slopes far out on both sides (no nan)",
+        ],
+        'bprop ignored': [
+            'sigmoid_activation(x, bprop=True), the slopes, on 2 rows',
+            'sigmoid_activation(x, bprop=True) against the numerical derivative of σ',
+            'sigmoid_activation(±800, bprop=True) (no nan)', "sigmoid_activation's slopes on other rows",
+            'sigmoid_activation against the numerical derivative of σ',
+            "sigmoid_activation's slopes far out on both sides (no nan)",
+        ],
+        'output form applied to the input': [
+            'sigmoid_activation(x, bprop=True), the slopes, on 2 rows',
+            'sigmoid_activation(x, bprop=True) against the numerical derivative of σ',
+            'sigmoid_activation(±800, bprop=True) (no nan)', "sigmoid_activation's slopes on other rows",
+            'sigmoid_activation against the numerical derivative of σ',
+            "sigmoid_activation's slopes far out on both sides (no nan)",
+        ],
+        'sign flipped': [
+            'sigmoid_activation(x) on 2 rows', 'sigmoid_activation at ±800 (no nan)', 'sigmoid_activation(x)',
+            'sigmoid_activation far out on both sides (no nan)',
+        ],
+        'derivative by the quotient rule (nan for large negative x; issue 15, case 6)': [
+            'sigmoid_activation(±800, bprop=True) (no nan)',
+            "sigmoid_activation's slopes far out on both sides (no nan)",
+        ],
+    },
+    'mean_square_error': {
+        "the talk's: no mean": [
+            'mean_square_error(Y, Y): a perfect prediction', 'mean_square_error(prediction, Y) on 2 rows and 3 outputs',
+            'mean_square_error(prediction, Y, bprop=True) on 2 rows (prediction …',
+            'mean_square_error(prediction, Y, bprop=True) against the numerical …',
+            'mean_square_error(prediction, Y) on rows', 'mean_square_error on rows',
+            'mean_square_error against the numerical gradient of the loss',
+        ],
+        "gradient sign flipped (what (y, P) in Part 1's order gives)": [
+            'mean_square_error(prediction, Y, bprop=True) on 2 rows (prediction …',
+            'mean_square_error(prediction, Y, bprop=True) against the numerical …', 'mean_square_error on rows',
+            'mean_square_error against the numerical gradient of the loss',
+        ],
+        'gradient of the sum, loss of the mean': [
+            'mean_square_error(prediction, Y, bprop=True) on 2 rows (prediction …',
+            'mean_square_error(prediction, Y, bprop=True) against the numerical …', 'mean_square_error on rows',
+            'mean_square_error against the numerical gradient of the loss',
+        ],
+        'mean over every entry': [
+            'mean_square_error(prediction, Y) on 2 rows and 3 outputs',
+            'mean_square_error(prediction, Y, bprop=True) on 2 rows (prediction …',
+            'mean_square_error(prediction, Y, bprop=True) against the numerical …',
+            'mean_square_error(prediction, Y) on rows', 'mean_square_error on rows',
+            'mean_square_error against the numerical gradient of the loss',
+        ],
+        'forgot the ½': [
+            'mean_square_error(prediction, Y) on 2 rows and 3 outputs', 'mean_square_error(prediction, Y) on rows',
+        ],
+    },
+}
