@@ -776,3 +776,49 @@ def test_a_forged_frame_fails_the_test_and_is_reported_a_dead_kernel_is_not():
     with pytest.raises(AssertionError):
         grader_side._ask("call", 1)
     assert peer.anomalies == []
+
+
+# --- the wire format, byte for byte --------------------------------------------------------------
+
+def known_frame(header: str, body: bytes = b"") -> bytes:
+    """A frame as the channel writes it: `>Q` total, `>I` header length, the header's JSON as
+    written here (keys in this order, no spaces), the buffers."""
+    return struct.pack(">QI", 4 + len(header) + len(body), len(header)) + header.encode() + body
+
+
+def test_the_frames_each_side_writes_are_the_known_bytes():
+    a, b = socket.socketpair()
+    peer = grader_side.make_peer(a, 0.3, random=None)
+    peer.hello("tok")
+    with pytest.raises(ChannelTimeout):
+        peer.request("call", [1, 2.5], (True, None, "s"), {"k": np.arange(3, dtype="<i4")}, np.float64(0.5),
+                     1 + 2j, np, np.mean)
+    peer.done()
+    b.settimeout(1)
+    assert b.recv(1 << 20) == known_frame('{"hello":true,"t":"tok","b":[]}') + known_frame(
+        '{"q":"call","i":1,"v":{"T":[{"L":[1,2.5],"X":1},{"T":[true,null,"s"]},{"D":[["k",{"A":0,"dt":"<i4",'
+        '"sh":[3]}]],"X":2},{"S":1,"dt":"<f8"},{"C":[1.0,2.0]},{"M":"numpy"},{"H":0,"G":["numpy","mean"],'
+        '"k":"function"}]},"b":[12,8]}', np.arange(3, dtype="<i4").tobytes() + np.float64(0.5).tobytes()) + \
+        known_frame('{"done":true,"b":[]}')
+
+    def handler(method, args):
+        if method == "fail":
+            raise ValueError("bad")
+        args[0][0] += 1
+        return object(), args[0]
+
+    student = Peer(b, handler, None, exports=channel.Exports(first_id=7), handles={},
+                   describe=student_side.describe)
+    channel.send_frame(a, {"q": "call", "i": 1, "v": {"T": [{"A": 0, "dt": "<f8", "sh": [2]}]}, "b": [16]},
+                       [np.zeros(2)])
+    channel.send_frame(a, {"q": "fail", "i": 2, "v": {"T": []}, "b": []}, [])
+    channel.send_frame(a, {"done": True, "b": []}, [])
+    student.serve(2)
+    a.settimeout(1)
+    changed = np.array([1.0, 0.0]).tobytes()
+    assert a.recv(1 << 20) == known_frame(
+        '{"r":1,"v":{"T":[{"H":7,"k":"object","t":["builtins","object"]},{"A":0,"dt":"<f8","sh":[2]}]},'
+        '"c":[[0,{"A":1,"dt":"<f8","sh":[2]}]],"b":[16,16]}', changed + changed) + known_frame(
+        '{"r":2,"e":{"t":"ValueError","m":"bad","g":["builtins","ValueError"]},"b":[]}')
+    a.close()
+    b.close()
