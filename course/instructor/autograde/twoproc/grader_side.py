@@ -37,9 +37,11 @@ from course.grading import STUDENT_TEXT
 from course.grading import failure as _failure
 
 from ..meter import cut_text
-from . import channel
-from .channel import (ChannelError, ChannelTimeout, Exports, Peer, RandomSync, global_name, is_data, release,
-                      resolve_global)
+from . import library
+from .channel import Peer, RandomSync
+from .codec import MAX_ANOMALIES, Exports, Tag, is_data
+from .frames import MAX_FRAME, ChannelError, ChannelTimeout, release
+from .library import global_name, resolve_global
 
 # Names a notebook imports by convention: always the real module here, whatever the notebook
 # binds them to (a student's `np = FakeNumpy()` must not reach the tests).
@@ -83,27 +85,22 @@ def _ask(method: str, *args: Any) -> Any:
         message = ("Not checked: your notebook's kernel stopped or ran out of time in an earlier check of "
                    "this test.")
         raise _failure(message, message) from None
-    outer = not peer.asking
-    if outer:
-        peer.callback_failures = []
-    peer.asking += 1
-    try:
-        result = peer.request(method, *args)
-    except ChannelTimeout:
-        _STATE["error"] = "the student's code did not finish within the cell's time limit"
-        _broken()
-        message = f"Your code did not finish within the time limit of {_STATE['timeout']} s."
-        raise _failure(message, message) from None  # no test value in it: a hidden check may say it
-    except ChannelError as error:
-        _STATE["error"] = f"the student's kernel stopped answering ({error})"
-        if not _GONE.search(str(error)):  # not a kernel that died: it sent what is not data
-            peer.anomaly(f"broke the channel's rules: {str(error)[:200]}")
-        _broken()
-        message = ("Your notebook's kernel stopped while the test ran (did your code exit, crash "
-                   "or run out of memory?).")
-        raise _failure(message, message) from None
-    finally:
-        peer.asking -= 1
+    with peer.asking() as outer:
+        try:
+            result = peer.request(method, *args)
+        except ChannelTimeout:
+            _STATE["error"] = "the student's code did not finish within the cell's time limit"
+            _broken()
+            message = f"Your code did not finish within the time limit of {_STATE['timeout']} s."
+            raise _failure(message, message) from None  # no test value in it: a hidden check may say it
+        except ChannelError as error:
+            _STATE["error"] = f"the student's kernel stopped answering ({error})"
+            if not _GONE.search(str(error)):  # not a kernel that died: it sent what is not data
+                peer.anomaly(f"broke the channel's rules: {str(error)[:200]}")
+            _broken()
+            message = ("Your notebook's kernel stopped while the test ran (did your code exit, crash "
+                       "or run out of memory?).")
+            raise _failure(message, message) from None
     if outer:
         for failure in peer.callback_failures:
             if isinstance(failure, AssertionError):
@@ -114,7 +111,7 @@ def _ask(method: str, *args: Any) -> Any:
 def _broken() -> None:
     peer = _STATE["peer"]
     if peer is not None:
-        peer.closed = True
+        peer.stop()
     sock = _STATE["sock"]
     if sock is not None:
         try:
@@ -259,8 +256,8 @@ class Handle:
     @property
     def __class__(self):
         info = object.__getattribute__(self, "_channel_info")
-        where = info.get("t")
-        if type(where) is list and len(where) == 2 and info.get("k") != "class":
+        where = info.get(Tag.TYPE)
+        if type(where) is list and len(where) == 2 and info.get(Tag.KIND) != "class":
             try:
                 cls = resolve_global(*where, imported_only=True)
                 if isinstance(cls, type):
@@ -287,16 +284,16 @@ class Handle:
 
 
 def _make_handle(peer: Peer, hid: int, info: dict) -> Handle:
-    where = info.get("t") if type(info.get("t")) is list and len(info["t"]) == 2 else ["", "object"]
+    where = info.get(Tag.TYPE) if type(info.get(Tag.TYPE)) is list and len(info[Tag.TYPE]) == 2 else ["", "object"]
     cls = _handle_class(str(where[0])[:200], str(where[1])[:200])
-    return cls(hid, {"k": info.get("k"), "t": where})
+    return cls(hid, {Tag.KIND: info.get(Tag.KIND), Tag.TYPE: where})
 
 
 # --- the student's requests on the grader's objects (call-backs) -----------------------------
 
 def _describe(obj: Any) -> dict:
     kind = "class" if isinstance(obj, type) else "function" if callable(obj) else "object"
-    return {"k": kind}
+    return {Tag.KIND: kind}
 
 
 def _fields(obj: Any) -> dict:
@@ -424,7 +421,7 @@ def install() -> None:
 
     grading._swap_hook = _swap_hook
     grading._changes_hook = _changes
-    channel.freeze_resolvable()
+    library.freeze_resolvable()
 
 
 # --- a test cell's life ------------------------------------------------------------------------
@@ -440,7 +437,7 @@ def listen(path: str) -> None:
 
 
 def make_peer(sock: socket.socket, timeout: float | None, random: RandomSync | None = _RANDOM,
-              max_frame: int = channel.MAX_FRAME) -> Peer:
+              max_frame: int = MAX_FRAME) -> Peer:
     """The grader's end of one test cell's conversation: what it hands over lives as long as it."""
     return Peer(sock, _serve, _make_handle, exports=Exports(random_ids=True), handles=_HANDLES, token=_TOKEN,
                 describe=_describe, grader=True, random=random, can_export=servable, timeout=timeout,
@@ -528,9 +525,7 @@ def end() -> None:
                 peer.done()
             except ChannelError:
                 pass
-        _ANOMALIES.extend(peer.anomalies[:channel.MAX_ANOMALIES - len(_ANOMALIES)])
-        peer.exports.clear()
-        peer.changes.clear()
-        peer.containers.clear()
+        _ANOMALIES.extend(peer.anomalies[:MAX_ANOMALIES - len(_ANOMALIES)])
+        peer.expire()
     if sock is not None:
         release(sock)
