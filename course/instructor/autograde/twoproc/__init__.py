@@ -10,9 +10,11 @@
                   the grader takes as its own.
 - `student_side`  runs in the student's kernel, between two of its cells: serves the grader's
                   requests (read a name, call a function, read an attribute...) on its objects.
-- `grader_side`   runs in the grader's kernel: handles standing for the student's objects, the
-                  hook that makes `use_trusted`/`replaced` reach the student's kernel; what a test
-                  cell may hand over (`servable`) and what it refused (anomalies, for the tamper report).
+- `grader_side`   runs in the grader's kernel: binds the names a test cell reads, the hook that
+                  makes `use_trusted`/`replaced` reach the student's kernel; what a test cell may
+                  hand over (`servable`) and what it refused (anomalies, for the tamper report).
+  - `handles`     the grader's stand-ins for the student's objects (`Handle`): each use a request
+                  to the student's kernel.
 - `execute`       the Execute preprocessor that routes test cells to the grader kernel.
 - `grader_kernel` one notebook's grader kernel: its folders, start, restarts, stop, audit events.
 - `zygote`        in the grader's sandbox: imports once, forks a fresh grader kernel per notebook.
