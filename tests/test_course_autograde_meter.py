@@ -24,7 +24,7 @@ from course.instructor.autograde import run as autograde
 from course.instructor.autograde.execute import ERROR_FLOOR, SandboxedExecute
 from course.instructor.autograde.meter import ENTRY_BYTES, cut_error, cut_text, tmpfs_used, tree_bytes
 from course.instructor.autograde.preprocessors.save_results import MESSAGE_CHARS, failure_message
-from course.instructor.autograde.twoproc import grader_side
+from course.instructor.autograde.twoproc import handles
 
 BIG = 5_000_000
 CUT = re.compile(r"\[… ([0-9,]+) characters cut\]")
@@ -57,13 +57,13 @@ def test_a_cut_error_keeps_where_it_failed_and_how_its_message_begins():
 
 def test_an_error_output_is_cut_to_what_the_cell_has_left_never_below_the_floor():
     execute = SandboxedExecute.__new__(SandboxedExecute)
-    execute._errors_kept = 0
+    execute._begin_cell()
     msg = {"msg_type": "error", "content": {"ename": "E" * 1000, "evalue": "!" * BIG,
                                             "traceback": ["head\n", "E: " + "!" * BIG]}}
     cut, size = execute._cut_error(msg, 50_000)
     content = cut["content"]
     assert size == len(content["ename"]) + len(content["evalue"]) + sum(map(len, content["traceback"]))
-    assert 40_000 < size < 51_000 and len(content["ename"]) < 250 and execute._errors_kept == size
+    assert 40_000 < size < 51_000 and len(content["ename"]) < 250 and execute._budget.errors_kept == size
     assert msg["content"]["evalue"] == "!" * BIG  # the kernel's message itself is left alone
     _, size = execute._cut_error(msg, -5)  # nothing left in the cell: the floor
     assert ERROR_FLOOR - 100 < size < ERROR_FLOOR + 300
@@ -122,8 +122,8 @@ def test_grading_helpers_quote_a_few_kb_of_a_students_value():
 
 
 def test_a_handle_quotes_a_few_kb_of_the_students_repr_and_str(monkeypatch):
-    monkeypatch.setattr(grader_side, "_ask", lambda method, handle: "<" + "x" * BIG + ">")
-    handle = grader_side.Handle(1, {"k": "object", "t": ["", "Loud"]})
+    monkeypatch.setattr(handles, "_ask", lambda method, handle: "<" + "x" * BIG + ">")
+    handle = handles.Handle(1, {"k": "object", "t": ["", "Loud"]})
     for text in (repr(handle), str(handle), f"{handle}"):
         assert len(text) < grading.STUDENT_TEXT + 40 and cut_count(text) == BIG + 2 - grading.STUDENT_TEXT
 

@@ -13,8 +13,9 @@ import threading
 import numpy as np
 import pytest
 
-from course.instructor.autograde.twoproc import channel, grader_side, student_side
-from course.instructor.autograde.twoproc.channel import ChannelError, ChannelTimeout, Peer
+from course.instructor.autograde.twoproc import channel, codec, frames, grader_side, library, student_side
+from course.instructor.autograde.twoproc.channel import Peer
+from course.instructor.autograde.twoproc.frames import ChannelError, ChannelTimeout
 
 
 class Student:
@@ -23,14 +24,12 @@ class Student:
     def __init__(self, sock, namespace, token=None):
         self.namespace = namespace
         self.token = token
-        self.server = student_side._Server()
+        self.server = student_side._Server(namespace=lambda: self.namespace)
         self.error = None
         self.thread = threading.Thread(target=self.run, args=(sock,), daemon=True)
         self.thread.start()
 
     def run(self, sock):
-        original = student_side._namespace
-        student_side._namespace = lambda: self.namespace
         peer = student_side.make_peer(sock, self.server)
         student_side._CURRENT["peer"] = peer
         try:
@@ -41,7 +40,6 @@ class Student:
         finally:
             student_side._CURRENT["peer"] = None
             self.server.restore()
-            student_side._namespace = original
             sock.close()
 
 
@@ -322,7 +320,7 @@ def raw_frame(header: dict, body: bytes = b"") -> bytes:
     return struct.pack(">QI", 4 + len(head) + len(body), len(head)) + head + body
 
 
-def grader_peer(timeout=2.0, max_frame=channel.MAX_FRAME):
+def grader_peer(timeout=2.0, max_frame=frames.MAX_FRAME):
     a, b = socket.socketpair()
     peer = grader_side.make_peer(a, timeout, random=None, max_frame=max_frame)
     grader_side._STATE.update(peer=peer, sock=a)
@@ -331,7 +329,7 @@ def grader_peer(timeout=2.0, max_frame=channel.MAX_FRAME):
 
 def answer_with(b, header, body=b""):
     def run():
-        channel.recv_frame(b, 5)
+        frames.recv_frame(b, 5)
         b.sendall(raw_frame(header, body))
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -413,9 +411,9 @@ def test_a_callback_for_an_object_never_exported_or_expired():
     replies = []
 
     def run(guess):
-        channel.recv_frame(b, 5)
+        frames.recv_frame(b, 5)
         b.sendall(raw_frame({"q": "call", "i": 1, "v": {"T": [{"R": guess}, [], {"D": []}]}, "b": []}))
-        replies.append(channel.recv_frame(b, 5)[0])
+        replies.append(frames.recv_frame(b, 5)[0])
         b.sendall(raw_frame({"r": 1, "v": 7, "b": []}))
     thread = threading.Thread(target=run, args=(77,), daemon=True)
     thread.start()
@@ -440,9 +438,9 @@ def test_a_request_for_a_private_attribute_or_an_unknown_operation():
     hid = peer.export(lambda x: x)
 
     def run():
-        channel.recv_frame(b, 5)
+        frames.recv_frame(b, 5)
         b.sendall(raw_frame({"q": "getattr", "i": 1, "v": {"T": [{"R": hid}, "__globals__"]}, "b": []}))
-        reply, _ = channel.recv_frame(b, 5)
+        reply, _ = frames.recv_frame(b, 5)
         replies.append(reply)
         b.sendall(raw_frame({"q": "exec", "i": 2, "v": {"T": ["print(1)"]}, "b": []}))
     replies = []
@@ -597,7 +595,7 @@ def test_begin_waits_for_the_connection_with_the_cells_token(tmp_path):
         dead.close()
         rogue = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # a student's own, guessing
         rogue.connect(path)
-        channel.send_frame(rogue, {"hello": True, "t": "guess", "b": []}, [])
+        frames.send_frame(rogue, {"hello": True, "t": "guess", "b": []}, [])
         students = []
 
         def connect():  # waits in connect() while the earlier connections fill the listener's queue
@@ -632,7 +630,7 @@ def test_a_library_name_that_is_not_the_objects_own_or_runs_code_stays_a_handle(
 def test_the_grader_resolves_names_in_the_modules_it_started_with_only(monkeypatch):
     # a module a test imported later (here: scipy.special, left out of the frozen set) does not
     # change how the next notebook's names are read
-    monkeypatch.setattr(channel, "_RESOLVABLE", frozenset({"numpy"}))
+    monkeypatch.setattr(library, "_RESOLVABLE", frozenset({"numpy"}))
     peer, b = grader_peer()
     thread = answer_with(b, {"r": 1, "v": [{"H": 5, "G": ["scipy.special", "expit"], "k": "callable"},
                                            {"H": 6, "G": ["numpy", "mean"], "k": "callable"}], "b": []})
@@ -652,12 +650,12 @@ def test_a_reply_cannot_add_names_to_the_ones_the_test_binds(tmp_path):
         def hostile():
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.connect(path)
-            channel.send_frame(sock, {"hello": True, "t": "tok", "b": []}, [])
-            header, _ = channel.recv_frame(sock, 5)
+            frames.send_frame(sock, {"hello": True, "t": "tok", "b": []}, [])
+            header, _ = frames.recv_frame(sock, 5)
             # the answer names the grader's list (container 1) and carries names it did not ask for
             forged = {"D": [["x", 1], ["__builtins__", {"D": []}], ["np", 2]], "X": 1}
-            channel.send_frame(sock, {"r": header["i"], "v": forged, "b": []}, [])
-            channel.recv_frame(sock, 5)  # done
+            frames.send_frame(sock, {"r": header["i"], "v": forged, "b": []}, [])
+            frames.recv_frame(sock, 5)  # done
             sock.close()
         thread = threading.Thread(target=hostile, daemon=True)
         thread.start()
@@ -729,7 +727,7 @@ def test_a_name_never_makes_the_grader_import(monkeypatch):
     thread.join(5)
     assert all(isinstance(g, grader_side.Handle) for g in got)
     assert set(sys.modules) - before == set()
-    assert channel.global_name(np.mean) == ("numpy", "mean")
+    assert library.global_name(np.mean) == ("numpy", "mean")
 
 
 def test_the_grader_hands_over_only_what_its_tests_define(pair):
@@ -776,3 +774,49 @@ def test_a_forged_frame_fails_the_test_and_is_reported_a_dead_kernel_is_not():
     with pytest.raises(AssertionError):
         grader_side._ask("call", 1)
     assert peer.anomalies == []
+
+
+# --- the wire format, byte for byte --------------------------------------------------------------
+
+def known_frame(header: str, body: bytes = b"") -> bytes:
+    """A frame as the channel writes it: `>Q` total, `>I` header length, the header's JSON as
+    written here (keys in this order, no spaces), the buffers."""
+    return struct.pack(">QI", 4 + len(header) + len(body), len(header)) + header.encode() + body
+
+
+def test_the_frames_each_side_writes_are_the_known_bytes():
+    a, b = socket.socketpair()
+    peer = grader_side.make_peer(a, 0.3, random=None)
+    peer.hello("tok")
+    with pytest.raises(ChannelTimeout):
+        peer.request("call", [1, 2.5], (True, None, "s"), {"k": np.arange(3, dtype="<i4")}, np.float64(0.5),
+                     1 + 2j, np, np.mean)
+    peer.done()
+    b.settimeout(1)
+    assert b.recv(1 << 20) == known_frame('{"hello":true,"t":"tok","b":[]}') + known_frame(
+        '{"q":"call","i":1,"v":{"T":[{"L":[1,2.5],"X":1},{"T":[true,null,"s"]},{"D":[["k",{"A":0,"dt":"<i4",'
+        '"sh":[3]}]],"X":2},{"S":1,"dt":"<f8"},{"C":[1.0,2.0]},{"M":"numpy"},{"H":0,"G":["numpy","mean"],'
+        '"k":"function"}]},"b":[12,8]}', np.arange(3, dtype="<i4").tobytes() + np.float64(0.5).tobytes()) + \
+        known_frame('{"done":true,"b":[]}')
+
+    def handler(method, args):
+        if method == "fail":
+            raise ValueError("bad")
+        args[0][0] += 1
+        return object(), args[0]
+
+    student = Peer(b, handler, None, exports=codec.Exports(first_id=7), handles={},
+                   describe=student_side.describe)
+    frames.send_frame(a, {"q": "call", "i": 1, "v": {"T": [{"A": 0, "dt": "<f8", "sh": [2]}]}, "b": [16]},
+                       [np.zeros(2)])
+    frames.send_frame(a, {"q": "fail", "i": 2, "v": {"T": []}, "b": []}, [])
+    frames.send_frame(a, {"done": True, "b": []}, [])
+    student.serve(2)
+    a.settimeout(1)
+    changed = np.array([1.0, 0.0]).tobytes()
+    assert a.recv(1 << 20) == known_frame(
+        '{"r":1,"v":{"T":[{"H":7,"k":"object","t":["builtins","object"]},{"A":0,"dt":"<f8","sh":[2]}]},'
+        '"c":[[0,{"A":1,"dt":"<f8","sh":[2]}]],"b":[16,16]}', changed + changed) + known_frame(
+        '{"r":2,"e":{"t":"ValueError","m":"bad","g":["builtins","ValueError"]},"b":[]}')
+    a.close()
+    b.close()

@@ -5,6 +5,8 @@
 - `course.instructor.autograde.guard`     inside the kernel: audit log, undo monkeypatches of numpy/helpers
 - `course.instructor.autograde.intake`    before nbgrader: staging, raw-file limits, nbgrader metadata from the gradebook
 - `course.instructor.autograde.execute`   nbgrader's Execute with limits, kernel-death recovery, output caps
+  - `.recovery`  a fresh kernel after a death, the cells before replayed
+  - `.written`   the bytes a notebook's kernels write, the folder pruned past the limit
 - `course.instructor.autograde.meter`     what grading keeps and writes, bounded: text and error cuts, bytes written
 - `course.instructor.autograde.config`    the `CourseAutograde` settings (limits) from nbgrader_config.py
 - `course.instructor.autograde.journal`   the gradebook lock and the run journal (one row per submission)

@@ -17,7 +17,6 @@ What stock nbgrader 0.9.6 does, and what this does instead:
 from __future__ import annotations
 
 import asyncio
-import copy
 import os
 import time
 from pathlib import Path
@@ -30,20 +29,14 @@ from traitlets import Any
 
 from .config import format_size
 from .meter import NAME_CHARS, cut_error, cut_text
+from .recovery import KernelRecovery, KernelStartError
 from .sandbox import SandboxKernelManager, chown_tree, descendants, kernel_process, kill_processes
+from .written import WrittenFiles, folder_files
 
 BENIGN_PROCESSES = ("uname", "fc-list", "fc-match", "lscpu", "nproc", "sysctl")
 # An error keeps at least this much of itself, even once a cell's or notebook's output is used up:
 # the student reads where it failed.
 ERROR_FLOOR = 4096
-
-
-class KernelStartError(RuntimeError):
-    """No kernel could be started. Before any of the student's code ran, the infrastructure
-    failed (`after_student_code` False); after, it may be what the student's code left behind."""
-
-    after_student_code = False
-
 START_ATTEMPTS = 3
 # Run silently in the student's kernel after a cell that ran out of memory (_release_failed_cell);
 # one expression, so it binds no name in the student's namespace.
@@ -58,8 +51,23 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-class SandboxedExecute(Execute):
-    """Execute each notebook in its own sandboxed kernel, within the course's limits."""
+class CellBudget:
+    """What one cell has sent so far, and whether a limit stopped it: a fresh one per cell run or
+    replayed (`_begin_cell`)."""
+
+    def __init__(self):
+        self.output = 0  # characters of output kept
+        self.dropped = 0  # characters of output dropped past the limits
+        self.dropped_stderr = False
+        self.kept_stderr = False
+        self.errors_kept = 0  # characters kept of the errors that were cut
+        self.watchdog_reason: str | None = None  # why the watchdog stopped the cell's kernel
+        self.watchdog_limit: str | None = None  # the limit it hit (a note's `limit`)
+
+
+class SandboxedExecute(KernelRecovery, WrittenFiles, Execute):
+    """Execute each notebook in its own sandboxed kernel, within the course's limits (recovering
+    from its kernel's death: recovery.py; counting the files it writes: written.py)."""
 
     sandbox = Any(None, allow_none=True, help="course.instructor.autograde.sandbox.Sandbox").tag(config=True)
 
@@ -123,7 +131,7 @@ class SandboxedExecute(Execute):
         self._restarts = 0
         self._given_up: str | None = None
         self._notebook_output = 0
-        self._new_cell()
+        self._begin_cell()
         self.notes: list[dict] = []
         self.events: list[dict] = []
         self._starts = 0
@@ -217,13 +225,13 @@ class SandboxedExecute(Execute):
             return cell, resources
         if not self._ready_for_cell(cell, index):
             return cell, resources
-        self._new_cell()
-        started = time.monotonic()
+        started = self._begin_cell()
         try:
             cell = self.execute_cell(cell, index, store_history=True)
         except DeadKernelError:
-            reason = self._watchdog_reason or self._death_reason()
-            self.note(index, self._watchdog_limit if self._watchdog_reason else "kernel died", reason)
+            budget = self._budget
+            reason = budget.watchdog_reason or self._death_reason()
+            self.note(index, budget.watchdog_limit if budget.watchdog_reason else "kernel died", reason)
             cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", reason)]
             self._recover(index + 1)
             return cell, resources
@@ -239,17 +247,13 @@ class SandboxedExecute(Execute):
         self._after_cell(cell, index, time.monotonic() - started)
         return cell, resources
 
-    def _new_cell(self) -> None:
-        """What a cell has sent so far, and whether a limit stopped it: nothing yet."""
-        self._cell_output = 0
-        self._dropped = 0
-        self._dropped_stderr = False
-        self._kept_stderr = False
-        self._errors_kept = 0  # characters kept of the errors that were cut
-        self._watchdog_reason: str | None = None
+    def _begin_cell(self) -> float:
+        """A cell (or a replayed one) starts: a fresh budget; returns the time it starts."""
+        self._budget = CellBudget()
+        return time.monotonic()
 
     def _after_cell(self, cell, index: int, seconds: float) -> None:
-        limits = self.sandbox.limits
+        limits, budget = self.sandbox.limits, self._budget
         for output in cell.outputs:
             if output.output_type != "error":
                 continue
@@ -265,19 +269,19 @@ class SandboxedExecute(Execute):
             elif output.ename == "OSError" and "File too large" in output.evalue:
                 self.note(index, "file size", f"This cell wrote a file larger than the limit of "
                           f"{format_size(limits.file_size)}.")
-        if self._dropped:
-            text = (f"\n[output truncated: this cell printed {format_size(self._cell_output + self._dropped)}; "
-                    f"the first {format_size(self._cell_output)} are kept (limit: "
+        if budget.dropped:
+            text = (f"\n[output truncated: this cell printed {format_size(budget.output + budget.dropped)}; "
+                    f"the first {format_size(budget.output)} are kept (limit: "
                     f"{format_size(limits.output_bytes)} per cell, {format_size(limits.notebook_output_bytes)} "
                     "per notebook)]\n")
             cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=text))
-            if self._dropped_stderr and not self._kept_stderr:
+            if budget.dropped_stderr and not budget.kept_stderr:
                 cell.outputs.append(NotebookNode(output_type="stream", name="stderr",
                                                  text="[output to stderr truncated]\n"))
             self.note(index, "output", text.strip().strip("[]"))
-        if self._errors_kept:
+        if budget.errors_kept:
             self.note(index, "output", "The error this cell raised was too long to keep whole: its message and "
-                      f"traceback were cut to {format_size(self._errors_kept)}, where “[… N characters cut]” says "
+                      f"traceback were cut to {format_size(budget.errors_kept)}, where “[… N characters cut]” says "
                       f"how much is missing (the output kept is {format_size(limits.output_bytes)} per cell, "
                       f"{format_size(limits.notebook_output_bytes)} per notebook).")
         if limits.kill_leftovers:
@@ -300,68 +304,22 @@ class SandboxedExecute(Execute):
         except Exception as error:  # a kernel that does not answer is handled by the next cell
             self.log.info("releasing a failed cell's memory: %s", error)
 
-    # ------------------------------------------------------------------ recovery
-    def _death_reason(self) -> str:
-        code = None
-        process = getattr(self.km.provisioner, "process", None) if self.km else None
-        if process is not None:
-            code = process.poll()
-        how = ""
-        if code is not None and code != 0:
-            how = f" (exit code {code})" if code < 128 else f" (killed by signal {code - 128})"
-        return (f"The kernel died while running this cell{how}. Grading went on in a fresh kernel "
-                "that re-ran the cells before this one.")
-
-    def _recover(self, next_index: int) -> bool:
-        """A fresh kernel with the state of the cells run so far; False when we give up."""
-        self._restarts += 1
-        self._stop()
-        # files a stopped cell wrote into the folder stay: past the limit, they go now (largest
-        # first, as after the last cell), or every later cell would be stopped for them
-        self._prune_written()
-        if not any(c.cell_type == "code" and c.source.strip() for c in self.nb.cells[next_index:]):
-            return True  # nothing left to run: no fresh kernel, no replay
-        limits = self.sandbox.limits
-        if self._restarts > limits.kernel_restarts:
-            self._given_up = (f"The kernel died {self._restarts} times (the limit is {limits.kernel_restarts}); "
-                              "the remaining cells were not run.")
-            self.note(next_index if next_index < len(self.nb.cells) else len(self.nb.cells) - 1,
-                      "kernel died", self._given_up)
-            return False
-        try:
-            self._start()
-        except KernelStartError as error:
-            first = str(error).splitlines()[0]
-            self._given_up = ("After the kernel died, no fresh kernel could be started (what the cells "
-                              f"before left running may have kept it from starting: {first[:300]}); "
-                              "the remaining cells were not run.")
-            self.note(next_index if next_index < len(self.nb.cells) else len(self.nb.cells) - 1,
-                      "kernel start", self._given_up)
-            return False
-        # what the replay prints is thrown away: it counts neither for the notebook nor for the
-        # cell being graded (a test cell whose student kernel was restarted)
-        kept = self._notebook_output, self._cell_output, self._dropped, self._errors_kept
-        for index in list(self._executed):
-            if self._remaining() <= 0:
-                break
-            original = self.nb.cells[index]
-            replay = copy.deepcopy(original)
-            try:
-                self._cell_output = self._dropped = 0
-                self._watchdog_reason = None
-                run_sync(self._replay_cell)(replay, index)
-            except (DeadKernelError, CellTimeoutError):
-                self._executed.remove(index)
-                self.note(index, "kernel died", "Re-running this cell after a kernel restart stopped the kernel "
-                          "again; it was left out.")
-                return self._recover(next_index)
-            finally:
-                self.nb.cells[index] = original
-                self._notebook_output, self._cell_output, self._dropped, self._errors_kept = kept
-        return True
-
-    async def _replay_cell(self, cell, index):
-        await super().async_execute_cell(cell, index, store_history=False)
+    def _check_written(self, cell, index: int) -> None:
+        """After a cell: past the limit of files written, the cell is stopped as the watchdog would
+        have (a cell can write 1 GB into /tmp between two of its looks), so what it wrote costs this
+        cell, and the space is free again for the cells after it."""
+        if self.km is None:
+            return
+        written, _ = self._written(self.km, force=True)
+        if written <= self.sandbox.limits.written_bytes:
+            return
+        reason = self._written_reason()
+        self.note(index, "files written", reason)
+        cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", reason)]
+        if index in self._executed:
+            self._executed.remove(index)  # the replay must not write it all again
+        self.km.kill_everything()
+        self._recover(index + 1)
 
     # ------------------------------------------------------------------ watchdog
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
@@ -409,18 +367,19 @@ class SandboxedExecute(Execute):
                         rss += proc.memory_full_info().pss
                     except (psutil.Error, AttributeError):
                         pass
+            budget = self._budget
             if len(children) > limits.processes:
-                self._watchdog_limit = "processes"
-                self._watchdog_reason = (f"This cell started more than {limits.processes} processes at once "
-                                         "(the limit); its kernel was stopped and restarted.")
+                budget.watchdog_limit = "processes"
+                budget.watchdog_reason = (f"This cell started more than {limits.processes} processes at once "
+                                          "(the limit); its kernel was stopped and restarted.")
             elif rss > limits.memory:
-                self._watchdog_limit = "memory"
-                self._watchdog_reason = (f"This cell used more than {format_size(limits.memory)} of memory (the "
-                                         "limit, files in /tmp and /dev/shm included: they are kept in memory); its "
-                                         "kernel was stopped and restarted.")
+                budget.watchdog_limit = "memory"
+                budget.watchdog_reason = (f"This cell used more than {format_size(limits.memory)} of memory (the "
+                                          "limit, files in /tmp and /dev/shm included: they are kept in memory); its "
+                                          "kernel was stopped and restarted.")
             elif written > limits.written_bytes:
-                self._watchdog_limit = "files written"
-                self._watchdog_reason = self._written_reason()
+                budget.watchdog_limit = "files written"
+                budget.watchdog_reason = self._written_reason()
             else:
                 continue
             km.kill_everything()
@@ -429,75 +388,9 @@ class SandboxedExecute(Execute):
     def _watched_km(self):
         return self.km
 
-    # ------------------------------------------------------------------ files written
-    def _written(self, km, force: bool = False) -> tuple[int, int]:
-        """(bytes written in every place the notebook's sandboxes may write, of which in memory).
-
-        The folder's new and changed files (walked every 2 s, or when `force`d: a folder may hold
-        many), then, every time, each kernel's runtime folder and log (a few files) and its /tmp
-        and /dev/shm (a statvfs each)."""
-        limit = self.sandbox.limits.written_bytes
-        now = time.monotonic()
-        if force or now - self._written_checked >= 2:
-            self._written_checked = now
-            self._folder_written = sum(written_files(self._workdir, self._before).values())
-        disk, in_memory = km.places_used(stop=limit) if km is not None else (0, 0)
-        return self._folder_written + disk + in_memory + self._other_places(limit), in_memory
-
-    def _other_places(self, stop: int) -> int:
-        """Bytes in the writable places of the other kernels grading this notebook (none here)."""
-        return 0
-
-    def _written_reason(self) -> str:
-        return (f"This cell wrote more than {format_size(self.sandbox.limits.written_bytes)} of files, the limit "
-                "for all the files a notebook writes: into its folder, /tmp, /dev/shm, its home folder and its "
-                "kernel's own folder, together. Its kernel was stopped and restarted, so the files it wrote "
-                "outside its folder are gone; the cells after it ran in a fresh kernel.")
-
-    def _check_written(self, cell, index: int) -> None:
-        """After a cell: past the limit of files written, the cell is stopped as the watchdog would
-        have (a cell can write 1 GB into /tmp between two of its looks), so what it wrote costs this
-        cell, and the space is free again for the cells after it."""
-        if self.km is None:
-            return
-        written, _ = self._written(self.km, force=True)
-        if written <= self.sandbox.limits.written_bytes:
-            return
-        reason = self._written_reason()
-        self.note(index, "files written", reason)
-        cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", reason)]
-        if index in self._executed:
-            self._executed.remove(index)  # the replay must not write it all again
-        self.km.kill_everything()
-        self._recover(index + 1)
-
-    def _prune_written(self) -> dict:
-        """Keep at most `written_bytes` of what the kernel wrote into its folder (largest first
-        go); the rest is deleted with a note. Returns {path: bytes} of what it wrote."""
-        limit = self.sandbox.limits.written_bytes
-        written = written_files(self._workdir, self._before)
-        total = sum(written.values())
-        if total > limit:
-            removed = []
-            for path, size in sorted(written.items(), key=lambda item: -item[1]):
-                if total <= limit:
-                    break
-                try:
-                    (self._workdir / path).unlink()
-                except OSError:
-                    continue
-                total -= size
-                removed.append(path)
-            shown = ", ".join(removed[:5]) + (f" and {len(removed) - 5} more" if len(removed) > 5 else "")
-            self.notes.append({"cell": "notebook", "index": len(self.nb.cells) - 1, "limit": "files written",
-                               "reason": f"Your notebook wrote {format_size(sum(written.values()))} of files into "
-                                         f"its folder; at most {format_size(limit)} are kept, so these were "
-                                         f"deleted: {shown}."})
-        return written
-
     # ------------------------------------------------------------------ output cap
     def output(self, outs, msg, display_id, cell_index):
-        limits = self.sandbox.limits
+        limits, budget = self.sandbox.limits, self._budget
         content = msg.get("content", {})
         kind = msg.get("msg_type")
         # the kernel drops what exceeds output_bytes itself and says so; the slack lets its note through
@@ -505,21 +398,21 @@ class SandboxedExecute(Execute):
         if kind == "stream":
             size = len(content.get("text", ""))
         elif kind == "error":  # no slack: the note about it is the grader's own
-            msg, size = self._cut_error(msg, min(limits.output_bytes - self._cell_output,
+            msg, size = self._cut_error(msg, min(limits.output_bytes - budget.output,
                                                  limits.notebook_output_bytes - self._notebook_output))
         else:
             size = sum(len(str(v)) for v in content.get("data", {}).values())
-        over_cell = self._cell_output + size > limits.output_bytes + slack
+        over_cell = budget.output + size > limits.output_bytes + slack
         over_notebook = self._notebook_output + size > limits.notebook_output_bytes + slack
         if kind != "error" and (over_cell or over_notebook):
-            self._dropped += size
+            budget.dropped += size
             if kind == "stream" and content.get("name") == "stderr":
-                self._dropped_stderr = True
+                budget.dropped_stderr = True
             return None
-        self._cell_output += size
+        budget.output += size
         self._notebook_output += size
         if kind == "stream" and content.get("name") == "stderr":
-            self._kept_stderr = True
+            budget.kept_stderr = True
         try:
             return super().output(outs, msg, display_id, cell_index)
         except Exception as error:  # nbformat refuses the output (its schema): drop it, say so
@@ -545,7 +438,7 @@ class SandboxedExecute(Execute):
         ename = cut_text(ename, NAME_CHARS)
         evalue, traceback = cut_error(evalue, traceback, room - len(ename))
         kept = len(ename) + len(evalue) + sum(map(len, traceback))
-        self._errors_kept += kept
+        self._budget.errors_kept += kept
         return dict(msg, content=dict(content, ename=ename, evalue=evalue, traceback=traceback)), kept
 
     # ------------------------------------------------------------------ audit
@@ -570,24 +463,3 @@ class SandboxedExecute(Execute):
                 continue
             event["cell"] = self._cell_name(index) if index is not None else None
             self.events.append(event)
-
-
-
-def folder_files(folder: Path) -> dict[str, tuple]:
-    """{relative path: (size, mtime_ns, inode)} of the regular files under `folder`."""
-    out = {}
-    for base, dirs, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(base, name)
-            try:
-                st = os.lstat(path)
-            except OSError:
-                continue
-            if os.path.isfile(path) and not os.path.islink(path):
-                out[os.path.relpath(path, folder)] = (st.st_size, st.st_mtime_ns, st.st_ino)
-    return out
-
-
-def written_files(folder: Path, before: dict[str, tuple]) -> dict[str, int]:
-    """Files under `folder` that are new or changed since `before`: {relative path: bytes}."""
-    return {path: info[0] for path, info in folder_files(folder).items() if before.get(path) != info}

@@ -1,13 +1,20 @@
 """Two-process grading: the hidden tests run in a grader kernel, the student's code in its own.
 
-- `channel`       the wire: length-prefixed frames of JSON + raw array bytes over a Unix socket;
-                  values cross as data only (numeric/bool arrays, scalars, str, None, containers
-                  of these), everything else as a handle; a re-entrant request loop.
+- `channel`       the conversation between the two kernels (`Peer`): requests, answers, errors,
+                  exports; a re-entrant request loop. Built on:
+  - `frames`      the wire: length-prefixed frames of a JSON header + raw array bytes over a Unix
+                  socket, their limits; the header's keys (`Key`, with the table of messages).
+  - `codec`       values cross as data only (numeric/bool arrays, scalars, str, None, containers
+                  of these), everything else as a handle (`Tag`, with the table of encodings).
+  - `library`     the library modules, functions and classes that cross by name, and which of them
+                  the grader takes as its own.
 - `student_side`  runs in the student's kernel, between two of its cells: serves the grader's
                   requests (read a name, call a function, read an attribute...) on its objects.
-- `grader_side`   runs in the grader's kernel: handles standing for the student's objects, the
-                  hook that makes `use_trusted`/`replaced` reach the student's kernel; what a test
-                  cell may hand over (`servable`) and what it refused (anomalies, for the tamper report).
+- `grader_side`   runs in the grader's kernel: binds the names a test cell reads, the hook that
+                  makes `use_trusted`/`replaced` reach the student's kernel; what a test cell may
+                  hand over (`servable`) and what it refused (anomalies, for the tamper report).
+  - `handles`     the grader's stand-ins for the student's objects (`Handle`): each use a request
+                  to the student's kernel.
 - `execute`       the Execute preprocessor that routes test cells to the grader kernel.
 - `grader_kernel` one notebook's grader kernel: its folders, start, restarts, stop, audit events.
 - `zygote`        in the grader's sandbox: imports once, forks a fresh grader kernel per notebook.

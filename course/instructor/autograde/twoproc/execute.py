@@ -118,8 +118,7 @@ class TwoProcessExecute(SandboxedExecute):
             return cell, resources
         if not self._grader.alive():
             self._grader.restart()
-        started = time.monotonic()
-        self._new_cell()
+        started = self._begin_cell()
         timeout = self._get_timeout(cell)
         token = secrets.token_hex(16)  # this cell's connection, told apart from any other (grader_side.begin)
         serve_id = self.kc.execute(SERVE.format(path=self._grader.socket, token=token), silent=True, store_history=False,
@@ -223,9 +222,10 @@ class TwoProcessExecute(SandboxedExecute):
                 pass
             if self._student_reply(serve_id, self.sandbox.limits.interrupt_grace):
                 return
-        reason = self._watchdog_reason or ("Your notebook's kernel died or kept running while this test ran; "
-                                           "it was restarted, and the cells before the next test re-ran.")
-        self.note(index, self._watchdog_limit if self._watchdog_reason else "kernel died", reason)
+        budget = self._budget
+        reason = budget.watchdog_reason or ("Your notebook's kernel died or kept running while this test ran; "
+                                            "it was restarted, and the cells before the next test re-ran.")
+        self.note(index, budget.watchdog_limit if budget.watchdog_reason else "kernel died", reason)
         if not any(o.get("output_type") == "error" for o in cell.outputs):
             cell.outputs = list(cell.outputs) + [error_output("KernelDied", reason)]
         self.km.kill_everything()

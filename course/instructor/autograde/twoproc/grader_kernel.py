@@ -17,7 +17,7 @@ from pathlib import Path
 
 from jupyter_core.utils import run_sync
 
-from ..execute import KernelStartError
+from ..recovery import KernelStartError
 from ..meter import tree_bytes
 from ..sandbox import UID_SLOTS, SandboxKernelManager, chown_tree
 from .zygote_host import Zygote, ZygoteKernelManager

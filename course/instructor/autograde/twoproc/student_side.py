@@ -17,11 +17,13 @@ from __future__ import annotations
 import inspect
 import secrets
 import socket
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from .channel import ChannelError, Peer, Tables, release
+from .channel import Peer
+from .codec import Tables, Tag
+from .frames import ChannelError, release
 
 _MISSING = object()
 
@@ -90,7 +92,7 @@ class GraderObject:
 
 
 def _make_stub(peer: Peer, hid: int, info: dict) -> GraderObject:
-    kind = info.get("k") if info.get("k") in ("function", "class", "object") else "object"
+    kind = info.get(Tag.KIND) if info.get(Tag.KIND) in ("function", "class", "object") else "object"
     return GraderObject(hid, kind)
 
 
@@ -98,7 +100,8 @@ def describe(obj: Any) -> dict:
     kind = "class" if isinstance(obj, type) else "callable" if callable(obj) else "object"
     cls = obj if isinstance(obj, type) else type(obj)
     module, name = getattr(cls, "__module__", ""), getattr(cls, "__qualname__", "object")
-    return {"k": kind, "t": [module if isinstance(module, str) else "", name if isinstance(name, str) else "object"]}
+    return {Tag.KIND: kind,
+            Tag.TYPE: [module if isinstance(module, str) else "", name if isinstance(name, str) else "object"]}
 
 
 def _namespace() -> dict:
@@ -113,11 +116,14 @@ def _namespace() -> dict:
 
 
 class _Server:
-    def __init__(self):
+    """The grader's requests on the notebook's namespace (`namespace()`: the kernel's, by default)."""
+
+    def __init__(self, namespace: Callable[[], dict] = _namespace):
+        self.namespace = namespace
         self.saved: dict[str, list] = {}  # name -> the values it had before each bind, oldest first
 
     def bind(self, names: dict) -> None:
-        ns = _namespace()
+        ns = self.namespace()
         for name, value in names.items():
             if not isinstance(name, str):
                 raise TypeError("a name must be a string")
@@ -132,7 +138,7 @@ class _Server:
 
     def unbind(self, names: list) -> None:
         """Undo the latest bind of each name (`replaced` inside `use_trusted` nests)."""
-        ns = _namespace()
+        ns = self.namespace()
         for name in names:
             stack = self.saved.get(name)
             if stack:
@@ -141,7 +147,7 @@ class _Server:
                     del self.saved[name]
 
     def restore(self) -> None:
-        ns = _namespace()
+        ns = self.namespace()
         for name, stack in self.saved.items():
             self._put_back(ns, name, stack[0])
         self.saved.clear()
@@ -154,7 +160,7 @@ class _Server:
 
     # the grader's requests
     def op_get(self, names):
-        ns = _namespace()
+        ns = self.namespace()
         return {name: ns[name] for name in names if isinstance(name, str) and name in ns}
 
     def op_bind(self, names):
@@ -290,7 +296,7 @@ def serve(path: str, token: str | None = None, timeout: float | None = None) -> 
     finally:
         _CURRENT["peer"] = None
         server.restore()
-        peer.closed = True
+        peer.stop()
         release(sock)
 
 

@@ -53,10 +53,10 @@ def preload() -> None:
 
     for name in PRELOADED:
         importlib.import_module(name)
-    from course.instructor.autograde.twoproc import channel
+    from course.instructor.autograde.twoproc import library
 
     # the modules a grader resolves names in; the set is fixed again in each kernel (install())
-    for name in channel.GRADER_MODULES:
+    for name in library.GRADER_MODULES:
         importlib.import_module(name)
 
 
