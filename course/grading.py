@@ -243,8 +243,9 @@ def call(fn: Callable, *args: Any, what: str | None = None, **kwargs: Any) -> An
 
 
 def expect_shape(actual: Any, shape: tuple, what: str) -> None:
-    """Check that ``actual`` is an array of exactly ``shape``."""
-    got = getattr(actual, "shape", None)
+    """Check that ``actual`` is a numpy array (or scalar) of exactly ``shape``: an object that only
+    claims a `.shape` earns nothing (it would earn the check's share with no array at all)."""
+    got = actual.shape if isinstance(actual, (np.ndarray, np.generic)) else None
     if got != tuple(shape):
         raise failure(f"{what}: expected an array of shape {tuple(shape)}, got "
                       + (f"shape {_text(got, str)}" if got is not None

@@ -155,3 +155,18 @@ def test_a_failed_check_is_shown_as_its_message_alone_wrapped():
     assert lines[0].startswith("AssertionError: sigmoid_der of a 2x3 array:") and lines[-1] == "  yours:  [1, 2]"
     assert all(len(line) <= WRAP for line in lines) and len(lines) > 3
     assert " ".join(lines).split() == ("AssertionError: " + message).split()
+
+
+def test_an_object_that_only_claims_a_shape_is_not_an_array():
+    class Claims:  # what a student's function could return to earn a shape check's share
+        shape = (5, 3)
+
+        def round(self, *args):
+            return np.zeros(self.shape)
+
+    with pytest.raises(AssertionError) as failure:
+        expect_shape(Claims(), (5, 3), "add_bias(X)")
+    assert "expected an array of shape (5, 3), got Claims" in str(failure.value), str(failure.value)
+    expect_shape(np.zeros((5, 3)), (5, 3), "add_bias(X)")
+    expect_shape(np.float64(1.0), (), "a number")
+    expect_shape(np.zeros((5, 3)).view(np.recarray), (5, 3), "a subclass of ndarray is an array")
