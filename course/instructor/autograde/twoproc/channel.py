@@ -108,9 +108,10 @@ class Peer(Codec):
                  exports: Exports, handles: dict, token: Any = None, describe: Callable | None = None,
                  grader: bool = False, random: RandomSync | None = None,
                  can_export: Callable[[Any], bool] | None = None,
+                 on_anomaly: Callable[[str, int], None] | None = None,
                  timeout: float | None = None, max_frame: int = MAX_FRAME):
         super().__init__(make_handle, exports=exports, handles=handles, token=token, describe=describe,
-                         grader=grader, can_export=can_export)
+                         grader=grader, can_export=can_export, on_anomaly=on_anomaly)
         self.sock = sock
         self.handler = handler
         self.random = random

@@ -95,6 +95,18 @@ def is_data(value: Any, depth: int = 0) -> bool:
 
 
 
+def _numeric_dtype(text: str) -> np.dtype:
+    """The numeric dtype a frame names. `<i16` or `<b2` match _DTYPE but are no numpy type: numpy's
+    TypeError would reach the test as the student's function raising it, and go unreported."""
+    try:
+        dt = np.dtype(text)
+    except TypeError:
+        raise ChannelError(f"not a numeric type: {text}") from None
+    if dt.kind not in "biufc" or dt.hasobject:
+        raise ChannelError(f"not a numeric array: {text}")
+    return dt
+
+
 def same_data(a: Any, b: Any, depth: int = 0) -> bool:
     """Whether two decoded values hold the same data (arrays by bytes; other objects by identity)."""
     if type(a) is not type(b) or depth > MAX_DEPTH:
@@ -163,13 +175,16 @@ class Codec:
     `describe(obj)` says what the other side learns about an object it gets as a handle; `token`
     is what this side's handles carry as `_channel_peer`. The grader's side (`grader=True`, see
     channel.py) passes `exports` of its own per test cell and `can_export` (what its tests may hand
-    over); the student's side passes its kernel's `Tables`.
+    over); the student's side passes its kernel's `Tables`. `on_anomaly(text, count)` hears of
+    each refusal as it is recorded (the grader logs the first few where a lost kernel keeps them).
     """
 
     def __init__(self, make_handle: Callable, *, exports: Exports, handles: dict, token: Any = None,
                  describe: Callable | None = None, grader: bool = False,
-                 can_export: Callable[[Any], bool] | None = None):
+                 can_export: Callable[[Any], bool] | None = None,
+                 on_anomaly: Callable[[str, int], None] | None = None):
         self.make_handle = make_handle
+        self.on_anomaly = on_anomaly
         self.exports = exports
         self.handles = handles
         self.token = token if token is not None else self
@@ -192,6 +207,8 @@ class Codec:
     def anomaly(self, text: str) -> None:
         if self.grader and len(self.anomalies) < MAX_ANOMALIES:
             self.anomalies.append(text[:300])
+            if self.on_anomaly is not None:
+                self.on_anomaly(self.anomalies[-1], len(self.anomalies))
 
     # ------------------------------------------------------------------ exports and handles
     def export(self, obj: Any) -> int:
@@ -323,14 +340,15 @@ class Codec:
                     not _DTYPE.fullmatch(dtype) or type(shape) is not list or \
                     not all(type(n) is int and n >= 0 for n in shape) or len(shape) > 32:
                 raise ChannelError("malformed array")
-            dt = np.dtype(dtype)
-            if dt.kind not in "biufc" or dt.hasobject:
-                raise ChannelError(f"not a numeric array: {dtype}")
+            dt = _numeric_dtype(dtype)
             count = int(np.prod(shape, dtype=object)) if shape else 1
             raw = buffers[index]
             if count * dt.itemsize != raw.nbytes:
                 raise ChannelError("an array's bytes do not match its shape")
-            array = np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+            try:
+                array = np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+            except ValueError:  # a shape numpy cannot make (0 x 2**62): a forged frame, never a test's error
+                raise ChannelError("malformed array: a shape numpy cannot make") from None
             arrays[index] = (array, raw)
             return array
         if Tag.SCALAR in value:
@@ -338,7 +356,7 @@ class Codec:
             if type(index) is not int or not 0 <= index < len(buffers) or not isinstance(dtype, str) or \
                     not _DTYPE.fullmatch(dtype):
                 raise ChannelError("malformed scalar")
-            dt = np.dtype(dtype)
+            dt = _numeric_dtype(dtype)
             if buffers[index].nbytes != dt.itemsize:
                 raise ChannelError("malformed scalar")
             return np.frombuffer(buffers[index], dtype=dt)[0]

@@ -139,6 +139,7 @@ class TwoProcessExecute(SandboxedExecute):
                     else "The test stopped (it received more than the grader could hold?).")]
                 self.note(index, "time" if isinstance(error, CellTimeoutError) else "kernel died",
                           cell.outputs[-1].evalue)
+                self._collect_grader_audit(index, refusals=True)  # before the kernel goes, with what it refused
                 self._grader.restart()
             finally:
                 self.km, self.kc = self._student_km, student_kc
@@ -199,10 +200,17 @@ class TwoProcessExecute(SandboxedExecute):
         for detail in anomalies[:50] if isinstance(anomalies, list) else []:
             self.events.append({"kind": "channel", "detail": str(detail)[:300], "cell": self._cell_name(index)})
 
-    def _collect_grader_audit(self, index: int) -> None:
+    def _collect_grader_audit(self, index: int, refusals: bool = False) -> None:
         """The grader kernel's own audit events, read like the student's: a test cell never reaches
-        outside the grader's folder, so anything there is what the student's data made it do."""
+        outside the grader's folder, so anything there is what the student's data made it do.
+        `refusals`: the kernel is lost before `_end_test`, so the first refusals it logged
+        (grader_side.make_peer) are what the tamper report gets of them."""
         for event in self._grader.new_audit_events():
+            if event.get("kind") == "channel":
+                if refusals:
+                    self.events.append({"kind": "channel", "detail": str(event.get("detail", ""))[:300],
+                                        "cell": self._cell_name(index)})
+                continue
             if event.get("kind") == "process" and any(name in event.get("detail", "") for name in BENIGN_PROCESSES):
                 continue
             if event.get("kind") in ("read outside its folder", "write outside its folder", "network", "process"):

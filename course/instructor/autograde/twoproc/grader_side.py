@@ -199,12 +199,26 @@ def listen(path: str) -> None:
     _STATE["listener"] = listener
 
 
+# The first refusals of a test cell also go to this kernel's audit log as they happen: a cell
+# that runs out of time or kills this kernel loses it before `end()`, and with it the refusals, so
+# a student's side could forge what it liked and then keep the grader busy past the time limit.
+# A few per cell: the log's lines are the kernel's other findings' too.
+AUDITED_ANOMALIES = 5
+
+
+def _audit(text: str, count: int) -> None:
+    if count <= AUDITED_ANOMALIES:
+        from .. import guard
+
+        guard._record("channel", text)
+
+
 def make_peer(sock: socket.socket, timeout: float | None, random: RandomSync | None = _RANDOM,
               max_frame: int = MAX_FRAME) -> Peer:
     """The grader's end of one test cell's conversation: what it hands over lives as long as it."""
     return Peer(sock, _serve, _make_handle, exports=Exports(random_ids=True), handles=_HANDLES, token=_TOKEN,
-                describe=_describe, grader=True, random=random, can_export=servable, timeout=timeout,
-                max_frame=max_frame)
+                describe=_describe, grader=True, random=random, can_export=servable, on_anomaly=_audit,
+                timeout=timeout, max_frame=max_frame)
 
 
 def begin(namespace: dict, names: list, timeout: float, token: str | None = None,
