@@ -18,12 +18,13 @@ c = get_config()  # noqa: F821 (injected by traitlets)
 # graded kernel wrote. The course's own commands do both safely (the formgrader's buttons call
 # them too). COURSE_STOCK_NBGRADER=1 lets stock nbgrader run anyway (the tests and the benchmark
 # that compare against it).
-_program = os.path.basename(sys.argv[0]) if sys.argv else ""
+_argv = getattr(sys, "argv", None) or [""]  # embedded interpreters may have none
 _stock = {"autograde": "course autograde", "generate_feedback": "course feedback"}
-if ((_program in ("nbgrader", "jupyter-nbgrader") or sys.argv[0].endswith(os.path.join("nbgrader", "__main__.py")))
-        and sys.argv[1:2] and sys.argv[1] in _stock and os.environ.get("COURSE_STOCK_NBGRADER") != "1"):
-    sys.exit(f"This course grades with `{_stock[sys.argv[1]]}` (sandboxed, the hidden tests in a process of "
-             f"their own), not `nbgrader {sys.argv[1]}`: run `{_stock[sys.argv[1]]} {' '.join(sys.argv[2:])}`"
+if ((os.path.basename(_argv[0]) in ("nbgrader", "jupyter-nbgrader")
+     or _argv[0].endswith(os.path.join("nbgrader", "__main__.py")))
+        and _argv[1:2] and _argv[1] in _stock and os.environ.get("COURSE_STOCK_NBGRADER") != "1"):
+    sys.exit(f"This course grades with `{_stock[_argv[1]]}` (sandboxed, the hidden tests in a process of "
+             f"their own), not `nbgrader {_argv[1]}`: run `{_stock[_argv[1]]} {' '.join(_argv[2:])}`"
              " in the course folder (docs/grading.md). COURSE_STOCK_NBGRADER=1 runs stock nbgrader anyway.")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
