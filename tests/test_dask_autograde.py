@@ -6,10 +6,13 @@ the `course autograde` command itself. Checked: a client without the course's ce
 connect; the example submissions of one assignment get the same per-cell scores as a local
 `--workers 2` run; a worker killed with SIGKILL mid-task costs nothing (every submission saved
 once, no FAILED line, none of its sandboxes left), and a student's code finds none of the
-cluster's ports from its sandbox; a coordinator killed mid-run and started again grades only what
-is left. On a LocalCluster with no failure allowed: KilledWorker is FAILED as the grader's fault
-and the next run grades it; a two-thread worker is refused. Run it on its own: it grades for
-minutes (594 s for the file on a 2-core machine at load 12; the grading dominates).
+cluster's ports from its sandbox; a coordinator killed mid-run leaves no sandbox running on the
+workers, and started again grades only what is left; a worker with other grader code and another
+numpy joining mid-run (on a cluster of its own with one good worker) is reported once and given
+no submission. On a LocalCluster with no failure allowed: KilledWorker is FAILED as the grader's
+fault and the next run grades it; a two-thread worker is refused. Run it on its own: it grades
+for minutes (594 s for the file on a 2-core machine at load 12, before the last two checks; the
+killed coordinator took 133 s and the refused worker 151 s at load 6; the grading dominates).
 """
 from __future__ import annotations
 
