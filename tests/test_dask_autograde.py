@@ -9,10 +9,12 @@ once, no FAILED line, none of its sandboxes left), and a student's code finds no
 cluster's ports from its sandbox; a coordinator killed mid-run leaves no sandbox running on the
 workers, and started again grades only what is left; a worker with other grader code and another
 numpy joining mid-run (on a cluster of its own with one good worker) is reported once and given
-no submission. On a LocalCluster with no failure allowed: KilledWorker is FAILED as the grader's
-fault and the next run grades it; a two-thread worker is refused. Run it on its own: it grades
-for minutes (594 s for the file on a 2-core machine at load 12, before the last two checks; the
-killed coordinator took 57-133 s and the refused worker 151 s at load 6; the grading dominates).
+no submission; the only worker of a run, killed mid-task, comes back and gets its task. On a
+LocalCluster with no failure allowed: KilledWorker is FAILED as the grader's fault and the next
+run grades it; a two-thread worker is refused. Run it on its own: it grades for minutes (594 s
+for the file on a 2-core machine at load 12, before the last three checks; the killed
+coordinator took 57-133 s, the refused worker 151 s, the only worker killed 62-86 s, at load 1-6;
+the grading dominates).
 """
 from __future__ import annotations
 
@@ -475,4 +477,41 @@ def test_a_worker_with_other_grader_code_joining_mid_run_is_given_no_submission(
         bad_log = (cluster.logs / "other-code.log").read_text()
         assert "failed to setup" in bad_log and "grade-" not in bad_log, bad_log
     finally:
+        cluster.stop()
+
+
+def test_the_only_worker_killed_mid_task_grades_on_when_its_nanny_brings_it_back(tmp_path):
+    """The task of the only worker, killed with SIGKILL, waits with no worker holding the run's
+    resource; the nanny's new worker declares it after it joined, and gets the task: the run ends
+    with every submission graded once, none FAILED."""
+    students = ["w0", "w1"]
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root)
+    for student in students:
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(SLOW)})
+    started = time.monotonic()
+    cluster = Cluster(tmp_path / "cluster", workers=1)
+    coordinator = _start_autograde(root, cluster, TINY)
+    try:
+        out = Lines(coordinator)
+
+        def grading_worker():
+            return next((w for w in cluster.worker_processes()
+                         if any(p.name() == "bwrap" for p in w.children(recursive=True))), None)
+
+        victim = _wait_for(grading_worker, 240, "the worker grading in a sandbox")
+        time.sleep(1.5)
+        victim.send_signal(signal.SIGKILL)
+        coordinator.wait(timeout=240)
+        text = out.text()
+        print(f"the only worker killed and back: test {time.monotonic() - started:.1f} s")
+        assert coordinator.returncode == 0 and "FAILED" not in text, text
+        url = runner.db_url_of(runner.course_config(root), root)
+        rows = journal.read(url)
+        assert sorted(s for (a, s) in rows if a == TINY) == students
+        assert {s: (c["test_square"][0], c["test_double"][0]) for s, c in grades(url, TINY).items()} == \
+            {s: (1, 2) for s in students}
+    finally:
+        if coordinator.poll() is None:
+            os.killpg(coordinator.pid, signal.SIGKILL)
         cluster.stop()
