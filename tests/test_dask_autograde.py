@@ -6,10 +6,15 @@ the `course autograde` command itself. Checked: a client without the course's ce
 connect; the example submissions of one assignment get the same per-cell scores as a local
 `--workers 2` run; a worker killed with SIGKILL mid-task costs nothing (every submission saved
 once, no FAILED line, none of its sandboxes left), and a student's code finds none of the
-cluster's ports from its sandbox; a coordinator killed mid-run and started again grades only what
-is left. On a LocalCluster with no failure allowed: KilledWorker is FAILED as the grader's fault
-and the next run grades it; a two-thread worker is refused. Run it on its own: it grades for
-minutes (594 s for the file on a 2-core machine at load 12; the grading dominates).
+cluster's ports from its sandbox; a coordinator killed mid-run leaves no sandbox running on the
+workers, and started again grades only what is left; a worker with other grader code and another
+numpy joining mid-run (on a cluster of its own with one good worker) is reported once and given
+no submission; the only worker of a run, killed mid-task, comes back and gets its task. On a
+LocalCluster with no failure allowed: KilledWorker is FAILED as the grader's fault and the next
+run grades it; a two-thread worker is refused. Run it on its own: it grades for minutes (594 s
+for the file on a 2-core machine at load 12, before the last three checks; the killed
+coordinator took 57-133 s, the refused worker 151 s, the only worker killed 62-86 s, at load 1-6;
+the grading dominates).
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ BIN = Path(sys.executable).parent
 ASSIGNMENT = "01_xor"
 EXAMPLES = ("complete", "mistakes", "untouched")
 SLOW = {"square": "def square(x):\n    import time\n    time.sleep(6)\n    return x * x"}
+LONG = {"square": "def square(x):\n    import time\n    time.sleep(300)\n    return x * x"}
 
 
 def _tls_args(folder: Path) -> list[str]:
@@ -54,24 +60,32 @@ def _wait_for(check, timeout: float, what: str):
 
 
 class Cluster:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, workers: int = 2):
         self.folder = folder
         self.tls = folder / "tls"
         subprocess.run([str(BIN / "course"), "certs", str(self.tls)], check=True, capture_output=True, cwd=ROOT)
         self.logs = folder / "logs"
         self.logs.mkdir()
-        env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="10")
+        self.env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="10")
         scheduler_file = folder / "scheduler.json"
         self.scheduler = self._start("scheduler", [str(BIN / "dask"), "scheduler", "--protocol", "tls",
                                                    "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                                   "--scheduler-file", str(scheduler_file), *_tls_args(self.tls)], env)
+                                                   "--scheduler-file", str(scheduler_file), *_tls_args(self.tls)],
+                                     self.env)
         self.address = _wait_for(lambda: scheduler_file.is_file() and json.loads(scheduler_file.read_text() or "{}")
                                  .get("address"), 60, "the scheduler")
-        self.nannies = [self._start(f"worker{i}", [str(BIN / "dask"), "worker", self.address, "--nthreads", "1",
-                                                   "--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "0",
-                                                   "--death-timeout", "60", *_tls_args(self.tls)], env)
-                        for i in range(2)]
-        _wait_for(lambda: self.connected() == 2, 90, "two workers")
+        self.nannies: list[subprocess.Popen] = []
+        for i in range(workers):
+            self.add_worker(f"worker{i}", self.env)
+        _wait_for(lambda: self.connected() == workers, 90, f"{workers} worker(s)")
+
+    def add_worker(self, name: str, env: dict) -> subprocess.Popen:
+        """A `dask worker --nthreads 1` (and its nanny) in `env`; its log is logs/<name>.log."""
+        nanny = self._start(name, [str(BIN / "dask"), "worker", self.address, "--nthreads", "1",
+                                   "--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "0",
+                                   "--death-timeout", "60", *_tls_args(self.tls)], env)
+        self.nannies.append(nanny)
+        return nanny
 
     def _start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
         out = open(self.logs / f"{name}.log", "w")
@@ -314,29 +328,191 @@ def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path)
 
 
 def test_a_killed_coordinator_started_again_grades_only_what_is_left(cluster, tmp_path):
+    """The coordinator killed with SIGKILL after its first saved submission, while the workers
+    grade notebooks that would run for minutes: Dask drops the dead client's tasks and the plugin
+    ends the workers grading them, so within seconds none of their sandboxes or kernels is left
+    and the workers (started again by their nannies) are idle; the next run grades only what is
+    left, one journal row each."""
+    from distributed import Client
+
     students = [f"k{i}" for i in range(4)]
     root = make_course(tmp_path / "course", [])
     tiny_assignment(root)
-    for student in students:
-        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(SLOW)})
-    argv = [str(BIN / "course"), "autograde", TINY, "--scheduler", cluster.address, "--tls", str(cluster.tls)]
-    first = subprocess.Popen(argv, cwd=root, env=env_for(root), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True)
+    submit(root, students[0], TINY, {f"{TINY}.ipynb": tiny_submission()})
+    for student in students[1:]:
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(LONG)})
+    logs = [cluster.logs / f"worker{i}.log" for i in range(2)]
+    stopped_before = sum(log.read_text().count("released while grading") for log in logs)
+    first = _start_autograde(root, cluster, TINY)
     lines = []
     for line in first.stdout:
         lines.append(line)
         if line.startswith("[1/4]"):
-            first.send_signal(signal.SIGKILL)
             break
+    # what the workers run for their tasks (sandboxes, kernels, the grader's zygote), not the workers
+    family = [p for worker in cluster.worker_processes() for p in worker.children(recursive=True)]
+    first.send_signal(signal.SIGKILL)
+    killed = time.monotonic()
     first.wait(timeout=60)
+    assert any(p.name() == "bwrap" for p in family if p.is_running()), "workers grading in sandboxes when killed"
+
+    def alive(process: psutil.Process) -> bool:
+        try:
+            return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    _wait_for(lambda: not any(alive(p) for p in family), 60, "the dead coordinator's sandboxes to go")
+    gone = time.monotonic() - killed
+
+    def idle() -> bool:
+        with Client(cluster.address, security=certs.security(cluster.tls), timeout=20) as client:
+            tasks = client.run(lambda dask_worker: len(dask_worker.state.tasks))
+            return len(tasks) == 2 and not any(tasks.values()) and not any(client.processing().values())
+
+    _wait_for(idle, 120, "two idle workers")
+    print(f"coordinator killed: its workers' sandboxes gone in {gone:.1f} s, workers idle in "
+          f"{time.monotonic() - killed:.1f} s")
+    assert gone < 60  # the notebooks would have run for LONG's 300 s
+    left = [p for worker in cluster.worker_processes() for p in worker.children(recursive=True)
+            if p.name() == "bwrap" or "ipykernel" in " ".join(p.cmdline())]
+    assert not left, left
+    assert sum(log.read_text().count("released while grading") for log in logs) > stopped_before
     url = config.db_url_of(course_root.course_config(root), root)
     saved = {s for (a, s) in journal.read(url) if a == TINY}
-    assert 1 <= len(saved) < 4, lines
+    assert saved == {students[0]}, lines
+    # the ones left, handed in again as quick notebooks, keep the next run short
+    for student in students[1:]:
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission()})
     again = autograde(root, cluster, TINY)
     assert again.returncode == 0 and "FAILED" not in again.stdout, again.stdout
-    assert f"{len(saved)} already graded, {4 - len(saved)} to grade" in again.stdout, again.stdout
+    assert f"1 already graded, {len(students) - 1} to grade" in again.stdout, again.stdout
     rows = journal.read(url)
     assert sorted(s for (a, s) in rows if a == TINY) == students
     assert all(rows[(TINY, s)]["attempt"] == 1 for s in students), rows
     assert {s: (c["test_square"][0], c["test_double"][0]) for s, c in grades(url, TINY).items()} == \
         {s: (1, 2) for s in students}
+
+class Lines:
+    """A process's output, read line by line in a thread while the test watches it."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def first(self, predicate) -> str | None:
+        return next((line for line in list(self.lines) if predicate(line)), None)
+
+    def text(self) -> str:
+        self.thread.join(timeout=30)
+        return "".join(self.lines)
+
+
+def _start_autograde(root: Path, cluster: Cluster, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN / "course"), "autograde", *args, "--scheduler", cluster.address,
+                             "--tls", str(cluster.tls)], cwd=root, env=dict(env_for(root), PYTHONUNBUFFERED="1"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def test_a_worker_with_other_grader_code_joining_mid_run_is_given_no_submission(tmp_path):
+    """A worker whose grader code differs (the course package copied with one more line, so its
+    hash differs for real) and whose numpy's metadata says another version joins a run that
+    grades on one good worker: the coordinator reports its refusal once, naming both hashes and
+    both numpy versions; it stays connected and is given no task; every submission is graded by
+    the good worker, none FAILED."""
+    from course.instructor.autograde.dask_worker import library_versions
+
+    students = [f"r{i}" for i in range(4)]
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root)
+    for student in students:
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(SLOW)})
+    other = make_course(tmp_path / "other-code", [])
+    with open(other / "course" / "instructor" / "autograde" / "tamper.py", "a") as code:
+        code.write("\n# another commit of the grader\n")
+    # and package metadata saying another numpy, found first on its path (what the check reads)
+    (other / "numpy-0.0.1.dist-info").mkdir()
+    (other / "numpy-0.0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: numpy\nVersion: 0.0.1\n")
+    ours = library_versions()
+    theirs = json.loads(subprocess.run(
+        [sys.executable, "-c", "import json; from course.instructor.autograde.dask_worker import library_versions; "
+         "print(json.dumps(library_versions()))"],
+        env=env_for(other), cwd=other, capture_output=True, text=True, check=True).stdout)
+    assert {k for k in ours if ours[k] != theirs[k]} == {"course autograde code", "numpy"}, (ours, theirs)
+
+    started = time.monotonic()
+    cluster = Cluster(tmp_path / "cluster", workers=1)
+    try:
+        coordinator = _start_autograde(root, cluster, TINY)
+        out = Lines(coordinator)
+        _wait_for(lambda: out.first(lambda line: line.startswith("Cluster ")), 240, "the run to start")
+        cluster.add_worker("other-code", dict(cluster.env, PYTHONPATH=env_for(other)["PYTHONPATH"]))
+        refusal = _wait_for(lambda: out.first(lambda line: "refused to grade" in line), 120, "the refusal")
+        graded_then = sum(line.startswith("[") for line in list(out.lines))
+        # two submissions are in flight per thread: the others were given out after the refusal
+        assert graded_then + 2 < len(students), out.lines
+        _wait_for(lambda: cluster.connected() == 2, 60, "the refused worker to be connected")
+        coordinator.wait(timeout=600)
+        text = out.text()
+        print(f"refused worker joined with {graded_then} of {len(students)} graded; "
+              f"test {time.monotonic() - started:.1f} s")
+        assert coordinator.returncode == 0, text
+        for name in ("course autograde code", "numpy"):
+            assert f"{name}: coordinator {ours[name]}, this worker {theirs[name]}" in refusal, refusal
+        assert text.count("refused to grade") == 1, text
+        assert "FAILED" not in text, text
+        url = config.db_url_of(course_root.course_config(root), root)
+        rows = journal.read(url)
+        assert sorted(s for (a, s) in rows if a == TINY) == students
+        assert all(rows[(TINY, s)]["status"] == "graded" and rows[(TINY, s)]["attempt"] == 1 for s in students)
+        assert {s: (c["test_square"][0], c["test_double"][0]) for s, c in grades(url, TINY).items()} == \
+            {s: (1, 2) for s in students}
+        # still there at the end, and no task ever reached it (a task failing there is logged with its key)
+        assert cluster.connected() == 2
+        bad_log = (cluster.logs / "other-code.log").read_text()
+        assert "failed to setup" in bad_log and "grade-" not in bad_log, bad_log
+    finally:
+        cluster.stop()
+
+
+def test_the_only_worker_killed_mid_task_grades_on_when_its_nanny_brings_it_back(tmp_path):
+    """The task of the only worker, killed with SIGKILL, waits with no worker holding the run's
+    resource; the nanny's new worker declares it after it joined, and gets the task: the run ends
+    with every submission graded once, none FAILED."""
+    students = ["w0", "w1"]
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root)
+    for student in students:
+        submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(SLOW)})
+    started = time.monotonic()
+    cluster = Cluster(tmp_path / "cluster", workers=1)
+    coordinator = _start_autograde(root, cluster, TINY)
+    try:
+        out = Lines(coordinator)
+
+        def grading_worker():
+            return next((w for w in cluster.worker_processes()
+                         if any(p.name() == "bwrap" for p in w.children(recursive=True))), None)
+
+        victim = _wait_for(grading_worker, 240, "the worker grading in a sandbox")
+        time.sleep(1.5)
+        victim.send_signal(signal.SIGKILL)
+        coordinator.wait(timeout=240)
+        text = out.text()
+        print(f"the only worker killed and back: test {time.monotonic() - started:.1f} s")
+        assert coordinator.returncode == 0 and "FAILED" not in text, text
+        url = config.db_url_of(course_root.course_config(root), root)
+        rows = journal.read(url)
+        assert sorted(s for (a, s) in rows if a == TINY) == students
+        assert {s: (c["test_square"][0], c["test_double"][0]) for s, c in grades(url, TINY).items()} == \
+            {s: (1, 2) for s in students}
+    finally:
+        if coordinator.poll() is None:
+            os.killpg(coordinator.pid, signal.SIGKILL)
+        cluster.stop()

@@ -10,12 +10,17 @@ whose worker died.
 What Dask does not give is exactly-once: a task whose worker dies is run again elsewhere, and
 after `distributed.scheduler.allowed-failures` deaths it ends in KilledWorker. Then the
 submission is FAILED as the grader's fault, never graded zero, and the next run grades it.
+
+Tasks go only to the workers that accepted this run's plugin (a Dask resource named after the
+run, `dask_worker`); a worker that joins later and is refused is reported once, with its reason,
+and never given a submission.
 """
 from __future__ import annotations
 
 import contextlib
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -56,12 +61,17 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     started = time.monotonic()
+    token = f"{PLUGIN}-{run_id[:12]}"   # this run's Dask resource: only its accepted workers hold it
     with Client(address, security=security, timeout=connect_timeout) as client:
+        refusals = _Refusals(log)
+        client.subscribe_topic(token, refusals.heard)
         try:
-            client.register_plugin(GradingPlugin(packed, request.overrides, request.sandboxed, library_versions()),
-                                   name=PLUGIN)
+            client.register_plugin(GradingPlugin(packed, request.overrides, request.sandboxed, library_versions(),
+                                                 token), name=PLUGIN)
         except Refused as refused:  # a worker cannot grade as we would: nothing is graded
             raise RunRefused(f"A worker of {address} refused to grade: {refused}") from None
+        # from now on a refusal (a worker joining later) is reported, and the run goes on without it
+        refusals.start(client.get_events(token))
         threads = sum(client.nthreads().values())
         log(f"Cluster {address}: {len(client.nthreads())} worker(s), the course ({len(packed.data) / 2**20:.1f} MiB) "
             f"set up on each in {time.monotonic() - started:.1f} s.")
@@ -73,7 +83,7 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
             while waiting and len(running) < max(2, IN_FLIGHT_PER_THREAD * threads):
                 job = waiting.pop(0)
                 spec = JobSpec.read(submitted / job.student / job.assignment, job)
-                future = client.submit(grade_task, spec, pure=False,
+                future = client.submit(grade_task, spec, pure=False, resources={token: 1},
                                        key=f"grade-{job.assignment}-{job.student}-{job.fingerprint[:12]}-{run_id[:8]}")
                 running[future] = job
                 queue.add(future)
@@ -96,6 +106,37 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
                 "submission(s) graded and saved; run `course autograde` again to grade the rest.")
             raise
     return outcomes
+
+
+class _Refusals:
+    """Workers that refused this run's plugin, each reported once (events arrive on Dask's thread)."""
+
+    def __init__(self, log):
+        self.log = log
+        self.lock = threading.Lock()
+        self.reported: set[str] = set()
+        self.held: list[dict] | None = []   # until the plugin is registered: a refusal then stops the run
+
+    def heard(self, event) -> None:
+        _, message = event
+        with self.lock:
+            if self.held is not None:
+                self.held.append(message)
+                return
+            self._report(message)
+
+    def start(self, past) -> None:
+        with self.lock:
+            held, self.held = self.held or [], None
+            for message in [*held, *(message for _, message in past)]:
+                self._report(message)
+
+    def _report(self, message: dict) -> None:
+        worker = message.get("worker", "?")
+        if worker in self.reported:
+            return
+        self.reported.add(worker)
+        self.log(f"Worker {worker} refused to grade and is given no submission: {message.get('refused')}")
 
 
 def _collect(root: Path, cfg, future, job: Job, run_id: str) -> Outcome:

@@ -5,22 +5,39 @@ later, runs its `setup` once: it checks that the worker can grade as the coordin
 (one thread, the same libraries, a sandbox), unpacks the course's bundle into a folder of its
 own and keeps it. `grade_task` then grades one submission there (`job.grade`) and returns data.
 A worker never sees the coordinator's gradebook or folders.
+
+Only accepted workers are given tasks: an accepted worker declares the coordinator's Dask
+resource (`token`, one per coordinator run) and every task asks for it, so the scheduler never
+sends a submission to a refused worker, whenever it joined. A refusal is posted to the
+coordinator as an event on the topic `token`, with its reason.
+
+A grading task that the scheduler releases while it runs (its coordinator died or was
+interrupted: Dask drops a client's tasks when its connection goes) would otherwise run on to its
+end: Dask cannot stop a running thread, and the grader restarts kernels that die. The plugin
+then ends the worker process; its sandboxes die with it (bwrap --die-with-parent) and its nanny
+starts a fresh worker.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import importlib.metadata
+import logging
+import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
 from distributed import WorkerPlugin, get_worker
+from distributed.core import Status
 
 from . import bundle, job
 from .course_root import prepare_shared_dir
 
 PLUGIN = "course-autograde"
+logger = logging.getLogger("distributed.worker")  # the worker's log, as Dask's own lines
 LIBRARIES = ("numpy", "scipy", "scikit-learn", "nbgrader", "nbformat", "nbclient", "ipykernel", "nn-course",
              "distributed")
 
@@ -63,15 +80,35 @@ def check(nthreads: int, theirs: dict[str, str], ours: dict[str, str]) -> None:
 class GradingPlugin(WorkerPlugin):
     name = PLUGIN
 
-    def __init__(self, packed: bundle.Bundle, overrides: dict, sandboxed: bool, versions: dict[str, str]):
+    def __init__(self, packed: bundle.Bundle, overrides: dict, sandboxed: bool, versions: dict[str, str],
+                 token: str = PLUGIN):
         self.packed = packed
         self.overrides = overrides
         self.sandboxed = sandboxed
         self.versions = versions
+        self.token = token        # the coordinator run's Dask resource, and its events' topic
         self.folder: Path | None = None
         self.course: job.LocalCourse | None = None
+        self.grading = None       # the key of the task grading now
+        self.accepted = False
 
-    def setup(self, worker) -> None:
+    async def setup(self, worker) -> None:
+        try:
+            self._prepare(worker)
+        except Exception as error:
+            reason = str(error) if isinstance(error, Refused) else f"{type(error).__name__}: {error}"
+            worker.log_event(self.token, {"worker": worker.address, "refused": reason})
+            raise
+        await worker.set_resources(**{self.token: 1})
+        self.accepted = True
+        # The scheduler looks for a worker for its waiting tasks when a worker joins or resumes,
+        # not when one declares a resource: tasks left with no accepted worker (every accepted
+        # one died) would wait for ever. A pause and a resume make it look now.
+        if worker.status == Status.running:
+            worker.status = Status.paused
+            worker.status = Status.running
+
+    def _prepare(self, worker) -> None:
         check(worker.state.nthreads, self.versions, library_versions())
         if self.sandboxed:
             from .sandbox import probe
@@ -87,17 +124,44 @@ class GradingPlugin(WorkerPlugin):
         self.course = job.LocalCourse(root, overrides, self.sandboxed, prepare_shared_dir(root))
         job.open_course(self.course)
 
-    def teardown(self, worker) -> None:
+    async def teardown(self, worker) -> None:
+        if self.accepted and worker.status == Status.running:
+            # replaced by another coordinator's plugin: this run's tasks must not grade in its course
+            try:
+                await asyncio.wait_for(worker.set_resources(**{self.token: 0}), 10)
+            except Exception as error:  # the scheduler gone: so are the tasks that could come
+                logger.info("course autograde: could not withdraw resource %s: %s", self.token, error)
+        self._remove_folders()
+
+    def _remove_folders(self) -> None:
         if self.course is not None and self.course.shared_dir is not None:
             shutil.rmtree(self.course.shared_dir.parent, ignore_errors=True)
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
 
+    def transition(self, key, start, finish, **kwargs) -> None:
+        if key != self.grading or start not in ("executing", "long-running") or finish != "released":
+            return
+        # released while it runs: its coordinator is gone (or cancelled it), nobody wants its result
+        logger.warning("course autograde: task %s was released while grading (its coordinator disconnected or "
+                       "cancelled it); ending this worker process to stop its sandboxes", key)
+        self._remove_folders()
+        for name in ("", "distributed", "distributed.worker"):
+            for handler in logging.getLogger(name).handlers:
+                handler.flush()
+        sys.stderr.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
 
 def grade_task(spec: job.JobSpec) -> job.JobResult:
     """One Dask task: one submission, graded in this worker's copy of the course."""
-    plugin = get_worker().plugins.get(PLUGIN)
+    worker = get_worker()
+    plugin = worker.plugins.get(PLUGIN)
     if plugin is None or plugin.course is None:
         raise Refused("this worker has no course to grade in: its GradingPlugin was refused or not set up "
                       "(see the worker's log)")
-    return job.grade(spec, plugin.course)
+    plugin.grading = worker.get_current_task()
+    try:
+        return job.grade(spec, plugin.course)
+    finally:
+        plugin.grading = None
