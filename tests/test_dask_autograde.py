@@ -49,6 +49,13 @@ def _tls_args(folder: Path) -> list[str]:
             "--tls-key", str(folder / certs.NODE_KEY)]
 
 
+def _command(process: psutil.Process) -> str:
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:  # gone meanwhile
+        return ""
+
+
 def _wait_for(check, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -498,7 +505,8 @@ def test_the_only_worker_killed_mid_task_grades_on_when_its_nanny_brings_it_back
 
         def grading_worker():
             return next((w for w in cluster.worker_processes()
-                         if any(p.name() == "bwrap" for p in w.children(recursive=True))), None)
+                         if any("autograde.kernel" in _command(p) for p in w.children(recursive=True))),
+                        None)  # a kernel: grading, not the sandbox probe of the plugin's set-up
 
         victim = _wait_for(grading_worker, 240, "the worker grading in a sandbox")
         time.sleep(1.5)

@@ -46,6 +46,7 @@ def pool(address: str, security=None, connect_timeout: float = 30):
 
 def run(request: PoolRequest, address: str, security, connect_timeout: float) -> list[Outcome]:
     from distributed import Client, as_completed
+    from distributed.comm.core import CommClosedError
 
     root, cfg, log = request.root, request.cfg, request.log
     to_grade = [j for j in request.jobs if not j.feedback_only]
@@ -65,11 +66,18 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
     with Client(address, security=security, timeout=connect_timeout) as client:
         refusals = _Refusals(log)
         client.subscribe_topic(token, refusals.heard)
-        try:
-            client.register_plugin(GradingPlugin(packed, request.overrides, request.sandboxed, library_versions(),
-                                                 token), name=PLUGIN)
-        except Refused as refused:  # a worker cannot grade as we would: nothing is graded
-            raise RunRefused(f"A worker of {address} refused to grade: {refused}") from None
+        plugin = GradingPlugin(packed, request.overrides, request.sandboxed, library_versions(), token)
+        for attempt in (1, 2):
+            try:
+                client.register_plugin(plugin, name=PLUGIN)
+                break
+            except Refused as refused:  # a worker cannot grade as we would: nothing is graded
+                raise RunRefused(f"A worker of {address} refused to grade: {refused}") from None
+            except (CommClosedError, OSError) as lost:  # a worker died while it was being set up
+                if attempt == 2:
+                    raise RunRefused(f"The workers of {address} could not be set up ({lost}); nothing was "
+                                     "graded: run again once the cluster is steady.") from None
+                log(f"A worker of {address} went away while being set up ({lost}); setting the workers up again.")
         # from now on a refusal (a worker joining later) is reported, and the run goes on without it
         refusals.start(client.get_events(token))
         threads = sum(client.nthreads().values())
