@@ -13,6 +13,8 @@ WRONG = {
             "return np.sign(y_pred - y_real) / n", "return np.sign(y_pred - y_real)"),
         "loss without the absolute value": (
             "np.sum(np.abs(y_real - y_pred)) / n", "np.sum(y_real - y_pred) / n"),
+        "derivative 1 at an error of 0": (
+            "return np.sign(y_pred - y_real) / n", "return np.where(y_pred - y_real >= 0, 1.0, -1.0) / n"),
     },
     "mse": {
         "the document's derivative: one summed number": (
@@ -63,6 +65,9 @@ WRONG = {
         "derivative x(1 - x) of the input": ("return s * (1 - s)", "return x * (1 - x)"),
         "derivative forgotten": ("return s * (1 - s)", "return s"),
         "derivative 1 - s": ("return s * (1 - s)", "return 1 - s"),
+        "exp(x) / (1 + exp(x)): nan for large inputs": ("s = 1 / (1 + np.exp(-x))", "s = np.exp(x) / (1 + np.exp(x))"),
+        "arrays only: a single number has no astype": (
+            "s = 1 / (1 + np.exp(-x))", "s = 1 / (1 + np.exp(-x.astype(float)))"),
     },
     "SigmoidLayer": {
         "forgets to cache the input": ('        self._cache_current = {"x": x}\n', ""),
@@ -656,6 +661,11 @@ CHECKS = {
             "mae's derivative against the numerical gradient of your mae", 'mae on columns of shape (4, 1)',
             'mae(y_real, y_pred) with errors', 'mae on columns of shape',
         ],
+        'derivative 1 at an error of 0': [
+            'mae(y_real, y_pred, derivative=True): one entry per prediction',
+            "mae's derivative against the numerical gradient of your mae",
+            "mae's derivative on columns of shape (4, 1) has their shape",
+        ],
     },
     'mse': {
         "the document's derivative: one summed number": [
@@ -809,6 +819,13 @@ CHECKS = {
             "sigmoid's derivative against the numerical one", 'sigmoid([[-800, 800]], derivative=True)',
             "sigmoid's derivative at other points", "sigmoid's derivative",
             "sigmoid's derivative far out on both sides",
+        ],
+        'exp(x) / (1 + exp(x)): nan for large inputs': [
+            'sigmoid([[-800, 800]])', 'sigmoid([[-800, 800]], derivative=True)',
+            'sigmoid far out on both sides', "sigmoid's derivative far out on both sides",
+        ],
+        'arrays only: a single number has no astype': [
+            'sigmoid(0) = 1 / (1 + e^0) = 0.5 (a single number works too)', 'sigmoid of a single number',
         ],
     },
     'SigmoidLayer': {
@@ -1119,6 +1136,8 @@ INSTRUCTIONS = [
      "check": "mae(y_real, y_pred, derivative=True): one entry per prediction", "wrong": "derivative not divided by n"},
     {"exercise": "mae", "says": "with derivative=True, the derivative of the MAE with respect to each prediction",
      "check": "mae(y_real, y_pred, derivative=True): one entry per prediction", "wrong": "derivative sign flipped"},
+    {"exercise": "mae", "says": "take the derivative of |e| at e = 0 to be 0, as np.sign does",
+     "check": "mae(y_real, y_pred, derivative=True): one entry per prediction", "wrong": "derivative 1 at an error of 0"},
     {"exercise": "mae", "says": "It has the shape of `y_pred`.",
      "check": "mae's derivative on columns of shape (4, 1) has their shape", "wrong": "derivative summed into one number"},
     {"exercise": "mse", "says": "$$MSE = \\dfrac 1 N \\sum_{i=1}^N (y_i - h(x_i))^2$$",
@@ -1177,6 +1196,11 @@ INSTRUCTIONS = [
      "check": "sigmoid of [[-2, 0, 1], [0.5, -0.5, 3]], elementwise", "wrong": "sign flipped in the exponent"},
     {"exercise": "sigmoid", "says": "$\\sigma'(x) = \\sigma(x) (1 - \\sigma(x))$",
      "check": "sigmoid(x, derivative=True) = sigmoid(x) (1 - sigmoid(x))", "wrong": "derivative x(1 - x) of the input"},
+    {"exercise": "sigmoid", "says": "no nan for large inputs such as -1000 or 1000",
+     "check": "sigmoid([[-800, 800]])", "wrong": "exp(x) / (1 + exp(x)): nan for large inputs"},
+    {"exercise": "sigmoid", "says": "return the sigmoid of x, elementwise (a number or an array;",
+     "check": "sigmoid(0) = 1 / (1 + e^0) = 0.5 (a single number works too)",
+     "wrong": "arrays only: a single number has no astype"},
     {"exercise": "sigmoid", "says": "$\\sigma'(x) = \\sigma(x) (1 - \\sigma(x))$",
      "check": "sigmoid(x, derivative=True) = sigmoid(x) (1 - sigmoid(x))", "wrong": "derivative forgotten"},
     {"exercise": "sigmoid", "says": "$\\sigma'(x) = \\sigma(x) (1 - \\sigma(x))$",
