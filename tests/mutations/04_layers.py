@@ -694,16 +694,16 @@ CHECKS = {
     },
     'softmax': {
         'no max shift: overflows': [
-            'softmax([[1, 2, 3], [0, 0, 0], [1000, 1001, 1002]]) (subtract each …',
+            "softmax of three rows, one of them large: subtract each row's own maximum",
             "softmax, shift each row by its own maximum, not the whole array's",
         ],
         'shifted by the maximum of the whole array': [
-            'softmax([[1, 2, 3], [0, 0, 0], [1000, 1001, 1002]]) (subtract each …',
+            "softmax of three rows, one of them large: subtract each row's own maximum",
             "softmax, shift each row by its own maximum, not the whole array's",
         ],
         'normalised over the batch axis': [
-            'softmax([[1, 2, 3], [0, 0, 0], [1000, 1001, 1002]]) (subtract each …',
-            'softmax([[0.5, -0.5, 0], [1, 2, 0]], derivative=True): J[k, i, j] = s_i …',
+            "softmax of three rows, one of them large: subtract each row's own maximum",
+            "softmax's Jacobians of two rows: J[k, i, j] = s_i (delta_ij - s_j)",
             'your Jacobian against the numerical derivative of your softmax', 'softmax(x) of rows',
             "softmax, shift each row by its own maximum, not the whole array's", 'softmax of very negative scores',
             'the rows of softmax(x) must each sum',
@@ -711,13 +711,13 @@ CHECKS = {
             "softmax's Jacobian of a single row",
         ],
         'Jacobian without its off-diagonal terms': [
-            'softmax([[0.5, -0.5, 0], [1, 2, 0]], derivative=True): J[k, i, j] = s_i …',
+            "softmax's Jacobians of two rows: J[k, i, j] = s_i (delta_ij - s_j)",
             'your Jacobian against the numerical derivative of your softmax',
             "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one",
             "softmax's Jacobian of a single row",
         ],
         'Jacobian diagonal s instead of s(1 - s)': [
-            'softmax([[0.5, -0.5, 0], [1, 2, 0]], derivative=True): J[k, i, j] = s_i …',
+            "softmax's Jacobians of two rows: J[k, i, j] = s_i (delta_ij - s_j)",
             'your Jacobian against the numerical derivative of your softmax',
             "softmax's Jacobian J[k, i, j], d s_i / d x_j against a numerical one",
             "softmax's Jacobian of a single row",
@@ -725,9 +725,9 @@ CHECKS = {
     },
     'cross_entropy_loss': {
         'sum over the batch instead of the mean': [
-            'cross_entropy_loss of 2 samples: the mean of -log P over the rows, here …',
+            'cross_entropy_loss of 2 samples: the mean of -log P over the rows',
             'the gradient against the numerical gradient of your loss',
-            'cross_entropy_loss for logits [[1000, 0, -1000], [0, 1000, 998]] …',
+            'cross_entropy_loss of large logits: finite, from the shifted logits',
             'cross_entropy_loss(y_real, logits) of samples',
         ],
         'gradient sign flipped': [
@@ -742,20 +742,20 @@ CHECKS = {
             "cross_entropy_loss's gradient on other samples", 'the gradient of the loss with respect to the logits',
         ],
         'log of the logits, no softmax': [
-            'cross_entropy_loss of 2 samples: the mean of -log P over the rows, here …',
+            'cross_entropy_loss of 2 samples: the mean of -log P over the rows',
             'the gradient against the numerical gradient of your loss',
-            'cross_entropy_loss for logits [[1000, 0, -1000], [0, 1000, 998]] …',
+            'cross_entropy_loss of large logits: finite, from the shifted logits',
             'cross_entropy_loss(y_real, logits) of samples',
             'cross_entropy_loss for logits (use a softmax that does not overflow)',
             'cross_entropy_loss of confident right predictions',
         ],
         'exponentials of large logits overflow': [
-            'cross_entropy_loss for logits [[1000, 0, -1000], [0, 1000, 998]] …',
+            'cross_entropy_loss of large logits: finite, from the shifted logits',
             'cross_entropy_loss for logits (use a softmax that does not overflow)',
             'cross_entropy_loss of confident right predictions',
         ],
         "log of softmax's output: nan once a probability rounds to 0 (issue 15, case 6)": [
-            'cross_entropy_loss for logits [[1000, 0, -1000], [0, 1000, 998]] …',
+            'cross_entropy_loss of large logits: finite, from the shifted logits',
             'cross_entropy_loss of confident right predictions',
         ],
     },
@@ -852,21 +852,21 @@ CHECKS = {
     'SoftmaxLayer': {
         "the document's backward": [
             'SoftmaxLayer.backward(grad_z): the Jacobian-vector product of every row',
-            'SoftmaxLayer.backward of the first two rows against the numerical …',
+            'SoftmaxLayer.backward of the first two rows against the numerical gradient',
             'SoftmaxLayer.forward(x) for x of shape', 'SoftmaxLayer.backward(grad_z) there',
         ],
         'diagonal of the Jacobian only': [
             'SoftmaxLayer.backward(grad_z): the Jacobian-vector product of every row',
-            'SoftmaxLayer.backward of the first two rows against the numerical …',
+            'SoftmaxLayer.backward of the first two rows against the numerical gradient',
             'SoftmaxLayer.forward(x) for x of shape', 'SoftmaxLayer.backward(grad_z) there',
         ],
         'forgets to cache the input': [
             'SoftmaxLayer.backward(grad_z): the Jacobian-vector product of every row',
-            'SoftmaxLayer.backward of the first two rows against the numerical …',
+            'SoftmaxLayer.backward of the first two rows against the numerical gradient',
             'SoftmaxLayer.forward(x) for x of shape', 'SoftmaxLayer.backward(grad_z) there',
         ],
         'forward without the max shift': [
-            'SoftmaxLayer.forward(x): the softmax of each row (the last row must not …',
+            'SoftmaxLayer.forward(x): the softmax of each row, large scores included',
             'SoftmaxLayer.forward (it must not overflow)',
         ],
     },
@@ -887,22 +887,22 @@ CHECKS = {
     },
     'ReLULayer': {
         'mask on the wrong side': [
-            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 …',
+            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 elsewhere',
             'ReLULayer.backward against the numerical gradient', 'ReLULayer.forward(x) for x of shape',
             'ReLULayer.backward after forward (the mask comes from x)',
         ],
         'mask from grad_z instead of x': [
-            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 …',
+            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 elsewhere',
             'ReLULayer.backward against the numerical gradient', 'ReLULayer.forward(x) for x of shape',
             'ReLULayer.backward after forward (the mask comes from x)',
         ],
         'returns the mask, not the gradient': [
-            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 …',
+            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 elsewhere',
             'ReLULayer.backward against the numerical gradient', 'ReLULayer.forward(x) for x of shape',
             'ReLULayer.backward after forward (the mask comes from x)',
         ],
         'forgets to cache the input': [
-            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 …',
+            'ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 elsewhere',
             'ReLULayer.backward against the numerical gradient', 'ReLULayer.forward(x) for x of shape',
             'ReLULayer.backward after forward (the mask comes from x)',
         ],
@@ -913,19 +913,19 @@ CHECKS = {
     },
     'MultiLayerNetwork': {
         'backward in forward order': [
-            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …',
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, last layer first',
             'update_params: every layer with parameters takes one gradient step', 'MultiLayerNetwork.backward(grad_z)',
             'update_params: every parameter takes one gradient step',
         ],
         "forward gives every layer the network's input": [
-            'net(x): the layers applied in the order they were added (linear …',
-            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …',
+            'net(x): the layers applied in the order they were added',
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, last layer first',
             'update_params: every layer with parameters takes one gradient step',
             'forward through linear, square, linear, linear, in that order', 'MultiLayerNetwork.backward(grad_z)',
             'update_params: every parameter takes one gradient step',
         ],
         "backward gives every layer the network's gradient": [
-            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …',
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, last layer first',
             'update_params: every layer with parameters takes one gradient step', 'MultiLayerNetwork.backward(grad_z)',
             'update_params: every parameter takes one gradient step',
         ],
@@ -934,9 +934,9 @@ CHECKS = {
             'update_params: every parameter takes one gradient step',
         ],
         'add replaces the list': [
-            'after adding 3 layers, self._layers should hold them in that order; it …',
-            'net(x): the layers applied in the order they were added (linear …',
-            'MultiLayerNetwork.backward(grad_z): the gradient of the input, going …',
+            'after adding 3 layers, self._layers holds them in that order',
+            'net(x): the layers applied in the order they were added',
+            'MultiLayerNetwork.backward(grad_z): the gradient of the input, last layer first',
             'update_params: every layer with parameters takes one gradient step',
             'after adding layers, self._layers should hold them in order, it holds',
             'forward through linear, square, linear, linear, in that order', 'MultiLayerNetwork.backward(grad_z)',
@@ -957,12 +957,12 @@ CHECKS = {
             "the losses train returns with lr=0 (the mean of the batches' losses)",
             'the accuracies train returns with lr=0', 'train returns one loss and one accuracy per epoch',
             'the loss should fall during training; it went', "the last epoch's accuracy on the blobs should exceed 0.9",
-            "train, With a learning rate of the network never changes, every epoch's …",
+            "train without learning: each epoch's loss is the mean of its batches' losses",
             "the losses train returns with lr, (the mean of the batches' losses)",
-            "the accuracies train returns with lr, (the mean of the batches' …",
+            "the accuracies train returns without learning (the mean of the batches')",
             'train must backpropagate once per batch, times in epochs of batches, not',
             'train must call model.update_params(lr) once per batch',
-            "train, Learning, every backward gets the gradient of the batch's loss …",
+            "while learning, every backward gets the gradient of its batch's loss",
             'train must call model.update_params(lr) with lr, once per batch',
             "the losses train returns, each epoch's mean of its batches' losses",
             'the loss should fall during training, it went',
@@ -978,12 +978,12 @@ CHECKS = {
             "the losses train returns with lr=0 (the mean of the batches' losses)",
             'the accuracies train returns with lr=0', 'train returns one loss and one accuracy per epoch',
             'the loss should fall during training; it went', "the last epoch's accuracy on the blobs should exceed 0.9",
-            "train, With a learning rate of the network never changes, every epoch's …",
+            "train without learning: each epoch's loss is the mean of its batches' losses",
             "the losses train returns with lr, (the mean of the batches' losses)",
-            "the accuracies train returns with lr, (the mean of the batches' …",
+            "the accuracies train returns without learning (the mean of the batches')",
             'train must backpropagate once per batch, times in epochs of batches, not',
             'train must call model.update_params(lr) once per batch',
-            "train, Learning, every backward gets the gradient of the batch's loss …",
+            "while learning, every backward gets the gradient of its batch's loss",
             'train must call model.update_params(lr) with lr, once per batch',
             "the losses train returns, each epoch's mean of its batches' losses",
             'the loss should fall during training, it went',
@@ -994,12 +994,12 @@ CHECKS = {
             "the losses train returns with lr=0 (the mean of the batches' losses)",
             'the accuracies train returns with lr=0', 'train returns one loss and one accuracy per epoch',
             'the loss should fall during training; it went', "the last epoch's accuracy on the blobs should exceed 0.9",
-            "train, With a learning rate of the network never changes, every epoch's …",
+            "train without learning: each epoch's loss is the mean of its batches' losses",
             "the losses train returns with lr, (the mean of the batches' losses)",
-            "the accuracies train returns with lr, (the mean of the batches' …",
+            "the accuracies train returns without learning (the mean of the batches')",
             'train must backpropagate once per batch, times in epochs of batches, not',
             'train must call model.update_params(lr) once per batch',
-            "train, Learning, every backward gets the gradient of the batch's loss …",
+            "while learning, every backward gets the gradient of its batch's loss",
             'train must call model.update_params(lr) with lr, once per batch',
             "the losses train returns, each epoch's mean of its batches' losses",
             'the loss should fall during training, it went',
@@ -1026,7 +1026,7 @@ CHECKS = {
         'no memory: plain SGD': [
             'W of the first layer after two updates: v = 0.9 v + g, W = W - 0.1 v',
             'b of the first layer after two updates (b has its own velocity)',
-            'W of the second layer after two updates (each layer has its own …',
+            'W of the second layer after two updates (each layer has its own velocity)',
             'b of the second layer after two updates', 'W of the first layer after updates',
             'b of the first layer after updates',
             'W of the second layer after updates (each layer has its own velocity)',
@@ -1035,17 +1035,17 @@ CHECKS = {
         'one velocity shared by all layers': [
             'W of the first layer after two updates: v = 0.9 v + g, W = W - 0.1 v',
             'b of the first layer after two updates (b has its own velocity)',
-            'W of the second layer after two updates (each layer has its own …',
+            'W of the second layer after two updates (each layer has its own velocity)',
             'b of the second layer after two updates', 'W of the first layer after its first update (a plain step)',
             'W of the first layer after updates', 'b of the first layer after updates',
             'W of the second layer after updates (each layer has its own velocity)',
             'b of the second layer after updates',
         ],
         'velocity of the opposite sign': [
-            'W of the first layer after one update: from a velocity of zero, a plain …',
+            'W of the first layer after one update: from a velocity of zero, a plain step',
             'W of the first layer after two updates: v = 0.9 v + g, W = W - 0.1 v',
             'b of the first layer after two updates (b has its own velocity)',
-            'W of the second layer after two updates (each layer has its own …',
+            'W of the second layer after two updates (each layer has its own velocity)',
             'b of the second layer after two updates', 'W of the first layer after its first update (a plain step)',
             'W of the first layer after updates', 'b of the first layer after updates',
             'W of the second layer after updates (each layer has its own velocity)',
@@ -1059,32 +1059,32 @@ CHECKS = {
     },
     'Adam': {
         'no bias correction': [
-            "W of the first layer after one update: Adam's first step moves every …",
+            "W of the first layer after one update: Adam's first, bias-corrected step",
             'W of the first layer after two updates', 'b of the first layer after two updates',
-            'W of the second layer after two updates (t counts the updates of each …',
+            'W of the second layer after two updates (t counts the updates of each layer)',
             'b of the second layer after two updates', 'W of the first layer after its first update',
             'W of the first layer after updates', 'b of the first layer after updates',
             'W of the second layer after updates', 'b of the second layer after updates',
         ],
         'one step counter for all layers': [
             'W of the first layer after two updates', 'b of the first layer after two updates',
-            'W of the second layer after two updates (t counts the updates of each …',
+            'W of the second layer after two updates (t counts the updates of each layer)',
             'b of the second layer after two updates', 'W of the first layer after its first update',
             'W of the first layer after updates', 'b of the first layer after updates',
             'W of the second layer after updates', 'b of the second layer after updates',
         ],
         'v averages the gradients, not their squares': [
-            "W of the first layer after one update: Adam's first step moves every …",
+            "W of the first layer after one update: Adam's first, bias-corrected step",
             'W of the first layer after two updates', 'b of the first layer after two updates',
-            'W of the second layer after two updates (t counts the updates of each …',
+            'W of the second layer after two updates (t counts the updates of each layer)',
             'b of the second layer after two updates', 'W of the first layer after its first update',
             'W of the first layer after updates', 'b of the first layer after updates',
             'W of the second layer after updates', 'b of the second layer after updates',
         ],
         'bias correction with the step count before the increment': [
-            "W of the first layer after one update: Adam's first step moves every …",
+            "W of the first layer after one update: Adam's first, bias-corrected step",
             'W of the first layer after two updates', 'b of the first layer after two updates',
-            'W of the second layer after two updates (t counts the updates of each …',
+            'W of the second layer after two updates (t counts the updates of each layer)',
             'b of the second layer after two updates', 'W of the first layer after its first update',
             'W of the first layer after updates', 'b of the first layer after updates',
             'W of the second layer after updates', 'b of the second layer after updates',
@@ -1092,25 +1092,25 @@ CHECKS = {
     },
     'he_initialize_weights': {
         "LeCun's sqrt(1 / n_in)": [
-            'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
+            'he_initialize_weights(400, 300) has standard deviation sqrt(2 / n_in)',
             'He weights have standard deviation sqrt of two over the inputs', 'the standard deviation, for other sizes',
         ],
         'the variance used as the standard deviation': [
-            'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
+            'he_initialize_weights(400, 300) has standard deviation sqrt(2 / n_in)',
             'He weights have standard deviation sqrt of two over the inputs', 'the standard deviation, for other sizes',
         ],
         'fan-out instead of fan-in': [
-            'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …',
+            'he_initialize_weights(400, 300) has standard deviation sqrt(2 / n_in)',
             'He weights have standard deviation sqrt of two over the inputs', 'the standard deviation, for other sizes',
         ],
         "the document's comment: uniform(-1, 1) plus sqrt(2 / n_in)": [
             'He weights have mean 0; he_initialize_weights(400, 300) has mean',
-            'he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …', 'He weights have mean zero',
+            'he_initialize_weights(400, 300) has standard deviation sqrt(2 / n_in)', 'He weights have mean zero',
             'He weights have standard deviation sqrt of two over the inputs', 'the standard deviation, for other sizes',
         ],
         'an unseeded generator': [
-            'after the same np.random.seed, he_initialize_weights must give the same …',
-            'he_initialize_weights after the same np.random.seed (draw …',
+            'after the same np.random.seed, he_initialize_weights gives the same weights',
+            'he_initialize_weights after the same np.random.seed (draw with np.random)',
         ],
     },
 }
@@ -1118,15 +1118,15 @@ CHECKS = {
 # Every sentence of an exercise that states a requirement, quoted from the release notebook, with
 # the visible check that exercises it and the WRONG variant that breaks it (which names that check
 # in CHECKS), or why it is advice (tests/test_instructions.py).
-_CE_LARGE = "cross_entropy_loss for logits [[1000, 0, -1000], [0, 1000, 998]] …"
-_SOFTMAX_ROWS = "softmax([[1, 2, 3], [0, 0, 0], [1000, 1001, 1002]]) (subtract each …"
-_JACOBIAN = "softmax([[0.5, -0.5, 0], [1, 2, 0]], derivative=True): J[k, i, j] = s_i …"
-_RELU_BACK = "ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 …"
+_CE_LARGE = "cross_entropy_loss of large logits: finite, from the shifted logits"
+_SOFTMAX_ROWS = "softmax of three rows, one of them large: subtract each row's own maximum"
+_JACOBIAN = "softmax's Jacobians of two rows: J[k, i, j] = s_i (delta_ij - s_j)"
+_RELU_BACK = "ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 elsewhere"
 _SIGMOID_BACK = "SigmoidLayer.backward(grad_z): grad_z times sigmoid'(x), entry by entry"
 _SOFTMAX_BACK = "SoftmaxLayer.backward(grad_z): the Jacobian-vector product of every row"
-_NET_BACK = "MultiLayerNetwork.backward(grad_z): the gradient of the input, going …"
+_NET_BACK = "MultiLayerNetwork.backward(grad_z): the gradient of the input, last layer first"
 _MOMENTUM_TWO = "W of the first layer after two updates: v = 0.9 v + g, W = W - 0.1 v"
-_HE_STD = "he_initialize_weights(400, 300) should have standard deviation sqrt(2 / …"
+_HE_STD = "he_initialize_weights(400, 300) has standard deviation sqrt(2 / n_in)"
 _PER_LAYER = "One optimizer serves all the layers of a network, so whatever it remembers, it remembers *per layer*"
 INSTRUCTIONS = [
     {"exercise": "mae", "says": "$$MAE = \\dfrac 1 N \\sum_{i=1}^N |y_i - h(x_i)|$$",
@@ -1160,10 +1160,10 @@ INSTRUCTIONS = [
     {"exercise": "softmax", "says": "$J_{ij} = \\dfrac{\\partial s_i}{\\partial z_j} = s_i(\\delta_{ij} - s_j)$",
      "check": _JACOBIAN, "wrong": "Jacobian diagonal s instead of s(1 - s)"},
     {"exercise": "cross_entropy_loss", "says": "$$L = -\\frac 1 n \\sum_{k=1}^n \\sum_{c=1}^M Y_{kc} \\log P_{kc}.$$",
-     "check": "cross_entropy_loss of 2 samples: the mean of -log P over the rows, here …",
+     "check": "cross_entropy_loss of 2 samples: the mean of -log P over the rows",
      "wrong": "sum over the batch instead of the mean"},
     {"exercise": "cross_entropy_loss", "says": "the loss takes its **logits** and applies the softmax itself",
-     "check": "cross_entropy_loss of 2 samples: the mean of -log P over the rows, here …",
+     "check": "cross_entropy_loss of 2 samples: the mean of -log P over the rows",
      "wrong": "log of the logits, no softmax"},
     {"exercise": "cross_entropy_loss", "says": "so for the batch $\\dfrac{\\partial L}{\\partial Z} = \\dfrac{P - Y}{n}$",
      "check": "cross_entropy_loss(..., derivative=True): (softmax(logits) - y_real) / n",
@@ -1241,9 +1241,9 @@ INSTRUCTIONS = [
     {"exercise": "ReLULayer", "says": "$f'(x) = 1 \\text{ if } x > 0 \\text{ else } 0$",
      "check": _RELU_BACK, "wrong": "mask on the wrong side"},
     {"exercise": "MultiLayerNetwork", "says": "`MultiLayerNetwork` keeps its layers in a list, in the order they were added.",
-     "check": "after adding 3 layers, self._layers should hold them in that order; it …", "wrong": "add replaces the list"},
+     "check": "after adding 3 layers, self._layers holds them in that order", "wrong": "add replaces the list"},
     {"exercise": "MultiLayerNetwork", "says": "Its `forward` feeds each layer's output to the next layer;",
-     "check": "net(x): the layers applied in the order they were added (linear …",
+     "check": "net(x): the layers applied in the order they were added",
      "wrong": "forward gives every layer the network's input"},
     {"exercise": "MultiLayerNetwork", "says": "its `backward` walks the layers in the opposite order,",
      "check": _NET_BACK, "wrong": "backward in forward order"},
@@ -1286,19 +1286,19 @@ INSTRUCTIONS = [
     {"exercise": "SGDMomentum", "says": "$$v \\leftarrow \\mu v + \\frac{\\partial L}{\\partial W}, \\qquad W \\leftarrow W - \\alpha v$$",
      "check": _MOMENTUM_TWO, "wrong": "velocity of the opposite sign"},
     {"exercise": "SGDMomentum", "says": _PER_LAYER,
-     "check": "W of the second layer after two updates (each layer has its own …",
+     "check": "W of the second layer after two updates (each layer has its own velocity)",
      "wrong": "one velocity shared by all layers"},
     {"exercise": "SGDMomentum", "says": "For each parameter $W$ (and likewise $b$)",
      "check": "b of the first layer after two updates (b has its own velocity)", "wrong": "bias updated without momentum"},
     {"exercise": "Adam", "says": "Dividing by $1 - \\beta^t$ corrects the bias of averages that start at 0.",
-     "check": "W of the first layer after one update: Adam's first step moves every …", "wrong": "no bias correction"},
+     "check": "W of the first layer after one update: Adam's first, bias-corrected step", "wrong": "no bias correction"},
     {"exercise": "Adam", "says": "$t$ counts the updates **of this layer**.",
-     "check": "W of the second layer after two updates (t counts the updates of each …",
+     "check": "W of the second layer after two updates (t counts the updates of each layer)",
      "wrong": "one step counter for all layers"},
     {"exercise": "Adam", "says": "v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2",
      "check": "W of the first layer after two updates", "wrong": "v averages the gradients, not their squares"},
     {"exercise": "Adam", "says": "each update of the layer does $$t \\leftarrow t + 1,",
-     "check": "W of the first layer after one update: Adam's first step moves every …",
+     "check": "W of the first layer after one update: Adam's first, bias-corrected step",
      "wrong": "bias correction with the step count before the increment"},
     {"exercise": "he_initialize_weights", "says": "draw the weights from a normal distribution with mean 0 and standard "
                                                   "deviation sqrt(2 / input_size)",
@@ -1313,6 +1313,6 @@ INSTRUCTIONS = [
      "wrong": "the document's comment: uniform(-1, 1) plus sqrt(2 / n_in)"},
     {"exercise": "he_initialize_weights", "says": "drawn with np.random (so that np.random.seed makes it repeatable, "
                                                   "like initialize_weights)",
-     "check": "after the same np.random.seed, he_initialize_weights must give the same …",
+     "check": "after the same np.random.seed, he_initialize_weights gives the same weights",
      "wrong": "an unseeded generator"},
 ]
