@@ -91,6 +91,7 @@ def answer_keys():
     for key in keys.values():
         key.kernel.close()
 
-# The example submissions are graded by the end-to-end tests, not executed by nbval.
-collect_ignore_glob = ["submissions/*"]
+# The example submissions and the fixtures' notebooks (students' work on earlier releases) are
+# graded by the end-to-end tests, not executed by nbval.
+collect_ignore_glob = ["submissions/*", "fixtures/*"]
 

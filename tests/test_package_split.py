@@ -79,3 +79,13 @@ def test_the_student_command_is_validate_and_the_course_command_the_tools():
     assert "validate" in help_text and "autograde" not in help_text and "build" not in help_text
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'course = "course.instructor.cli:main"' in pyproject
+
+
+def test_every_package_of_course_is_installed():
+    """pyproject.toml lists the packages an install (the hub's environments, the kit) gets: a
+    package folder missing from it imports here (the repository is on the path) and nowhere else."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "course").rglob("__init__.py")}
+    assert found <= listed, f"packages missing from pyproject.toml: {sorted(found - listed)}"

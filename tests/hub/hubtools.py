@@ -25,7 +25,7 @@ import nbformat
 
 from conftest import ROOT
 from course.instructor.hub import accounts, server
-from course.instructor.hub.layout import HubSettings, server_environment
+from course.instructor.hub.layout import HubSettings, prepare_runtime_dir, server_environment
 from course.instructor.lab import free_port
 
 COURSE_ID = "nn-from-scratch"
@@ -58,6 +58,7 @@ class CourseHub:
         """Run a command as `user`, with the environment the hub gives that user's server (what
         a terminal in their JupyterLab gets)."""
         home = accounts.home(user)
+        prepare_runtime_dir(user)  # as the hub's pre-spawn hook does for the user's server
         env = [f"{k}={v}" for k, v in server_environment(self.settings, user, home).items()]
         return subprocess.run(["runuser", "-u", user, "--", "env", "-i", *env, *command],
                               cwd=cwd or home, capture_output=True, text=True, timeout=timeout)
