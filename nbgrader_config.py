@@ -13,21 +13,23 @@ import sys
 
 c = get_config()  # noqa: F821 (injected by traitlets)
 
-# `nbgrader autograde` typed in a terminal runs the students' code unsandboxed, as you, with the
-# hidden tests in the student's own kernel; `nbgrader generate_feedback` hands back every file a
-# graded kernel wrote. The course's own commands do both safely (the formgrader's buttons call
-# them too). COURSE_STOCK_NBGRADER=1 lets stock nbgrader run anyway (the tests and the benchmark
-# that compare against it).
-_argv = getattr(sys, "argv", None) or [""]  # embedded interpreters may have none
-_stock = {"autograde": "course autograde", "generate_feedback": "course feedback"}
-if ((os.path.basename(_argv[0]) in ("nbgrader", "jupyter-nbgrader")
-     or _argv[0].endswith(os.path.join("nbgrader", "__main__.py")))
-        and _argv[1:2] and _argv[1] in _stock and os.environ.get("COURSE_STOCK_NBGRADER") != "1"):
-    sys.exit(f"This course grades with `{_stock[_argv[1]]}` (sandboxed, the hidden tests in a process of "
-             f"their own), not `nbgrader {_argv[1]}`: run `{_stock[_argv[1]]} {' '.join(_argv[2:])}`"
-             " in the course folder (docs/grading.md). COURSE_STOCK_NBGRADER=1 runs stock nbgrader anyway.")
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# `nbgrader autograde` / `generate_feedback` typed in a terminal would run the students' code
+# unsandboxed, as you, with the hidden tests in the student's own kernel: they run the course's
+# `course autograde` / `course feedback` instead (course/instructor/stock_nbgrader.py), or are
+# refused when the command line has no faithful translation. COURSE_STOCK_NBGRADER=1 lets stock
+# nbgrader run anyway (the tests and the benchmark that compare against it).
+_argv = getattr(sys, "argv", None) or [""]  # embedded interpreters may have none
+_nbgrader = (os.path.basename(_argv[0]) in ("nbgrader", "jupyter-nbgrader")
+             or _argv[0].endswith(os.path.join("nbgrader", "__main__.py")))
+if _nbgrader and _argv[1:2] and _argv[1] in ("autograde", "generate_feedback"):
+    try:
+        from course.instructor.stock_nbgrader import take_over
+    except ImportError:  # never fall back to stock grading
+        sys.exit(f"`nbgrader {_argv[1]}` in this course runs the course's own command, and the `course` "
+                 "package is not installed here (pip install -e . in the course folder).")
+    take_over(_argv, HERE)
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "nn-from-scratch"

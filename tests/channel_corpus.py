@@ -2,11 +2,11 @@
 
 Each attack is a 02_moons submission made from the complete or the untouched example. The student's
 kernel can import the grader's own student-side code (it runs there), so these notebooks patch it,
-forge messages and name the grader's objects directly. tests/test_channel_corpus.py grades them with
-ONE worker, each followed by a good notebook on the same grader kernel, and checks: each attack earns
-what its notebook earns without the attack and no more, the good notebook after it keeps full
-marks, no attack's canary reaches another student's files, and the grader saw and reported what it
-refused (the tamper report).
+forge messages and name the grader's objects directly. tests/channel_corpus_suite.py (run as
+test_channel_corpus_a.py and _b.py) grades them with ONE worker, each followed by a good notebook on
+the same grader kernel, and checks: each attack earns what its notebook earns without the attack and
+no more, the good notebook after it keeps full marks, no attack's canary reaches another student's
+files, and the grader saw and reported what it refused (the tamper report).
 
 Every attack plants a canary, CANARY_<name>, in the values it sends: another student's feedback,
 graded notebook or journal row must never hold it.

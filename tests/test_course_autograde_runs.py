@@ -230,15 +230,58 @@ def test_a_busy_gradebook_is_waited_for_where_nbgrader_fails(tmp_path, monkeypat
     assert points(grades(sqlite_url(root), TINY)["s1"]) == (0, 0)
 
 
+# --- nbgrader's own commands typed in a terminal -------------------------------------------
+
+def test_nbgrader_autograde_in_a_terminal_runs_the_course_grading(tmp_path):
+    root = tiny_course(tmp_path / "course", ("good", "dies", "echo"))
+    env = env_for(root)
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    graded = subprocess.run(nbgrader + ["autograde", TINY, "--student", "dies", "--create"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=600)
+    said = graded.stdout + graded.stderr
+    assert graded.returncode == 0, said
+    assert f"runs `course autograde {TINY} --student dies`" in said, said
+    # the course's grading: one journal row, the dying kernel a reason with its points kept
+    assert journal_rows(root) == {"dies": 1}, said
+    assert points(grades(sqlite_url(root), TINY)["dies"]) == EXPECTED["dies"]
+    again = subprocess.run(nbgrader + ["autograde", f"--assignment={TINY}", "--student=dies", "--force"], cwd=root,
+                           env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and journal_rows(root) == {"dies": 2}, again.stdout + again.stderr
+
+    subprocess.run(nbgrader + ["autograde", TINY], cwd=root, env=env, capture_output=True, check=True, timeout=600)
+    echo = html.unescape((root / "feedback" / "echo" / TINY / f"{TINY}.html").read_text())
+    assert "square(-3) should be 9" not in echo  # scrubbed, as course autograde does
+    (root / "feedback" / "echo" / TINY / f"{TINY}.html").unlink()
+    feedback = subprocess.run(nbgrader + ["generate_feedback", TINY, "--student", "echo"], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=600)
+    said = feedback.stdout + feedback.stderr
+    assert feedback.returncode == 0 and f"runs `course feedback {TINY} --student echo`" in said, said
+    assert "Feedback written for 1 submission(s)" in said, said
+    echo = html.unescape((root / "feedback" / "echo" / TINY / f"{TINY}.html").read_text())
+    assert "square(-3) should be 9" not in echo and "test_square" in echo
+
+
+@pytest.mark.parametrize("arguments, reason", [
+    (["autograde", TINY, "--student", "*"], "is a pattern"),
+    (["autograde", TINY, "--no-execute"], "--no-execute has no counterpart"),
+    (["autograde"], "name one assignment"),
+    (["generate_feedback", TINY, "--db", "sqlite:///elsewhere.db"], "--db has no counterpart"),
+])
+def test_an_nbgrader_command_line_the_course_cannot_translate_is_refused_not_run_stock(tmp_path, arguments, reason):
+    root = tiny_course(tmp_path / "course", ("good",))
+    refused = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=root, env=env_for(root),
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "This course grades with `course " in refused.stderr and reason in refused.stderr, refused.stderr
+    assert not (root / "autograded").exists() and not (root / "feedback").exists()
+
+
 # --- what stock nbgrader 0.9.6 does with the same submissions -------------------------------
 
 def test_stock_nbgrader_loses_what_course_autograde_grades(tmp_path):
     root = tiny_course(tmp_path / "course", ("dies", "deleted", "echo"))
     env = env_for(root)
     nbgrader = [sys.executable, "-m", "nbgrader"]
-    refused = subprocess.run(nbgrader + ["autograde", TINY], cwd=root, env=env, capture_output=True, text=True)
-    assert refused.returncode == 1 and "This course grades with `course autograde`" in refused.stderr, refused.stderr
-    assert not (root / "autograded").exists()
     env["COURSE_STOCK_NBGRADER"] = "1"  # stock nbgrader anyway, to compare
     subprocess.run(nbgrader + ["generate_assignment", TINY, "--force"], cwd=root, env=env,
                    capture_output=True, check=True)

@@ -1,6 +1,9 @@
 """The channel holds: attacks on the two-process channel (tests/channel_corpus.py), graded by ONE
 worker, each followed on the same grader kernel by a good notebook.
 
+The attacks are graded in two halves, one test file each (test_channel_corpus_a.py and _b.py, which
+set PART), so that pytest-xdist grades the halves side by side; this module holds their tests.
+
 Each attack earns what its notebook earns without the attack and no more; the good notebook after it
 keeps full marks (no notebook reaches the next); no attack's canary and no line of a hidden test
 reaches another student's feedback, graded notebook or journal row (plain, reversed, hex or base64);
@@ -27,13 +30,41 @@ from course.instructor.build import source_notebook
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
 
-def _students() -> list[tuple[str, str]]:
+PARTS = 2
+
+
+def _attacks(part: int) -> list[str]:
+    """The attacks of this half, in the corpus's order (the long ones, grader_cpu_burn and
+    hides_refusals_in_a_timeout, fall one in each half)."""
+    names = list(ATTACKS)
+    size = -(-len(names) // PARTS)
+    return names[part * size:(part + 1) * size]
+
+
+def _students(part: int) -> list[tuple[str, str]]:
     """(student id, attack or 'good'), in the order one worker grades them (sorted ids)."""
     out = []
     for number, name in enumerate(ATTACKS):
-        out.append((f"s{2 * number:02d}_{name}", name))
-        out.append((f"s{2 * number + 1:02d}_good_after_{name}", "good"))
+        if name in _attacks(part):
+            out.append((f"s{2 * number:02d}_{name}", name))
+            out.append((f"s{2 * number + 1:02d}_good_after_{name}", "good"))
     return out
+
+
+# which of the corpus's tables each parametrized test reads its cases from
+_KINDS = {"test_what_the_grader_refused_is_in_the_tamper_report": REPORTED,
+          "test_the_student_reads_what_one_process_would_say": MESSAGES,
+          "test_no_hidden_expected_value_reaches_the_feedback": HIDDEN_VALUES,
+          "test_the_grader_runs_no_library_code_the_student_named": NEVER_RUN_IN_GRADER,
+          "test_a_probe_of_the_students_kernel_reaches_nothing_of_the_graders": PROBES}
+
+
+def pytest_generate_tests(metafunc):
+    part = metafunc.module.PART
+    if "student" in metafunc.fixturenames:
+        metafunc.parametrize("student, kind", _students(part))
+    elif "kind" in metafunc.fixturenames:
+        metafunc.parametrize("kind", sorted(set(_KINDS[metafunc.function.__name__]) & set(_attacks(part))))
 
 
 def _grade(root, students, made, examples) -> dict:
@@ -64,15 +95,16 @@ def _grade(root, students, made, examples) -> dict:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory, request):
     examples = ROOT / "tests" / "submissions"
     complete, untouched = (nbformat.read(examples / s / ASSIGNMENT / NOTEBOOK, as_version=4)
                            for s in ("complete", "untouched"))
     made = attacks(complete, untouched)
-    pairs = _students()
+    pairs = _students(request.module.PART)
     # most attacks in one run; an attack that may end a run, in a run of its own (with its good notebook)
     groups = [[p for i, p in enumerate(pairs) if pairs[i - i % 2][1] not in SEPARATE_RUN]]
     groups += [[p for i, p in enumerate(pairs) if pairs[i - i % 2][1] == name] for name in SEPARATE_RUN]
+    groups = [group for group in groups if group]  # a half may hold no separate attack
     runs, roots = [], {}
     for number, group in enumerate(groups):
         root = make_course(tmp_path_factory.mktemp(f"channel{number}"), [ASSIGNMENT])
@@ -83,7 +115,7 @@ def run(tmp_path_factory):
              if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
     hidden = [line.strip() for c in source.cells for region in HIDDEN.findall(c.source)
               for line in region.splitlines() if len(line.strip()) >= 24]
-    return {"roots": roots, "runs": runs, "log": "\n".join(r["log"] for r in runs), "tests": tests, "hidden": hidden,
+    return {"part": request.module.PART, "roots": roots, "runs": runs, "log": "\n".join(r["log"] for r in runs), "tests": tests, "hidden": hidden,
             "grades": {k: v for r in runs for k, v in r["grades"].items()},
             "journal": {k: v for r in runs for k, v in r["journal"].items()},
             "report": {"tamper": [f for r in runs for f in r["report"]["tamper"]]}}
@@ -109,10 +141,9 @@ def test_every_notebook_is_graded_by_one_worker(run):
     assert not crashed, f"a run crashed: {crashed}"
     failed = [(o.student, o.message) for r in run["runs"] for o in r["result"].failed]
     assert not failed, failed
-    assert set(run["grades"]) == {s for s, _ in _students()}, run["log"]
+    assert set(run["grades"]) == {s for s, _ in _students(run["part"])}, run["log"]
 
 
-@pytest.mark.parametrize("student, kind", _students())
 def test_an_attack_earns_nothing_and_the_next_notebook_keeps_full_marks(run, student, kind):
     full = run["tests"]
     if kind == "good":
@@ -123,7 +154,6 @@ def test_an_attack_earns_nothing_and_the_next_notebook_keeps_full_marks(run, stu
     assert _scores(run, student) == expected
 
 
-@pytest.mark.parametrize("student, kind", _students())
 def test_nothing_of_another_student_or_a_hidden_test_reaches_a_students_files(run, student, kind):
     returned, graded = _files(run, student)
     others = [f"CANARY_{name}" for name in ATTACKS if name != kind]
@@ -134,37 +164,33 @@ def test_nothing_of_another_student_or_a_hidden_test_reaches_a_students_files(ru
         assert not [f for f in forms if f and f in returned], f"a hidden line reached {student}: {line}"
 
 
-@pytest.mark.parametrize("kind", sorted(REPORTED))
 def test_what_the_grader_refused_is_in_the_tamper_report(run, kind):
-    student = next(s for s, k in _students() if k == kind)
+    student = next(s for s, k in _students(run["part"]) if k == kind)
     kinds = {f["kind"] for f in run["report"]["tamper"] if f["student"] == student}
     assert any(REPORTED[kind] in k for k in kinds), kinds
 
 
 def test_good_notebooks_are_not_reported(run):
-    good = {s for s, k in _students() if k == "good"}
+    good = {s for s, k in _students(run["part"]) if k == "good"}
     assert not [f for f in run["report"]["tamper"] if f["student"] in good and "channel" in f["kind"]]
 
 
-@pytest.mark.parametrize("kind", sorted(MESSAGES))
 def test_the_student_reads_what_one_process_would_say(run, kind):
-    student = next(s for s, k in _students() if k == kind)
+    student = next(s for s, k in _students(run["part"]) if k == kind)
     returned, _ = _files(run, student)
     assert MESSAGES[kind] in returned
 
 
-@pytest.mark.parametrize("kind", sorted(HIDDEN_VALUES))
 def test_no_hidden_expected_value_reaches_the_feedback(run, kind):
     # a failing hidden check names what it checked and what went wrong (course.grading's checklist)
-    student = next(s for s, k in _students() if k == kind)
+    student = next(s for s, k in _students(run["part"]) if k == kind)
     returned, _ = _files(run, student)
     assert "(hidden)" in returned and "the values differ from the expected ones" in returned
     assert not [value for value in HIDDEN_VALUES[kind] if value in returned]
 
 
-@pytest.mark.parametrize("kind", sorted(NEVER_RUN_IN_GRADER))
 def test_the_grader_runs_no_library_code_the_student_named(run, kind):
-    student = next(s for s, k in _students() if k == kind)
+    student = next(s for s, k in _students(run["part"]) if k == kind)
     # the outputs of the test cells only: they ran in the grader (the student's own cells run the
     # student's choices in the student's kernel, and may show those libraries' frames)
     graded = nbformat.read(run["roots"][student] / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
@@ -173,9 +199,8 @@ def test_the_grader_runs_no_library_code_the_student_named(run, kind):
     assert not [where for where in NEVER_RUN_IN_GRADER[kind] if where in tests]
 
 
-@pytest.mark.parametrize("kind", sorted(PROBES))
 def test_a_probe_of_the_students_kernel_reaches_nothing_of_the_graders(run, kind):
-    student = next(s for s, k in _students() if k == kind)
+    student = next(s for s, k in _students(run["part"]) if k == kind)
     returned, _ = _files(run, student)
     ran, reached = PROBES[kind]
     text = html.unescape(returned)
