@@ -95,7 +95,7 @@ def graph() -> dict[str, set[str]]:
 
 def test_the_reader_finds_the_imports():
     g = graph()
-    assert "course.instructor.autograde.sandbox" in g["course.instructor.autograde.twoproc.execute"]
+    assert "course.instructor.autograde.kernel_manager" in g["course.instructor.autograde.twoproc.execute"]
     assert "course.grading" in g["course.instructor.autograde.twoproc.grader_side"]
 
 

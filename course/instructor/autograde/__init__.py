@@ -1,6 +1,11 @@
 """Safe, parallel, resumable autograding of a whole class, on top of nbgrader (`course autograde`).
 
-- `course.instructor.autograde.sandbox`   one bubblewrap sandbox per submission's kernel, over IPC sockets
+- `course.instructor.autograde.sandbox`   one bubblewrap sandbox per submission's kernel: what it sees, its
+                                          command line, the probe that bubblewrap works here
+- `course.instructor.autograde.kernel_manager`  the grader's side of one sandboxed kernel: started over IPC
+                                          sockets, its log and what it wrote, killed with its sandbox
+- `course.instructor.autograde.processes` a sandbox's processes and kernel uids: found, killed, cleared
+- `course.instructor.autograde.audit_pipe`  the read end of a kernel's audit pipe, drained into events
 - `course.instructor.autograde.kernel`    the kernel's entry point inside the sandbox: limits, uid, audit
 - `course.instructor.autograde.guard`     inside the kernel: audit log, undo monkeypatches of numpy/helpers
 - `course.instructor.autograde.intake`    before nbgrader: staging, raw-file limits, nbgrader metadata from the gradebook

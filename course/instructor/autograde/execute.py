@@ -28,9 +28,10 @@ from nbgrader.preprocessors import Execute
 from traitlets import Any
 
 from .config import format_size
+from .kernel_manager import SandboxKernelManager
 from .meter import NAME_CHARS, cut_error, cut_text
+from .processes import chown_tree, descendants, kernel_process, kill_processes
 from .recovery import KernelRecovery, KernelStartError
-from .sandbox import SandboxKernelManager, chown_tree, descendants, kernel_process, kill_processes
 from .written import WrittenFiles, folder_files
 
 BENIGN_PROCESSES = ("uname", "fc-list", "fc-match", "lscpu", "nproc", "sysctl")

@@ -24,7 +24,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
-from ..sandbox import SandboxKernelManager, chown_tree, clear_uid, descendants
+from ..kernel_manager import SandboxKernelManager
+from ..processes import chown_tree, clear_uid, descendants
 
 LAUNCHER = str(Path(__file__).with_name("zygote_launcher.py"))
 START_TIMEOUT = 60.0
