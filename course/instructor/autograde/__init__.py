@@ -12,6 +12,7 @@
 - `course.instructor.autograde.execute`   nbgrader's Execute with limits, kernel-death recovery, output caps
   - `.recovery`  a fresh kernel after a death, the cells before replayed
   - `.written`   the bytes a notebook's kernels write, the folder pruned past the limit
+  - `.watchdog`  while a cell runs: its processes, memory and files written; past a limit, its kernel killed
 - `course.instructor.autograde.meter`     what grading keeps and writes, bounded: text and error cuts, bytes written
 - `course.instructor.autograde.config`    the `CourseAutograde` settings (limits) from nbgrader_config.py
 - `course.instructor.autograde.journal`   the gradebook lock and the run journal (one row per submission)
