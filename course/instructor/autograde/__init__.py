@@ -16,6 +16,7 @@
 - `course.instructor.autograde.meter`     what grading keeps and writes, bounded: text and error cuts, bytes written
 - `course.instructor.autograde.config`    the `CourseAutograde` settings (limits) from nbgrader_config.py
 - `course.instructor.autograde.journal`   the gradebook lock and the run journal (one row per submission)
+- `course.instructor.autograde.history`   an assignment's earlier releases, kept in the gradebook, for grading them
 - `course.instructor.autograde.converters`  nbgrader's Autograde and feedback converters, driven per job
 - `course.instructor.autograde.preprocessors`  nbgrader preprocessors, one a module: graded cells in release
                                           order, deleted ones restored, tampering recorded, grades saved
