@@ -70,6 +70,7 @@ def lstat_each(folder: str, names) -> Iterator[tuple[str, os.stat_result]]:
             continue
         yield path, st
 
+
 def tree_bytes(path, stop: int | None = None) -> int:
     """Bytes under `path` (files' sizes plus ENTRY_BYTES per entry); counting stops past `stop`."""
     total = 0

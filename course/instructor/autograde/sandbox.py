@@ -69,7 +69,6 @@ def python_paths(root: Path) -> list[Path]:
     return sorted(p for p in keep if not any(q != p and _is_inside(p, q) for q in keep))
 
 
-
 def system_mounts() -> list[str]:
     """bwrap's arguments for the system folders, read-only (a merged-/usr link stays a link)."""
     args: list[str] = []
@@ -79,6 +78,7 @@ def system_mounts() -> list[str]:
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
     return args
+
 
 @dataclass
 class Limits:

@@ -31,6 +31,7 @@ FINDINGS = {
     "changed locked cell": "this read-only cell was changed in your notebook; the original was graded.",
 }
 
+
 class GradingNotes(NbGraderPreprocessor):
     """A first cell that tells the student what the autograder did with their notebook."""
 
