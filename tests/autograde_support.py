@@ -115,6 +115,22 @@ def tiny_submission(answers: dict[str, str] | None = None, extra: list[str] | No
     return nbformat.writes(nb)
 
 
+
+def notebook_course(dest: Path, assignment: str, notebook) -> tuple[Path, str]:
+    """A course of one assignment made in memory, as `course release` leaves it: `notebook(False)`
+    its source notebook, `notebook(True)` its release, the assignment registered in the gradebook.
+    Returns the course folder and the gradebook's URL."""
+    from course.instructor.autograde import config, course_root, gradebook
+
+    root = make_course(dest, [])
+    for folder, student in (("source", False), ("release", True)):
+        path = root / folder / assignment / f"{assignment}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(notebook(student), path)
+    cfg = course_root.course_config(root)
+    gradebook.register_assignment(root, cfg, assignment)
+    return root, config.db_url_of(cfg, root)
+
 def submit(root: Path, student: str, assignment: str, files: dict[str, str]) -> Path:
     folder = root / "submitted" / student / assignment
     shutil.rmtree(folder, ignore_errors=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograde_support import TINY, Listener, make_course, submit, tiny_assignment, tiny_submission
-from course.instructor.autograde import course_root, sandbox, worker
+from course.instructor.autograde import course_root, kernel_manager, processes, sandbox, worker
 from course.instructor.autograde import run as autograde
 from course.instructor.autograde.config import CourseAutograde
 from course.instructor.autograde.run import Refused
@@ -30,7 +30,7 @@ class Kernel:
 
     def __init__(self, box: sandbox.Sandbox, workdir: Path):
         self.loop = asyncio.new_event_loop()
-        self.km = sandbox.SandboxKernelManager(kernel_name="python3", sandbox=box)
+        self.km = kernel_manager.SandboxKernelManager(kernel_name="python3", sandbox=box)
         self.loop.run_until_complete(self.km.start_kernel(cwd=str(workdir),
                                                           extra_arguments=["--HistoryManager.hist_file=:memory:"]))
         self.kc = self.km.client()
@@ -95,12 +95,12 @@ def kernel(course):
     box = worker.make_sandbox(root, settings, True, None)
     uid = box.uid
     if uid is not None:
-        sandbox.chown_tree(work, uid, uid)
+        processes.chown_tree(work, uid, uid)
     k = Kernel(box, work)
     yield k, root, work, box
     k.close()
     if uid is not None:
-        sandbox.chown_tree(work, os.getuid(), os.getgid())
+        processes.chown_tree(work, os.getuid(), os.getgid())
 
 
 def attempt(k: Kernel, code: str) -> str:

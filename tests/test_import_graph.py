@@ -95,7 +95,7 @@ def graph() -> dict[str, set[str]]:
 
 def test_the_reader_finds_the_imports():
     g = graph()
-    assert "course.instructor.autograde.sandbox" in g["course.instructor.autograde.twoproc.execute"]
+    assert "course.instructor.autograde.kernel_manager" in g["course.instructor.autograde.twoproc.execute"]
     assert "course.grading" in g["course.instructor.autograde.twoproc.grader_side"]
 
 
@@ -112,3 +112,16 @@ def test_the_student_package_never_imports_the_instructors():
     student = [m for m in g if not m.startswith("course.instructor")]
     leaks = {m: sorted(t for t in g[m] if t.startswith("course.instructor")) for m in student}
     assert not {m: t for m, t in leaks.items() if t}, leaks
+
+
+MAX_AUTOGRADE_LINES = 450
+
+
+def test_no_autograde_module_is_over_450_lines():
+    """A module of the grader past about 450 lines holds more than one room; split it by role."""
+    autograde = PACKAGE / "instructor" / "autograde"
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in sorted(autograde.rglob("*.py"))}
+    assert len(sizes) > 30 and sizes["course/instructor/autograde/execute.py"] > 100  # it reads the real tree
+    offenders = {path: lines for path, lines in sizes.items() if lines > MAX_AUTOGRADE_LINES}
+    assert not offenders, "over %d lines: %s" % (MAX_AUTOGRADE_LINES, ", ".join(
+        f"{path} ({lines})" for path, lines in sorted(offenders.items(), key=lambda item: -item[1])))

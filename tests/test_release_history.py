@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import copy
 
-import nbformat
 import pytest
 import sqlalchemy
 
-from autograde_support import make_course
-from course.instructor.autograde import course_root, gradebook, history
-from course.instructor.autograde.config import db_url_of
+from autograde_support import notebook_course
+from course.instructor.autograde import history
 from test_restore_cells import ASSIGNMENT, kinds, names, notebook, restore
 
 
@@ -27,13 +25,7 @@ def without(nb, *ids):
 def course(tmp_path_factory):
     """The small course of test_restore_cells, whose one replaced release lacked `given` and
     `test_double`, had `test_square` worth 2 with other text, and had `test_old`."""
-    root = make_course(tmp_path_factory.mktemp("history"), [])
-    for folder, student in (("source", False), ("release", True)):
-        path = root / folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-        path.parent.mkdir(parents=True)
-        nbformat.write(notebook(student), path)
-    cfg = course_root.course_config(root)
-    gradebook.register_assignment(root, cfg, ASSIGNMENT)
+    root, db_url = notebook_course(tmp_path_factory.mktemp("history"), ASSIGNMENT, notebook)
     earlier = without(notebook(student=True), "given", "test_double")
     square = next(c for c in earlier.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
     square.source = "assert square(2) == 4  # the earlier text"
@@ -41,12 +33,12 @@ def course(tmp_path_factory):
     old = copy.deepcopy(square)  # a test the corrected release dropped
     old.metadata.nbgrader.grade_id, old.id = "test_old", "old"
     earlier.cells.append(old)
-    engine = sqlalchemy.create_engine(db_url_of(cfg, root))
+    engine = sqlalchemy.create_engine(db_url)
     history.ensure_table(engine)
     with engine.begin() as connection:
         history.record(connection, ASSIGNMENT, {ASSIGNMENT: history.notebook_cells(earlier)})
     engine.dispose()
-    return {"root": root, "db_url": db_url_of(cfg, root), "earlier": without(earlier, "test_old"),
+    return {"root": root, "db_url": db_url, "earlier": without(earlier, "test_old"),
             "old": old}
 
 

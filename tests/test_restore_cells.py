@@ -14,8 +14,8 @@ import nbformat
 import pytest
 from nbgrader import utils
 
-from autograde_support import _meta, make_course
-from course.instructor.autograde import config, course_root, gradebook, tamper
+from autograde_support import _meta, notebook_course
+from course.instructor.autograde import tamper
 from course.instructor.autograde.preprocessors.grading_notes import GradingNotes
 from course.instructor.autograde.preprocessors.restore_cells import RestoreCells
 
@@ -63,14 +63,8 @@ def notebook(student: bool) -> nbformat.NotebookNode:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    root = make_course(tmp_path_factory.mktemp("order"), [])
-    for folder, student in (("source", False), ("release", True)):
-        path = root / folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-        path.parent.mkdir(parents=True)
-        nbformat.write(notebook(student), path)
-    cfg = course_root.course_config(root)
-    gradebook.register_assignment(root, cfg, ASSIGNMENT)
-    return {"root": root, "db_url": config.db_url_of(cfg, root)}
+    root, db_url = notebook_course(tmp_path_factory.mktemp("order"), ASSIGNMENT, notebook)
+    return {"root": root, "db_url": db_url}
 
 
 def restore(course, nb, root=True):

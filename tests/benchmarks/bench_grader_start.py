@@ -24,8 +24,9 @@ from jupyter_core.utils import run_sync  # noqa: E402
 
 from course.instructor.autograde.config import CourseAutograde  # noqa: E402
 from course.instructor.autograde.course_root import prepare_shared_dir  # noqa: E402
+from course.instructor.autograde.kernel_manager import SandboxKernelManager  # noqa: E402
+from course.instructor.autograde.processes import chown_tree  # noqa: E402
 from course.instructor.autograde.worker import make_sandbox  # noqa: E402
-from course.instructor.autograde.sandbox import SandboxKernelManager, chown_tree  # noqa: E402
 from course.instructor.autograde.twoproc.zygote_host import Zygote, ZygoteKernelManager  # noqa: E402
 
 FIRST_CELL = "import course.grading, numpy"

@@ -1,15 +1,22 @@
 """Safe, parallel, resumable autograding of a whole class, on top of nbgrader (`course autograde`).
 
-- `course.instructor.autograde.sandbox`   one bubblewrap sandbox per submission's kernel, over IPC sockets
+- `course.instructor.autograde.sandbox`   one bubblewrap sandbox per submission's kernel: what it sees, its
+                                          command line, the probe that bubblewrap works here
+- `course.instructor.autograde.kernel_manager`  the grader's side of one sandboxed kernel: started over IPC
+                                          sockets, its log and what it wrote, killed with its sandbox
+- `course.instructor.autograde.processes` a sandbox's processes and kernel uids: found, killed, cleared
+- `course.instructor.autograde.audit_pipe`  the read end of a kernel's audit pipe, drained into events
 - `course.instructor.autograde.kernel`    the kernel's entry point inside the sandbox: limits, uid, audit
 - `course.instructor.autograde.guard`     inside the kernel: audit log, undo monkeypatches of numpy/helpers
 - `course.instructor.autograde.intake`    before nbgrader: staging, raw-file limits, nbgrader metadata from the gradebook
 - `course.instructor.autograde.execute`   nbgrader's Execute with limits, kernel-death recovery, output caps
   - `.recovery`  a fresh kernel after a death, the cells before replayed
   - `.written`   the bytes a notebook's kernels write, the folder pruned past the limit
+  - `.watchdog`  while a cell runs: its processes, memory and files written; past a limit, its kernel killed
 - `course.instructor.autograde.meter`     what grading keeps and writes, bounded: text and error cuts, bytes written
 - `course.instructor.autograde.config`    the `CourseAutograde` settings (limits) from nbgrader_config.py
 - `course.instructor.autograde.journal`   the gradebook lock and the run journal (one row per submission)
+- `course.instructor.autograde.history`   an assignment's earlier releases, kept in the gradebook, for grading them
 - `course.instructor.autograde.converters`  nbgrader's Autograde and feedback converters, driven per job
 - `course.instructor.autograde.preprocessors`  nbgrader preprocessors, one a module: graded cells in release
                                           order, deleted ones restored, tampering recorded, grades saved

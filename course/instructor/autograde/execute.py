@@ -16,7 +16,6 @@ What stock nbgrader 0.9.6 does, and what this does instead:
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from pathlib import Path
@@ -28,9 +27,11 @@ from nbgrader.preprocessors import Execute
 from traitlets import Any
 
 from .config import format_size
+from .kernel_manager import SandboxKernelManager
 from .meter import NAME_CHARS, cut_error, cut_text
+from .processes import chown_tree, kill_processes
 from .recovery import KernelRecovery, KernelStartError
-from .sandbox import SandboxKernelManager, chown_tree, descendants, kernel_process, kill_processes
+from .watchdog import Watchdog
 from .written import WrittenFiles, folder_files
 
 BENIGN_PROCESSES = ("uname", "fc-list", "fc-match", "lscpu", "nproc", "sysctl")
@@ -65,9 +66,12 @@ class CellBudget:
         self.watchdog_limit: str | None = None  # the limit it hit (a note's `limit`)
 
 
-class SandboxedExecute(KernelRecovery, WrittenFiles, Execute):
+# The watchdog first: its async_execute_cell wraps every cell run, and KernelRecovery's replay,
+# which calls the next class's, gets Execute's own (a replayed cell is not watched).
+class SandboxedExecute(Watchdog, KernelRecovery, WrittenFiles, Execute):
     """Execute each notebook in its own sandboxed kernel, within the course's limits (recovering
-    from its kernel's death: recovery.py; counting the files it writes: written.py)."""
+    from its kernel's death: recovery.py; counting the files it writes: written.py; stopping a
+    cell past a limit while it runs: watchdog.py)."""
 
     sandbox = Any(None, allow_none=True, help="course.instructor.autograde.sandbox.Sandbox").tag(config=True)
 
@@ -320,73 +324,6 @@ class SandboxedExecute(KernelRecovery, WrittenFiles, Execute):
             self._executed.remove(index)  # the replay must not write it all again
         self.km.kill_everything()
         self._recover(index + 1)
-
-    # ------------------------------------------------------------------ watchdog
-    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
-        watchdog = asyncio.ensure_future(self._watch())
-        try:
-            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
-        finally:
-            watchdog.cancel()
-
-    execute_cell = run_sync(async_execute_cell)
-
-    def _leftover_processes(self) -> list:
-        pid = self.km.launcher_pid() if self.km else None
-        if pid is None:
-            return []
-        kernel = kernel_process(pid)
-        return descendants(kernel.pid) if kernel is not None else []
-
-    async def _watch(self) -> None:
-        import psutil
-
-        limits = self.sandbox.limits
-        while True:
-            await asyncio.sleep(0.5)
-            km = self._watched_km()
-            pid = km.launcher_pid() if km else None
-            if pid is None:
-                continue
-            procs = descendants(pid)
-            kernel = kernel_process(pid)
-            children = descendants(kernel.pid) if kernel is not None else []
-            # files in the sandbox's /tmp and /dev/shm take memory as processes do
-            written, in_memory = self._written(km)
-            rss = in_memory
-            for proc in procs:
-                try:
-                    rss += proc.memory_info().rss
-                except psutil.Error:
-                    pass
-            if rss > limits.memory:
-                # forked processes share their pages: count each page once (proportional set size)
-                rss = in_memory
-                for proc in procs:
-                    try:
-                        rss += proc.memory_full_info().pss
-                    except (psutil.Error, AttributeError):
-                        pass
-            budget = self._budget
-            if len(children) > limits.processes:
-                budget.watchdog_limit = "processes"
-                budget.watchdog_reason = (f"This cell started more than {limits.processes} processes at once "
-                                          "(the limit); its kernel was stopped and restarted.")
-            elif rss > limits.memory:
-                budget.watchdog_limit = "memory"
-                budget.watchdog_reason = (f"This cell used more than {format_size(limits.memory)} of memory (the "
-                                          "limit, files in /tmp and /dev/shm included: they are kept in memory); its "
-                                          "kernel was stopped and restarted.")
-            elif written > limits.written_bytes:
-                budget.watchdog_limit = "files written"
-                budget.watchdog_reason = self._written_reason()
-            else:
-                continue
-            km.kill_everything()
-            return
-
-    def _watched_km(self):
-        return self.km
 
     # ------------------------------------------------------------------ output cap
     def output(self, outs, msg, display_id, cell_index):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
+from typing import Any, Iterator
 
 # A cut text ends with this; cutting a cut text again adds up the counts, so the student reads
 # how much their text really lost, not how much the last cut took.
@@ -57,6 +57,18 @@ def cut_error(evalue: str, traceback: list[str], budget: int) -> tuple[str, list
             kept.append(f"[… {len(rest):,} more line(s), {sum(map(len, rest)):,} characters, cut]")
         break
     return evalue, kept
+
+
+def lstat_each(folder: str, names) -> Iterator[tuple[str, os.stat_result]]:
+    """(path, lstat) of each of `names` in `folder`, leaving out the ones gone since they were
+    listed (a kernel may still be removing its files)."""
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        yield path, st
 
 
 def tree_bytes(path, stop: int | None = None) -> int:

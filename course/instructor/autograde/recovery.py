@@ -84,5 +84,5 @@ class KernelRecovery:
         return True
 
     async def _replay_cell(self, cell, index):
-        # Execute's own: no watchdog (SandboxedExecute's async_execute_cell comes before this class)
+        # Execute's own: no watchdog (Watchdog's async_execute_cell comes before this class)
         await super().async_execute_cell(cell, index, store_history=False)

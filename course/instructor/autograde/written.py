@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .config import format_size
+from .meter import lstat_each
 
 
 class WrittenFiles:
@@ -72,12 +73,7 @@ def folder_files(folder: Path) -> dict[str, tuple]:
     """{relative path: (size, mtime_ns, inode)} of the regular files under `folder`."""
     out = {}
     for base, dirs, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(base, name)
-            try:
-                st = os.lstat(path)
-            except OSError:
-                continue
+        for path, st in lstat_each(base, files):
             if os.path.isfile(path) and not os.path.islink(path):
                 out[os.path.relpath(path, folder)] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return out

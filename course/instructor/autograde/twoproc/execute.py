@@ -38,7 +38,7 @@ from course.cells import is_test_cell
 
 from .. import scoring
 from ..execute import BENIGN_PROCESSES, SandboxedExecute, error_output
-from ..sandbox import SandboxKernelManager
+from ..kernel_manager import SandboxKernelManager
 from .grader_kernel import STUDENT_SLOTS, GraderKernel
 
 SERVE = "__import__('course.instructor.autograde.twoproc.student_side', fromlist=['serve']).serve({path!r}, {token!r})"

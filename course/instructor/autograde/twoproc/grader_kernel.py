@@ -17,9 +17,11 @@ from pathlib import Path
 
 from jupyter_core.utils import run_sync
 
-from ..recovery import KernelStartError
+from ..kernel_manager import SandboxKernelManager
 from ..meter import tree_bytes
-from ..sandbox import UID_SLOTS, SandboxKernelManager, chown_tree
+from ..processes import chown_tree
+from ..recovery import KernelStartError
+from ..sandbox import UID_SLOTS
 from .zygote_host import Zygote, ZygoteKernelManager
 
 STUDENT_SLOTS = UID_SLOTS // 2  # the student's kernels take the uid slots below, the grader's those above

@@ -24,7 +24,9 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
-from ..sandbox import SandboxKernelManager, chown_tree, clear_uid, descendants
+from ..kernel_manager import SandboxKernelManager
+from ..meter import lstat_each
+from ..processes import chown_tree, clear_uid, descendants
 
 LAUNCHER = str(Path(__file__).with_name("zygote_launcher.py"))
 START_TIMEOUT = 60.0
@@ -134,12 +136,7 @@ class Zygote:
                 names = os.listdir(folder)
             except OSError:
                 continue
-            for name in names:
-                path = os.path.join(folder, name)
-                try:
-                    st = os.lstat(path)
-                except OSError:
-                    continue
+            for path, st in lstat_each(folder, names):
                 if st.st_uid == 0:
                     continue  # the zygote's own (only root's processes write as root there)
                 if os.path.isdir(path) and not os.path.islink(path):
