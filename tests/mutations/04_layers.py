@@ -15,6 +15,8 @@ WRONG = {
             "np.sum(np.abs(y_real - y_pred)) / n", "np.sum(y_real - y_pred) / n"),
         "derivative 1 at an error of 0": (
             "return np.sign(y_pred - y_real) / n", "return np.where(y_pred - y_real >= 0, 1.0, -1.0) / n"),
+        "loss summed over axis 0: an array of shape (1,) for columns": (
+            "return np.sum(np.abs(y_real - y_pred)) / n", "return np.sum(np.abs(y_real - y_pred), axis=0) / n"),
     },
     "mse": {
         "the document's derivative: one summed number": (
@@ -22,6 +24,10 @@ WRONG = {
         "derivative without the factor 2": ("2 * (y_pred - y_real) / n", "(y_pred - y_real) / n"),
         "derivative sign flipped": ("2 * (y_pred - y_real) / n", "2 * (y_real - y_pred) / n"),
         "errors not squared": ("np.sum((y_real - y_pred) ** 2) / n", "np.sum(np.abs(y_real - y_pred)) / n"),
+        "loss summed over axis 0: an array of shape (1,) for columns": (
+            "return np.sum((y_real - y_pred) ** 2) / n", "return np.sum((y_real - y_pred) ** 2, axis=0) / n"),
+        "derivative flattened to shape (n,)": (
+            "return 2 * (y_pred - y_real) / n", "return 2 * (y_pred - y_real).flatten() / n"),
     },
     "softmax": {
         "no max shift: overflows": ("np.exp(x - x.max(axis=1, keepdims=True))", "np.exp(x)"),
@@ -52,6 +58,8 @@ WRONG = {
         "forgets to cache the input": ('        self._cache_current = {"x": x}  # Store input\n', ""),
         "gradient of W averaged, not summed, over the batch": (
             "self._grad_W_current = x.T @ grad_z", "self._grad_W_current = x.T @ grad_z / len(x)"),
+        "gradient of W transposed: shape (n_out, n_in)": (
+            "self._grad_W_current = x.T @ grad_z", "self._grad_W_current = grad_z.T @ x"),
         "bias gradient not summed over the batch": (
             "self._grad_b_current = np.sum(grad_z, axis=0, keepdims=True)", "self._grad_b_current = grad_z"),
         "bias gradient missing": ("self._grad_b_current = np.sum(grad_z, axis=0, keepdims=True)", "pass"),
@@ -96,6 +104,7 @@ WRONG = {
         "derivative returns x where positive": ("r_ = (x > 0).astype(float)", "r_ = np.maximum(x, 0)"),
         "min instead of max": ("r = np.maximum(x, 0)", "r = np.minimum(x, 0)"),
         "clips the input in place": ("    r = np.maximum(x, 0)\n", "    x[x < 0] = 0\n    r = x\n"),
+        "derivative 1 at x = 0": ("r_ = (x > 0).astype(float)", "r_ = (x >= 0).astype(float)"),
     },
     "ReLULayer": {
         "mask on the wrong side": ("grad = grad_z * relu(x, derivative=True)", "grad = grad_z * (x < 0)"),
@@ -139,6 +148,11 @@ WRONG = {
             "acc += accuracy(y_batch, np.argmax(y_pred, axis=1))"),
         "never updates the parameters": ("            model.update_params(lr)\n", ""),
         "updates with -lr": ("model.update_params(lr)", "model.update_params(-lr)"),
+        "never shuffles": (
+            "        X_train_sh, y_train_sh = shuffle(X_train, y_train)\n", "        X_train_sh, y_train_sh = X_train, y_train\n"),
+        "batches of get_batches' default 64 rows, not batch_size": (
+            "get_batches(X_train_sh, batch_size), get_batches(y_train_sh, batch_size)",
+            "get_batches(X_train_sh), get_batches(y_train_sh)"),
     },
     "SGDMomentum": {
         "no memory: plain SGD": ("v_W, v_b = self.velocity.get(layer, (0.0, 0.0))", "v_W, v_b = 0.0, 0.0"),
@@ -151,6 +165,9 @@ WRONG = {
         "bias updated without momentum": (
             "layer._b = layer._b - self.learning_rate * v_b",
             "layer._b = layer._b - self.learning_rate * layer._grad_b_current"),
+        "first velocity the gradient, then updated again": (
+            "self.velocity.get(layer, (0.0, 0.0))",
+            "self.velocity.get(layer, (layer._grad_W_current, layer._grad_b_current))"),
     },
     "Adam": {
         "no bias correction": (
@@ -165,6 +182,9 @@ WRONG = {
         "bias correction with the step count before the increment": (
             'correction1, correction2 = 1 - self.beta1 ** s["t"], 1 - self.beta2 ** s["t"]',
             'correction1, correction2 = 1 - self.beta1 ** (s["t"] - 1), 1 - self.beta2 ** (s["t"] - 1)'),
+        "no epsilon: 0 / 0 where a gradient is 0": [
+            ('(np.sqrt(s["v_W"] / correction2) + self.eps)', 'np.sqrt(s["v_W"] / correction2)'),
+            ('(np.sqrt(s["v_b"] / correction2) + self.eps)', 'np.sqrt(s["v_b"] / correction2)')],
     },
     "he_initialize_weights": {
         "LeCun's sqrt(1 / n_in)": ("np.sqrt(2 / input_size)", "np.sqrt(1 / input_size)"),
@@ -175,6 +195,7 @@ WRONG = {
             "return np.random.uniform(-1, 1, (input_size, output_size)) + np.sqrt(2 / input_size)"),
         "an unseeded generator": (
             "return np.random.normal(0.0,", "return np.random.default_rng().normal(0.0,"),
+        "shape (output_size, input_size)": ("(input_size, output_size))", "(output_size, input_size))"),
     },
 }
 
@@ -325,6 +346,39 @@ class LinearLayer(Layer):
         self._W = self._W - learning_rate * self._grad_W_current
         self._b = self._b - learning_rate * self._grad_b_current
 ''',
+        "a loop over the samples": '''\
+class LinearLayer(Layer):
+    def __init__(self, n_in, n_out):
+        self.n_in = n_in
+        self.n_out = n_out
+        self._W = initialize_weights(n_in, n_out)
+        self._b = np.zeros((1, n_out))
+        self._cache_current = None
+        self._grad_W_current = None
+        self._grad_b_current = None
+
+    def forward(self, x):
+        self._cache_current = x
+        z = np.zeros((len(x), self.n_out))
+        for k in range(len(x)):
+            z[k] = x[k] @ self._W + self._b[0]
+        return z
+
+    def backward(self, grad_z):
+        x = self._cache_current
+        self._grad_W_current = np.zeros(self._W.shape)
+        self._grad_b_current = np.zeros(self._b.shape)
+        grad_x = np.zeros((len(x), self.n_in))
+        for k in range(len(x)):
+            self._grad_W_current += np.outer(x[k], grad_z[k])
+            self._grad_b_current += grad_z[k]
+            grad_x[k] = self._W @ grad_z[k]
+        return grad_x
+
+    def update_params(self, learning_rate):
+        self._W = self._W - learning_rate * self._grad_W_current
+        self._b = self._b - learning_rate * self._grad_b_current
+''',
     },
     "sigmoid": {
         "scipy's expit": '''\
@@ -416,10 +470,10 @@ class SoftmaxLayer(Layer):
 ''',
     },
     "relu": {
-        "np.where, derivative 1 at x >= 0": '''\
+        "np.where, derivative (x > 0) * 1.0": '''\
 def relu(x, derivative=False):
     if derivative:
-        return (x >= 0) * 1.0
+        return (x > 0) * 1.0
     return np.where(x > 0, x, 0.0)
 ''',
         "x * (x > 0) and np.heaviside": '''\
@@ -666,6 +720,9 @@ CHECKS = {
             "mae's derivative against the numerical gradient of your mae",
             "mae's derivative on columns of shape (4, 1) has their shape",
         ],
+        'loss summed over axis 0: an array of shape (1,) for columns': [
+            'mae on columns of shape', 'mae on columns of shape (4, 1)',
+        ],
     },
     'mse': {
         "the document's derivative: one summed number": [
@@ -690,6 +747,12 @@ CHECKS = {
             'mse(y_real, y_pred): errors 0.5, 0, -1 and 2 give 5.25 / 4 = 1.3125',
             "mse's derivative against the numerical gradient of your mse", 'mse on columns of shape (4, 1)',
             'mse(y_real, y_pred) with errors', 'mse on columns of shape',
+        ],
+        'loss summed over axis 0: an array of shape (1,) for columns': [
+            'mse on columns of shape', 'mse on columns of shape (4, 1)',
+        ],
+        'derivative flattened to shape (n,)': [
+            "mse's derivative on columns of shape", "mse's derivative on columns of shape (4, 1) has their shape",
         ],
     },
     'softmax': {
@@ -776,6 +839,11 @@ CHECKS = {
             'self._grad_W_current, on other inputs',
             "LinearLayer's gradients against numerical ones, for other sizes and a batch of one",
         ],
+        'gradient of W transposed: shape (n_out, n_in)': [
+            "LinearLayer's gradients against numerical ones, for other sizes and a batch of one",
+            '_grad_W_current against the numerical one', 'self._grad_W_current after backward (summed over the batch)',
+            'self._grad_W_current, on other inputs',
+        ],
         'bias gradient not summed over the batch': [
             'self._grad_b_current after backward (summed over the batch)', '_grad_b_current against the numerical one',
             'self._grad_b_current, on other inputs',
@@ -821,8 +889,8 @@ CHECKS = {
             "sigmoid's derivative far out on both sides",
         ],
         'exp(x) / (1 + exp(x)): nan for large inputs': [
-            'sigmoid([[-800, 800]])', 'sigmoid([[-800, 800]], derivative=True)',
-            'sigmoid far out on both sides', "sigmoid's derivative far out on both sides",
+            'sigmoid([[-800, 800]])', 'sigmoid([[-800, 800]], derivative=True)', 'sigmoid far out on both sides',
+            "sigmoid's derivative far out on both sides",
         ],
         'arrays only: a single number has no astype': [
             'sigmoid(0) = 1 / (1 + e^0) = 0.5 (a single number works too)', 'sigmoid of a single number',
@@ -874,15 +942,20 @@ CHECKS = {
         'derivative on the wrong side': [
             'relu(x, derivative=True): 1 where x > 0, else 0', "relu's derivative against the numerical one",
             "relu's derivative on other inputs", "relu's derivative", "relu's derivative near",
+            "relu's derivative at zero", 'relu(x, derivative=True) at x = 0 is 0, as the text takes it',
         ],
         'derivative returns x where positive': [
             'relu(x, derivative=True): 1 where x > 0, else 0', "relu's derivative against the numerical one",
             "relu's derivative on other inputs", "relu's derivative", "relu's derivative near",
+            "relu's derivative at zero", 'relu(x, derivative=True) at x = 0 is 0, as the text takes it',
         ],
         'min instead of max': ['relu(x): positive values kept, negative ones 0', 'relu(x)'],
         'clips the input in place': [
             'relu(x): positive values kept, negative ones 0', "relu's derivative against the numerical one", 'relu(x)',
             "relu's derivative",
+        ],
+        'derivative 1 at x = 0': [
+            "relu's derivative at zero", 'relu(x, derivative=True) at x = 0 is 0, as the text takes it',
         ],
     },
     'ReLULayer': {
@@ -968,6 +1041,7 @@ CHECKS = {
             'the loss should fall during training, it went',
             'the training accuracy should reach on three separated blobs, it reached',
             'the trained network should classify % of the blobs, it classifies',
+            'each epoch goes through every row once, in a new order',
         ],
         "overwrites the epoch's loss instead of adding to it": [
             "the losses train returns with lr=0 (the mean of the batches' losses)",
@@ -989,6 +1063,8 @@ CHECKS = {
             'the loss should fall during training, it went',
             'the training accuracy should reach on three separated blobs, it reached',
             'the trained network should classify % of the blobs, it classifies',
+            'each epoch goes through every row once, in a new order', 'train shuffles the rows anew at every epoch',
+            "train's batches: batch_size rows each (the last one shorter), every row once per epoch",
         ],
         'accuracy of one-hot rows against labels': [
             "the losses train returns with lr=0 (the mean of the batches' losses)",
@@ -1005,6 +1081,8 @@ CHECKS = {
             'the loss should fall during training, it went',
             'the training accuracy should reach on three separated blobs, it reached',
             'the trained network should classify % of the blobs, it classifies',
+            'each epoch goes through every row once, in a new order', 'train shuffles the rows anew at every epoch',
+            "train's batches: batch_size rows each (the last one shorter), every row once per epoch",
         ],
         'never updates the parameters': [
             'the loss should fall during training; it went', "the last epoch's accuracy on the blobs should exceed 0.9",
@@ -1020,6 +1098,19 @@ CHECKS = {
             'the loss should fall during training, it went',
             'the training accuracy should reach on three separated blobs, it reached',
             'the trained network should classify % of the blobs, it classifies',
+        ],
+        'never shuffles': [
+            'each epoch goes through every row once, in a new order', 'train shuffles the rows anew at every epoch',
+        ],
+        "batches of get_batches' default 64 rows, not batch_size": [
+            'the accuracies train returns with lr=0',
+            "the accuracies train returns without learning (the mean of the batches')",
+            "the losses train returns with lr=0 (the mean of the batches' losses)",
+            "the losses train returns, each epoch's mean of its batches' losses",
+            'train must backpropagate once per batch, times in epochs of batches, not',
+            'train must call model.update_params(lr) once per batch',
+            'train must call model.update_params(lr) with lr, once per batch',
+            "train's batches: batch_size rows each (the last one shorter), every row once per epoch",
         ],
     },
     'SGDMomentum': {
@@ -1056,6 +1147,16 @@ CHECKS = {
             'b of the second layer after two updates', 'b of the first layer after updates',
             'b of the second layer after updates',
         ],
+        'first velocity the gradient, then updated again': [
+            'W of the first layer after its first update (a plain step)',
+            'W of the first layer after one update: from a velocity of zero, a plain step',
+            'W of the first layer after two updates: v = 0.9 v + g, W = W - 0.1 v',
+            'W of the first layer after updates',
+            'W of the second layer after two updates (each layer has its own velocity)',
+            'W of the second layer after updates (each layer has its own velocity)',
+            'b of the first layer after two updates (b has its own velocity)', 'b of the first layer after updates',
+            'b of the second layer after two updates', 'b of the second layer after updates',
+        ],
     },
     'Adam': {
         'no bias correction': [
@@ -1065,6 +1166,8 @@ CHECKS = {
             'b of the second layer after two updates', 'W of the first layer after its first update',
             'W of the first layer after updates', 'b of the first layer after updates',
             'W of the second layer after updates', 'b of the second layer after updates',
+            'a parameter whose gradient is 0 stays where it is (epsilon: no 0 / 0)',
+            'parameters whose gradients are zero stay where they are',
         ],
         'one step counter for all layers': [
             'W of the first layer after two updates', 'b of the first layer after two updates',
@@ -1080,6 +1183,8 @@ CHECKS = {
             'b of the second layer after two updates', 'W of the first layer after its first update',
             'W of the first layer after updates', 'b of the first layer after updates',
             'W of the second layer after updates', 'b of the second layer after updates',
+            'a parameter whose gradient is 0 stays where it is (epsilon: no 0 / 0)',
+            'parameters whose gradients are zero stay where they are',
         ],
         'bias correction with the step count before the increment': [
             "W of the first layer after one update: Adam's first, bias-corrected step",
@@ -1088,6 +1193,12 @@ CHECKS = {
             'b of the second layer after two updates', 'W of the first layer after its first update',
             'W of the first layer after updates', 'b of the first layer after updates',
             'W of the second layer after updates', 'b of the second layer after updates',
+            'a parameter whose gradient is 0 stays where it is (epsilon: no 0 / 0)',
+            'parameters whose gradients are zero stay where they are',
+        ],
+        'no epsilon: 0 / 0 where a gradient is 0': [
+            'a parameter whose gradient is 0 stays where it is (epsilon: no 0 / 0)',
+            'parameters whose gradients are zero stay where they are',
         ],
     },
     'he_initialize_weights': {
@@ -1112,6 +1223,10 @@ CHECKS = {
             'after the same np.random.seed, he_initialize_weights gives the same weights',
             'he_initialize_weights after the same np.random.seed (draw with np.random)',
         ],
+        'shape (output_size, input_size)': [
+            'he_initialize_weights draws from np.random, so a seed repeats it', 'he_initialize_weights(400, 300)',
+            'he_initialize_weights: the shape asked for', 'he_initialize_weights: the shape, for other sizes',
+        ],
     },
 }
 
@@ -1121,12 +1236,18 @@ CHECKS = {
 _CE_LARGE = "cross_entropy_loss of large logits: finite, from the shifted logits"
 _SOFTMAX_ROWS = "softmax of three rows, one of them large: subtract each row's own maximum"
 _JACOBIAN = "softmax's Jacobians of two rows: J[k, i, j] = s_i (delta_ij - s_j)"
+_RELU_AT_0 = "relu(x, derivative=True) at x = 0 is 0, as the text takes it"
 _RELU_BACK = "ReLULayer.backward(grad_z): grad_z where the input x was positive, 0 elsewhere"
 _SIGMOID_BACK = "SigmoidLayer.backward(grad_z): grad_z times sigmoid'(x), entry by entry"
 _SOFTMAX_BACK = "SoftmaxLayer.backward(grad_z): the Jacobian-vector product of every row"
 _NET_BACK = "MultiLayerNetwork.backward(grad_z): the gradient of the input, last layer first"
 _MOMENTUM_TWO = "W of the first layer after two updates: v = 0.9 v + g, W = W - 0.1 v"
 _HE_STD = "he_initialize_weights(400, 300) has standard deviation sqrt(2 / n_in)"
+_GRADIENTS_STORED = ("store the gradients of the loss with respect to W (shape (n_in, n_out)) and b (shape (1, n_out), "
+                     "like b; (n_out,) is accepted too) in self._grad_W_current and self._grad_b_current")
+_TRAIN_BATCHES = "Each **epoch** shuffles the training set and walks through it in mini-batches of `batch_size` rows."
+_LOSS_SHAPES = "{float} -- the loss; with derivative=True an array of y_pred's shape"
+_ADAM_ZERO = "a parameter whose gradient is 0 stays where it is (epsilon: no 0 / 0)"
 _PER_LAYER = "One optimizer serves all the layers of a network, so whatever it remembers, it remembers *per layer*"
 INSTRUCTIONS = [
     {"exercise": "mae", "says": "$$MAE = \\dfrac 1 N \\sum_{i=1}^N |y_i - h(x_i)|$$",
@@ -1140,6 +1261,12 @@ INSTRUCTIONS = [
      "check": "mae(y_real, y_pred, derivative=True): one entry per prediction", "wrong": "derivative 1 at an error of 0"},
     {"exercise": "mae", "says": "It has the shape of `y_pred`.",
      "check": "mae's derivative on columns of shape (4, 1) has their shape", "wrong": "derivative summed into one number"},
+    {"exercise": "mae", "says": _LOSS_SHAPES,
+     "check": "mae's derivative on columns of shape (4, 1) has their shape", "wrong": "derivative summed into one number"},
+    {"exercise": "mae", "says": "real outputs, shape (n,) or (n, 1)",
+     "check": "mae on columns of shape (4, 1)", "wrong": "loss summed over axis 0: an array of shape (1,) for columns"},
+    {"exercise": "mae", "says": _LOSS_SHAPES,
+     "check": "mae on columns of shape (4, 1)", "wrong": "loss summed over axis 0: an array of shape (1,) for columns"},
     {"exercise": "mse", "says": "$$MSE = \\dfrac 1 N \\sum_{i=1}^N (y_i - h(x_i))^2$$",
      "check": "mse(y_real, y_pred): errors 0.5, 0, -1 and 2 give 5.25 / 4 = 1.3125", "wrong": "errors not squared"},
     {"exercise": "mse", "says": "the derivative of the MSE with respect to each prediction (an array, not its sum)",
@@ -1149,7 +1276,17 @@ INSTRUCTIONS = [
      "check": "mse(y_real, y_pred, derivative=True): one entry per prediction", "wrong": "derivative without the factor 2"},
     {"exercise": "mse", "says": "the derivative of the MSE with respect to each prediction (an array, not its sum)",
      "check": "mse(y_real, y_pred, derivative=True): one entry per prediction", "wrong": "derivative sign flipped"},
+    {"exercise": "mse", "says": "It has the shape of `y_pred`.",
+     "check": "mse's derivative on columns of shape (4, 1) has their shape", "wrong": "derivative flattened to shape (n,)"},
+    {"exercise": "mse", "says": _LOSS_SHAPES,
+     "check": "mse's derivative on columns of shape (4, 1) has their shape", "wrong": "derivative flattened to shape (n,)"},
+    {"exercise": "mse", "says": "real outputs, shape (n,) or (n, 1)",
+     "check": "mse on columns of shape (4, 1)", "wrong": "loss summed over axis 0: an array of shape (1,) for columns"},
+    {"exercise": "mse", "says": _LOSS_SHAPES,
+     "check": "mse on columns of shape (4, 1)", "wrong": "loss summed over axis 0: an array of shape (1,) for columns"},
     {"exercise": "softmax", "says": "subtract each row's largest score first",
+     "check": _SOFTMAX_ROWS, "wrong": "no max shift: overflows"},
+    {"exercise": "softmax", "says": "Softmax of each row of x, without overflow.",
      "check": _SOFTMAX_ROWS, "wrong": "no max shift: overflows"},
     {"exercise": "softmax", "says": "subtract each row's maximum",
      "check": _SOFTMAX_ROWS, "wrong": "shifted by the maximum of the whole array"},
@@ -1185,9 +1322,18 @@ INSTRUCTIONS = [
     {"exercise": "LinearLayer", "says": "the gradients of $W$ and $b$ add up the contributions of every sample.",
      "check": "self._grad_b_current after backward (summed over the batch)",
      "wrong": "bias gradient not summed over the batch"},
-    {"exercise": "LinearLayer", "says": "store the gradients of the loss with respect to W (shape (n_in, n_out)) and b "
-                                        "(shape (1, n_out)) in self._grad_W_current and self._grad_b_current",
+    {"exercise": "LinearLayer", "says": _GRADIENTS_STORED,
      "check": "self._grad_b_current after backward (summed over the batch)", "wrong": "bias gradient missing"},
+    {"exercise": "LinearLayer", "says": _GRADIENTS_STORED,
+     "check": "self._grad_W_current after backward (summed over the batch)",
+     "wrong": "gradient of W transposed: shape (n_out, n_in)"},
+    {"exercise": "LinearLayer", "says": "(n_out,) is accepted too",
+     "advice": "update_params gives b the same step with either shape (RIGHT: np.dot, a flat bias gradient as in the "
+               "document); was 'b (shape (1, n_out))' alone, which the checks never held a student to"},
+    {"exercise": "LinearLayer", "says": "Matrix operations do all three methods without a loop over the samples (a loop "
+                                        "gives the same values, only much slower).",
+     "advice": "a loop cannot be told from matrix operations without reading the code, and speed is not graded (RIGHT: "
+               "a loop over the samples); was 'Write all three methods with matrix operations, no loop over samples.'"},
     {"exercise": "LinearLayer", "says": "$\\dfrac{\\partial z_j}{\\partial x_i} = W_{ij}$",
      "check": "LinearLayer.backward(grad_z), the gradient of x", "wrong": "input gradient without the transpose"},
     {"exercise": "LinearLayer", "says": "one step of gradient descent on self._W and self._b with the stored gradients",
@@ -1222,6 +1368,9 @@ INSTRUCTIONS = [
      "check": _SOFTMAX_BACK, "wrong": "diagonal of the Jacobian only"},
     {"exercise": "SoftmaxLayer", "says": "keep what backward needs in self._cache_current",
      "check": _SOFTMAX_BACK, "wrong": "forgets to cache the input"},
+    {"exercise": "SoftmaxLayer", "says": "(scores as large as 1000 must not overflow)",
+     "check": "SoftmaxLayer.forward(x): the softmax of each row, large scores included",
+     "wrong": "forward without the max shift"},
     {"exercise": "relu", "says": "$f(x) = \\max(x, 0)$",
      "check": "relu(x): positive values kept, negative ones 0", "wrong": "min instead of max"},
     {"exercise": "relu", "says": "as a new array (x must not change)",
@@ -1230,6 +1379,10 @@ INSTRUCTIONS = [
      "check": "relu(x, derivative=True): 1 where x > 0, else 0", "wrong": "derivative on the wrong side"},
     {"exercise": "relu", "says": "$f'(x) = 1 \\text{ if } x > 0 \\text{ else } 0$",
      "check": "relu(x, derivative=True): 1 where x > 0, else 0", "wrong": "derivative returns x where positive"},
+    {"exercise": "relu", "says": "take it to be 0 there, as above: the usual choice, and the one the checks expect.",
+     "check": _RELU_AT_0, "wrong": "derivative 1 at x = 0"},
+    {"exercise": "relu", "says": "with derivative=True its derivative (1 where x > 0, else 0)",
+     "check": _RELU_AT_0, "wrong": "derivative 1 at x = 0"},
     {"exercise": "ReLULayer", "says": "return the ReLU of x (without changing x)",
      "check": "ReLULayer.forward(x): max(x, 0) of every entry", "wrong": "forward clips the input in place"},
     {"exercise": "ReLULayer", "says": "return the gradient of the loss with respect to the input x kept by forward",
@@ -1272,6 +1425,9 @@ INSTRUCTIONS = [
     {"exercise": "train", "says": "2. add the batch's loss to `loss` and its accuracy to `acc`",
      "check": "the losses train returns with lr=0 (the mean of the batches' losses)",
      "wrong": "overwrites the epoch's loss instead of adding to it"},
+    {"exercise": "train", "says": "losses, accuracies -- lists of the mean training loss and accuracy of each epoch",
+     "check": "the losses train returns with lr=0 (the mean of the batches' losses)",
+     "wrong": "overwrites the epoch's loss instead of adding to it"},
     {"exercise": "train", "says": "(accuracy compares class labels: the argmax of each row of y_batch and of the logits)",
      "check": "the accuracies train returns with lr=0", "wrong": "accuracy of one-hot rows against labels"},
     {"exercise": "train", "says": "3. calculate the gradient of the loss with respect to the predictions",
@@ -1281,6 +1437,14 @@ INSTRUCTIONS = [
      "check": "the loss should fall during training; it went", "wrong": "never updates the parameters"},
     {"exercise": "train", "says": "$w = w - \\alpha \\cdot \\dfrac {\\partial L} {\\partial w}$",
      "check": "the loss should fall during training; it went", "wrong": "updates with -lr"},
+    {"exercise": "train", "says": _TRAIN_BATCHES,
+     "check": "train's batches: batch_size rows each (the last one shorter), every row once per epoch",
+     "wrong": "batches of get_batches' default 64 rows, not batch_size"},
+    {"exercise": "train", "says": "batch_size {int} -- rows per mini-batch",
+     "check": "train's batches: batch_size rows each (the last one shorter), every row once per epoch",
+     "wrong": "batches of get_batches' default 64 rows, not batch_size"},
+    {"exercise": "train", "says": _TRAIN_BATCHES,
+     "check": "train shuffles the rows anew at every epoch", "wrong": "never shuffles"},
     {"exercise": "SGDMomentum", "says": "$$v \\leftarrow \\mu v + \\frac{\\partial L}{\\partial W}, \\qquad W \\leftarrow W - \\alpha v$$",
      "check": _MOMENTUM_TWO, "wrong": "no memory: plain SGD"},
     {"exercise": "SGDMomentum", "says": "$$v \\leftarrow \\mu v + \\frac{\\partial L}{\\partial W}, \\qquad W \\leftarrow W - \\alpha v$$",
@@ -1290,6 +1454,12 @@ INSTRUCTIONS = [
      "wrong": "one velocity shared by all layers"},
     {"exercise": "SGDMomentum", "says": "For each parameter $W$ (and likewise $b$)",
      "check": "b of the first layer after two updates (b has its own velocity)", "wrong": "bias updated without momentum"},
+    {"exercise": "SGDMomentum", "says": "with a velocity $v$ that starts at 0",
+     "check": "W of the first layer after one update: from a velocity of zero, a plain step",
+     "wrong": "first velocity the gradient, then updated again"},
+    {"exercise": "SGDMomentum", "says": "update this layer's velocities (zero before its first update)",
+     "check": "W of the first layer after one update: from a velocity of zero, a plain step",
+     "wrong": "first velocity the gradient, then updated again"},
     {"exercise": "Adam", "says": "Dividing by $1 - \\beta^t$ corrects the bias of averages that start at 0.",
      "check": "W of the first layer after one update: Adam's first, bias-corrected step", "wrong": "no bias correction"},
     {"exercise": "Adam", "says": "$t$ counts the updates **of this layer**.",
@@ -1300,6 +1470,14 @@ INSTRUCTIONS = [
     {"exercise": "Adam", "says": "each update of the layer does $$t \\leftarrow t + 1,",
      "check": "W of the first layer after one update: Adam's first, bias-corrected step",
      "wrong": "bias correction with the step count before the increment"},
+    {"exercise": "Adam", "says": "W \\leftarrow W - \\alpha \\frac{\\hat m}{\\sqrt{\\hat v} + \\epsilon}",
+     "check": _ADAM_ZERO, "wrong": "no epsilon: 0 / 0 where a gradient is 0"},
+    {"exercise": "Adam", "says": "$\\epsilon$ keeps the step finite where a parameter's gradients have all been 0 so far: "
+                                 "there $\\hat m = \\hat v = 0$, and the parameter stays where it is.",
+     "check": _ADAM_ZERO, "wrong": "no epsilon: 0 / 0 where a gradient is 0"},
+    {"exercise": "Adam", "says": "defaults $\\beta_1 = 0.9$, $\\beta_2 = 0.999$, $\\epsilon = 10^{-8}$",
+     "advice": "the given constructor sets these defaults (the student writes update only) and the checks use them; "
+               "eps inside the square root keeps full marks (RIGHT: eps inside the square root, state in lists)"},
     {"exercise": "he_initialize_weights", "says": "draw the weights from a normal distribution with mean 0 and standard "
                                                   "deviation sqrt(2 / input_size)",
      "check": _HE_STD, "wrong": "LeCun's sqrt(1 / n_in)"},
@@ -1315,4 +1493,6 @@ INSTRUCTIONS = [
                                                   "like initialize_weights)",
      "check": "after the same np.random.seed, he_initialize_weights gives the same weights",
      "wrong": "an unseeded generator"},
+    {"exercise": "he_initialize_weights", "says": "shape (input_size, output_size)",
+     "check": "he_initialize_weights(400, 300)", "wrong": "shape (output_size, input_size)"},
 ]
