@@ -409,3 +409,44 @@ def test_the_only_worker_killed_mid_task_grades_on_when_its_nanny_brings_it_back
             os.killpg(coordinator.pid, signal.SIGKILL)
         cluster.stop()
 
+
+def test_with_no_worker_able_to_grade_the_coordinator_says_it_waits(tmp_path):
+    """A run started on a cluster with no worker, joined first by a worker that refuses it (other
+    grader code): the coordinator says the run waits, naming why (none connected, then none of the
+    connected accepted), instead of waiting in silence; a good worker joining then grades the
+    submission, and the coordinator says it goes on."""
+    from course.instructor.autograde.cluster import NO_WORKER_GRACE
+
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root)
+    submit(root, "alone", TINY, {f"{TINY}.ipynb": tiny_submission()})
+    other = make_course(tmp_path / "other-code", [])
+    with open(other / "course" / "instructor" / "autograde" / "tamper.py", "a") as code:
+        code.write("\n# another commit of the grader\n")
+    started = time.monotonic()
+    cluster = Cluster(tmp_path / "cluster", workers=0)
+    coordinator = start_autograde(root, cluster, TINY)
+    try:
+        out = Lines(coordinator)
+        wait_until(lambda: out.first(lambda line: line.startswith("Cluster ")), 240, "the run to start")
+        cluster.add_worker("other-code", dict(cluster.env, PYTHONPATH=env_for(other)["PYTHONPATH"]))
+        wait_until(lambda: out.first(lambda line: "refused to grade" in line), 120, "the refusal")
+        waiting = wait_until(lambda: out.first(lambda line: line.startswith("Waiting: no worker") and
+                                               "none of its 1 connected worker(s) accepted" in line),
+                             NO_WORKER_GRACE + 120, "the coordinator to say it waits")
+        assert cluster.address in waiting and "Ctrl-C" in waiting, waiting
+        assert not any(line.startswith("[") for line in out.lines), out.lines  # nothing graded meanwhile
+        cluster.add_worker("good", cluster.env)
+        coordinator.wait(timeout=240)
+        text = out.text()
+        print(f"no worker able, then one: test {time.monotonic() - started:.1f} s")
+        assert coordinator.returncode == 0 and "FAILED" not in text, text
+        assert "1 worker(s) of" in text and "can grade this run again: going on." in text, text
+        assert text.index("Waiting: no worker") < text.index("can grade this run again")
+        assert text.index("Waiting: no worker") < text.index("[1/1] alone")
+        url = config.db_url_of(course_root.course_config(root), root)
+        assert journal.read(url)[(TINY, "alone")]["status"] == "graded"
+    finally:
+        if coordinator.poll() is None:
+            os.killpg(coordinator.pid, signal.SIGKILL)
+        cluster.stop()
