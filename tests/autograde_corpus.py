@@ -28,6 +28,55 @@ KINDS += ["fake_model_broadcast", "hidden_inputs_leak"]  # validated data, no le
 KINDS += ["huge_student_strings", "fills_tmp", "huge_error"]  # every byte metered
 MANY_CELLS = 200_000
 
+# What a student reads in the feedback of each kind (a phrase of the autograder's notes or of
+# the failed cell's error).
+REASONS = {
+    "endless_loop": "ran longer than its time limit",
+    "ignores_interrupt": "did not stop when interrupted",
+    "memory_bomb": "ran out of memory",
+    "fork_bomb": "process",
+    "os_exit": "The kernel died while running this cell (exit code 3)",
+    "killed_kernel": "The kernel died while running this cell (killed by signal 9)",
+    "sys_exit": "I give up",
+    "quit_kernel": "exit() stops the notebook",
+    "import_error": "No module named",
+    "deleted_test_cells": "was missing from your notebook; it was put back and graded",
+    "edited_test_cell": "this read-only cell was changed in your notebook; the original was graded",
+    "renamed_notebook": "was named",
+    "not_json": "is not a valid notebook",
+    "empty_file": "the file is empty",
+    "huge_output": "output truncated",
+    "big_file": "File too large",
+    # issue 14: metadata forgeries, giant notebooks, files, kernels killed at start
+    "duplicate_grade_id": "is a copy of the cell `sigmoid`",
+    "forged_points": "claims to be a graded cell (`bonus`, 1000 points) that this assignment does not have",
+    "test_id_as_solution": "is a copy of the cell `test_add_bias`",
+    "flipped_tests": "this read-only cell was changed in your notebook; the original was graded",
+    "invalid_output": ("saved in your notebook are not valid notebook outputs (nbformat's schema); they were dropped",
+                       "This cell displayed 1 output(s) that are not valid notebook outputs"),
+    "filesystem_glob": "ran longer than its time limit",
+    "many_cells": "it has 200,000 cells, more than the limit of 2,000 per notebook",
+    "huge_cell": "more than the limit of 1.0 MiB per cell",
+    "huge_files": "of files into its folder; at most 500.0 MiB are kept, so these were deleted",
+    "killed_at_start": "The kernel died while running this cell (killed by signal 9)",
+    "fork_bomb_at_start": "process",
+    "odd_folders": "'other.ipynb' is a folder, not a notebook",
+}
+# test cells in release order
+REASONS.update({
+    "moved_tests_capture_standins": "this test cell was not at its place in your notebook; it was moved back to "
+                                    "its place in the assignment and graded there",
+    "deleted_and_moved_tests": ("`test_backprop`: this test cell was not at its place in your notebook; it was "
+                                "moved back to its place in the assignment and graded there",
+                                "`test_sigmoid`: this test cell was missing from your notebook; it was put back "
+                                "and graded"),
+})
+REASONS.update({  # every byte metered
+    "huge_student_strings": "The error this cell raised was too long to keep whole",
+    "fills_tmp": "wrote more than 500.0 MiB of files, the limit for all the files a notebook writes",
+    "huge_error": "The error this cell raised was too long to keep whole",
+})
+
 
 def _cell(nb, grade_id):
     for cell in nb.cells:
@@ -78,15 +127,19 @@ def _probe(root_path: str, tries: dict[str, str]) -> str:
     return "\n".join(lines).replace("ROOT", root_path)
 
 
-def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int) -> dict[str, tuple[dict, object]]:
+def corpus(complete, untouched, mistakes, wrong: dict, root: str, port: int,
+           only: set[str] | None = None) -> dict[str, tuple[dict, object]]:
     """{student: (files, lost)}; `lost` is the set of test cells lost vs. complete, or None (all).
 
     Most kinds start from the complete submission, to show they keep the points of everything
     else; the probes of the sandbox start from the untouched one (quicker: nothing to train).
+    `only`: just these kinds (the others are not even made).
     """
     out = {}
 
     def variant(name, lost, change, base=complete):
+        if only is not None and name not in only:
+            return
         nb = copy.deepcopy(base)
         files = change(nb)
         out[name] = (files if files is not None else _nb_file(nb), lost)
@@ -436,6 +489,19 @@ _fill("/dev/shm", 400)
 _fill(os.path.expanduser("~"), 50)
 _fill(os.path.dirname(get_connection_file()), 300)
 """
+
+
+def cluster_probe(untouched, addresses: dict[str, str]) -> tuple[dict, object]:
+    """A submission whose code tries to connect to each `tls://host:port` of a Dask cluster
+    (scheduler, workers, nannies) from its sandbox, writing what happened to probe.json; the
+    untouched notebook otherwise (every test cell lost)."""
+    nb = copy.deepcopy(untouched)
+    tries = {}
+    for name, address in addresses.items():
+        host, port = address.split("://", 1)[-1].rsplit(":", 1)
+        tries[name] = f"import socket\nsocket.create_connection(({host!r}, {int(port)}), timeout=5).close()"
+    nb.cells.append(nbformat.v4.new_code_cell(_probe("", tries)))
+    return _nb_file(nb), None
 
 
 def write(folder, files: dict[str, str]) -> None:

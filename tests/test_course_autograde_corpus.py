@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograde_corpus import ASSIGNMENT, KINDS, NOTEBOOK, corpus, write
+from autograde_corpus import ASSIGNMENT, KINDS, NOTEBOOK, REASONS, corpus, write
 from autograde_support import ROOT, Listener, grades, make_course
 from course.instructor.autograde import run as autograde
 from course.instructor.assignments import notebook_name
@@ -35,54 +35,6 @@ from course.instructor.build import available_assignments, load_mutations, sourc
 GOOD = ("complete", "untouched", "mistakes")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
-# What a student reads in the feedback of each kind (a phrase of the autograder's notes or of
-# the failed cell's error).
-REASONS = {
-    "endless_loop": "ran longer than its time limit",
-    "ignores_interrupt": "did not stop when interrupted",
-    "memory_bomb": "ran out of memory",
-    "fork_bomb": "process",
-    "os_exit": "The kernel died while running this cell (exit code 3)",
-    "killed_kernel": "The kernel died while running this cell (killed by signal 9)",
-    "sys_exit": "I give up",
-    "quit_kernel": "exit() stops the notebook",
-    "import_error": "No module named",
-    "deleted_test_cells": "was missing from your notebook; it was put back and graded",
-    "edited_test_cell": "this read-only cell was changed in your notebook; the original was graded",
-    "renamed_notebook": "was named",
-    "not_json": "is not a valid notebook",
-    "empty_file": "the file is empty",
-    "huge_output": "output truncated",
-    "big_file": "File too large",
-    # issue 14: metadata forgeries, giant notebooks, files, kernels killed at start
-    "duplicate_grade_id": "is a copy of the cell `sigmoid`",
-    "forged_points": "claims to be a graded cell (`bonus`, 1000 points) that this assignment does not have",
-    "test_id_as_solution": "is a copy of the cell `test_add_bias`",
-    "flipped_tests": "this read-only cell was changed in your notebook; the original was graded",
-    "invalid_output": ("saved in your notebook are not valid notebook outputs (nbformat's schema); they were dropped",
-                       "This cell displayed 1 output(s) that are not valid notebook outputs"),
-    "filesystem_glob": "ran longer than its time limit",
-    "many_cells": "it has 200,000 cells, more than the limit of 2,000 per notebook",
-    "huge_cell": "more than the limit of 1.0 MiB per cell",
-    "huge_files": "of files into its folder; at most 500.0 MiB are kept, so these were deleted",
-    "killed_at_start": "The kernel died while running this cell (killed by signal 9)",
-    "fork_bomb_at_start": "process",
-    "odd_folders": "'other.ipynb' is a folder, not a notebook",
-}
-# test cells in release order
-REASONS.update({
-    "moved_tests_capture_standins": "this test cell was not at its place in your notebook; it was moved back to "
-                                    "its place in the assignment and graded there",
-    "deleted_and_moved_tests": ("`test_backprop`: this test cell was not at its place in your notebook; it was "
-                                "moved back to its place in the assignment and graded there",
-                                "`test_sigmoid`: this test cell was missing from your notebook; it was put back "
-                                "and graded"),
-})
-REASONS.update({  # every byte metered
-    "huge_student_strings": "The error this cell raised was too long to keep whole",
-    "fills_tmp": "wrote more than 500.0 MiB of files, the limit for all the files a notebook writes",
-    "huge_error": "The error this cell raised was too long to keep whole",
-})
 # Refused before nbgrader sees them: zero points and this reason in the run's line and the report.
 UNGRADABLE = {
     "many_cells": "it has 200,000 cells, more than the limit of 2,000 per notebook",

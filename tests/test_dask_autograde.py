@@ -34,97 +34,14 @@ import psutil
 import pytest
 
 from autograde_support import ROOT, TINY, env_for, grades, make_course, submit, tiny_assignment, tiny_submission
+from cluster_support import BIN, Cluster, Lines, alive, command_of, start_autograde, wait_until
 from course.instructor.autograde import certs, config, course_root, journal
 from course.instructor.autograde import run as autograde_run
 
-BIN = Path(sys.executable).parent
 ASSIGNMENT = "01_xor"
 EXAMPLES = ("complete", "mistakes", "untouched")
 SLOW = {"square": "def square(x):\n    import time\n    time.sleep(6)\n    return x * x"}
 LONG = {"square": "def square(x):\n    import time\n    time.sleep(300)\n    return x * x"}
-
-
-def _tls_args(folder: Path) -> list[str]:
-    return ["--tls-ca-file", str(folder / certs.CA), "--tls-cert", str(folder / certs.NODE),
-            "--tls-key", str(folder / certs.NODE_KEY)]
-
-
-def _command(process: psutil.Process) -> str:
-    try:
-        return " ".join(process.cmdline())
-    except psutil.Error:  # gone meanwhile
-        return ""
-
-
-def _wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Cluster:
-    def __init__(self, folder: Path, workers: int = 2):
-        self.folder = folder
-        self.tls = folder / "tls"
-        subprocess.run([str(BIN / "course"), "certs", str(self.tls)], check=True, capture_output=True, cwd=ROOT)
-        self.logs = folder / "logs"
-        self.logs.mkdir()
-        self.env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="10")
-        scheduler_file = folder / "scheduler.json"
-        self.scheduler = self._start("scheduler", [str(BIN / "dask"), "scheduler", "--protocol", "tls",
-                                                   "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                                   "--scheduler-file", str(scheduler_file), *_tls_args(self.tls)],
-                                     self.env)
-        self.address = _wait_for(lambda: scheduler_file.is_file() and json.loads(scheduler_file.read_text() or "{}")
-                                 .get("address"), 60, "the scheduler")
-        self.nannies: list[subprocess.Popen] = []
-        for i in range(workers):
-            self.add_worker(f"worker{i}", self.env)
-        _wait_for(lambda: self.connected() == workers, 90, f"{workers} worker(s)")
-
-    def add_worker(self, name: str, env: dict) -> subprocess.Popen:
-        """A `dask worker --nthreads 1` (and its nanny) in `env`; its log is logs/<name>.log."""
-        nanny = self._start(name, [str(BIN / "dask"), "worker", self.address, "--nthreads", "1",
-                                   "--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "0",
-                                   "--death-timeout", "60", *_tls_args(self.tls)], env)
-        self.nannies.append(nanny)
-        return nanny
-
-    def _start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
-        out = open(self.logs / f"{name}.log", "w")
-        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-
-    def worker_processes(self) -> list[psutil.Process]:
-        """The worker processes: the nannies' children (not multiprocessing's helpers)."""
-        out = []
-        for nanny in self.nannies:
-            try:
-                out += [p for p in psutil.Process(nanny.pid).children()
-                        if not any("resource_tracker" in part for part in p.cmdline())]
-            except psutil.Error:
-                pass
-        return out
-
-    def connected(self) -> int:
-        from distributed import Client
-
-        with Client(self.address, security=certs.security(self.tls), timeout=20) as client:
-            return len(client.nthreads())
-
-    def stop(self) -> None:
-        for process in [*self.nannies, self.scheduler]:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in [*self.nannies, self.scheduler]:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +74,7 @@ def test_a_client_without_the_course_certificate_cannot_connect(cluster, tmp_pat
         with pytest.raises(Exception):
             attempt()
         # the scheduler itself turned the stranger away, not a check in the stranger's client
-        _wait_for(lambda: log.read_text().count("TLS handshake failed") > before, 10, f"the refusal of {what}")
+        wait_until(lambda: log.read_text().count("TLS handshake failed") > before, 10, f"the refusal of {what}")
 
     def no_certificate() -> None:
         # Dask's own client will not even try without one: plain TLS, trusting the course's CA
@@ -251,7 +168,7 @@ def test_a_worker_killed_mid_task_costs_only_its_time(cluster, tmp_path):
                 return worker
         return None
 
-    victim = _wait_for(grading_worker, 240, "a worker grading in a sandbox")
+    victim = wait_until(grading_worker, 240, "a worker grading in a sandbox")
     time.sleep(1.5)  # into the notebook, not its start
     family = victim.children(recursive=True)
     assert family, "the worker has kernels to lose"
@@ -269,11 +186,11 @@ def test_a_worker_killed_mid_task_costs_only_its_time(cluster, tmp_path):
     assert all(rows[(TINY, s)]["attempt"] == 1 and rows[(TINY, s)]["status"] == "graded" for s in students), rows
     assert {s: (c["test_square"][0], c["test_double"][0]) for s, c in grades(url, TINY).items()} == \
         {s: (1, 2) for s in students}
-    gone = _wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in family),
+    gone = wait_until(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in family),
                      30, "the killed worker's sandboxes to go")
     assert gone
     # the nanny brought the worker back, and the plugin set it up again
-    _wait_for(lambda: cluster.connected() == 2, 90, "the worker to come back")
+    wait_until(lambda: cluster.connected() == 2, 90, "the worker to come back")
 
 
 def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path):
@@ -300,7 +217,7 @@ def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path)
         grading.start()
         (pid,) = client.run(os.getpid).values()
         worker = psutil.Process(pid)
-        _wait_for(lambda: any(p.name() == "bwrap" for p in worker.children(recursive=True)), 240,
+        wait_until(lambda: any(p.name() == "bwrap" for p in worker.children(recursive=True)), 240,
                   "the worker to grade in a sandbox")
         time.sleep(1.5)
         family = worker.children(recursive=True)
@@ -313,10 +230,10 @@ def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path)
         assert (TINY, "slow") not in journal.read(url)
         assert grades(url, TINY).get("slow") is None or all(
             score is None or score == 0 for score, _, _ in grades(url, TINY)["slow"].values())
-        _wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in family), 30,
+        wait_until(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in family), 30,
                   "the killed worker's sandboxes to go")
 
-        _wait_for(lambda: len(client.nthreads()) == 1, 90, "the nanny to restart the worker")
+        wait_until(lambda: len(client.nthreads()) == 1, 90, "the nanny to restart the worker")
         again = autograde_run.run(root, [TINY], log=lambda *_: None, report=False, pool=pool)
         assert not again.failed and [o.status for o in again.outcomes] == ["graded"]
         assert journal.read(url)[(TINY, "slow")]["attempt"] == 1
@@ -326,7 +243,7 @@ def test_killed_worker_is_the_graders_fault_and_the_next_run_grades_it(tmp_path)
                                  "--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "0"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
-            _wait_for(lambda: len(client.nthreads()) == 2, 90, "the two-thread worker")
+            wait_until(lambda: len(client.nthreads()) == 2, 90, "the two-thread worker")
             with pytest.raises(autograde_run.Refused, match="--nthreads 1"):
                 autograde_run.run(root, [TINY], regrade=True, log=lambda *_: None, report=False, pool=pool)
         finally:
@@ -350,7 +267,7 @@ def test_a_killed_coordinator_started_again_grades_only_what_is_left(cluster, tm
         submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(LONG)})
     logs = [cluster.logs / f"worker{i}.log" for i in range(2)]
     stopped_before = sum(log.read_text().count("released while grading") for log in logs)
-    first = _start_autograde(root, cluster, TINY)
+    first = start_autograde(root, cluster, TINY)
     lines = []
     for line in first.stdout:
         lines.append(line)
@@ -363,13 +280,7 @@ def test_a_killed_coordinator_started_again_grades_only_what_is_left(cluster, tm
     first.wait(timeout=60)
     assert any(p.name() == "bwrap" for p in family if p.is_running()), "workers grading in sandboxes when killed"
 
-    def alive(process: psutil.Process) -> bool:
-        try:
-            return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-        except psutil.Error:
-            return False
-
-    _wait_for(lambda: not any(alive(p) for p in family), 60, "the dead coordinator's sandboxes to go")
+    wait_until(lambda: not any(alive(p) for p in family), 60, "the dead coordinator's sandboxes to go")
     gone = time.monotonic() - killed
 
     def idle() -> bool:
@@ -377,7 +288,7 @@ def test_a_killed_coordinator_started_again_grades_only_what_is_left(cluster, tm
             tasks = client.run(lambda dask_worker: len(dask_worker.state.tasks))
             return len(tasks) == 2 and not any(tasks.values()) and not any(client.processing().values())
 
-    _wait_for(idle, 120, "two idle workers")
+    wait_until(idle, 120, "two idle workers")
     print(f"coordinator killed: its workers' sandboxes gone in {gone:.1f} s, workers idle in "
           f"{time.monotonic() - killed:.1f} s")
     assert gone < 60  # the notebooks would have run for LONG's 300 s
@@ -399,33 +310,6 @@ def test_a_killed_coordinator_started_again_grades_only_what_is_left(cluster, tm
     assert all(rows[(TINY, s)]["attempt"] == 1 for s in students), rows
     assert {s: (c["test_square"][0], c["test_double"][0]) for s, c in grades(url, TINY).items()} == \
         {s: (1, 2) for s in students}
-
-class Lines:
-    """A process's output, read line by line in a thread while the test watches it."""
-
-    def __init__(self, process: subprocess.Popen):
-        self.process = process
-        self.lines: list[str] = []
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    def first(self, predicate) -> str | None:
-        return next((line for line in list(self.lines) if predicate(line)), None)
-
-    def text(self) -> str:
-        self.thread.join(timeout=30)
-        return "".join(self.lines)
-
-
-def _start_autograde(root: Path, cluster: Cluster, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "course"), "autograde", *args, "--scheduler", cluster.address,
-                             "--tls", str(cluster.tls)], cwd=root, env=dict(env_for(root), PYTHONUNBUFFERED="1"),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-
 
 def test_a_worker_with_other_grader_code_joining_mid_run_is_given_no_submission(tmp_path):
     """A worker whose grader code differs (the course package copied with one more line, so its
@@ -456,15 +340,15 @@ def test_a_worker_with_other_grader_code_joining_mid_run_is_given_no_submission(
     started = time.monotonic()
     cluster = Cluster(tmp_path / "cluster", workers=1)
     try:
-        coordinator = _start_autograde(root, cluster, TINY)
+        coordinator = start_autograde(root, cluster, TINY)
         out = Lines(coordinator)
-        _wait_for(lambda: out.first(lambda line: line.startswith("Cluster ")), 240, "the run to start")
+        wait_until(lambda: out.first(lambda line: line.startswith("Cluster ")), 240, "the run to start")
         cluster.add_worker("other-code", dict(cluster.env, PYTHONPATH=env_for(other)["PYTHONPATH"]))
-        refusal = _wait_for(lambda: out.first(lambda line: "refused to grade" in line), 120, "the refusal")
+        refusal = wait_until(lambda: out.first(lambda line: "refused to grade" in line), 120, "the refusal")
         graded_then = sum(line.startswith("[") for line in list(out.lines))
         # two submissions are in flight per thread: the others were given out after the refusal
         assert graded_then + 2 < len(students), out.lines
-        _wait_for(lambda: cluster.connected() == 2, 60, "the refused worker to be connected")
+        wait_until(lambda: cluster.connected() == 2, 60, "the refused worker to be connected")
         coordinator.wait(timeout=600)
         text = out.text()
         print(f"refused worker joined with {graded_then} of {len(students)} graded; "
@@ -499,16 +383,16 @@ def test_the_only_worker_killed_mid_task_grades_on_when_its_nanny_brings_it_back
         submit(root, student, TINY, {f"{TINY}.ipynb": tiny_submission(SLOW)})
     started = time.monotonic()
     cluster = Cluster(tmp_path / "cluster", workers=1)
-    coordinator = _start_autograde(root, cluster, TINY)
+    coordinator = start_autograde(root, cluster, TINY)
     try:
         out = Lines(coordinator)
 
         def grading_worker():
             return next((w for w in cluster.worker_processes()
-                         if any("autograde.kernel" in _command(p) for p in w.children(recursive=True))),
+                         if any("autograde.kernel" in command_of(p) for p in w.children(recursive=True))),
                         None)  # a kernel: grading, not the sandbox probe of the plugin's set-up
 
-        victim = _wait_for(grading_worker, 240, "the worker grading in a sandbox")
+        victim = wait_until(grading_worker, 240, "the worker grading in a sandbox")
         time.sleep(1.5)
         victim.send_signal(signal.SIGKILL)
         coordinator.wait(timeout=240)
@@ -520,6 +404,48 @@ def test_the_only_worker_killed_mid_task_grades_on_when_its_nanny_brings_it_back
         assert sorted(s for (a, s) in rows if a == TINY) == students
         assert {s: (c["test_square"][0], c["test_double"][0]) for s, c in grades(url, TINY).items()} == \
             {s: (1, 2) for s in students}
+    finally:
+        if coordinator.poll() is None:
+            os.killpg(coordinator.pid, signal.SIGKILL)
+        cluster.stop()
+
+
+def test_with_no_worker_able_to_grade_the_coordinator_says_it_waits(tmp_path):
+    """A run started on a cluster with no worker, joined first by a worker that refuses it (other
+    grader code): the coordinator says the run waits, naming why (none connected, then none of the
+    connected accepted), instead of waiting in silence; a good worker joining then grades the
+    submission, and the coordinator says it goes on."""
+    from course.instructor.autograde.cluster import NO_WORKER_GRACE
+
+    root = make_course(tmp_path / "course", [])
+    tiny_assignment(root)
+    submit(root, "alone", TINY, {f"{TINY}.ipynb": tiny_submission()})
+    other = make_course(tmp_path / "other-code", [])
+    with open(other / "course" / "instructor" / "autograde" / "tamper.py", "a") as code:
+        code.write("\n# another commit of the grader\n")
+    started = time.monotonic()
+    cluster = Cluster(tmp_path / "cluster", workers=0)
+    coordinator = start_autograde(root, cluster, TINY)
+    try:
+        out = Lines(coordinator)
+        wait_until(lambda: out.first(lambda line: line.startswith("Cluster ")), 240, "the run to start")
+        cluster.add_worker("other-code", dict(cluster.env, PYTHONPATH=env_for(other)["PYTHONPATH"]))
+        wait_until(lambda: out.first(lambda line: "refused to grade" in line), 120, "the refusal")
+        waiting = wait_until(lambda: out.first(lambda line: line.startswith("Waiting: no worker") and
+                                               "none of its 1 connected worker(s) accepted" in line),
+                             NO_WORKER_GRACE + 120, "the coordinator to say it waits")
+        assert cluster.address in waiting and "Ctrl-C" in waiting, waiting
+        assert not any(line.startswith("[") for line in out.lines), out.lines  # nothing graded meanwhile
+        cluster.add_worker("good", cluster.env)
+        coordinator.wait(timeout=240)
+        text = out.text()
+        print(f"no worker able, then one: test {time.monotonic() - started:.1f} s")
+        assert coordinator.returncode == 0 and "FAILED" not in text, text
+        assert "1 worker(s) of" in text and "can grade this run again: going on." in text, text
+        assert text.index("Waiting: no worker") < text.index("can grade this run again")
+        assert text.index("Waiting: no worker") < text.index("[1/1] alone")
+        url = config.db_url_of(course_root.course_config(root), root)
+        assert journal.read(url)[(TINY, "alone")]["status"] == "graded"
     finally:
         if coordinator.poll() is None:
             os.killpg(coordinator.pid, signal.SIGKILL)

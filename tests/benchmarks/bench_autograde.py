@@ -15,9 +15,14 @@ submissions are then graded, each in a fresh scratch course folder:
              limits, feedback, export, report; one kernel per notebook)
     two_process  `course autograde --workers W`, the default: the hidden tests in a grader kernel
              of their own (issue 13)
+    distributed  `course autograde --scheduler tls://...`: a scheduler and W workers started on
+             loopback with mutual TLS as docs/distributed.md tells (`course certs`, `dask
+             scheduler --protocol tls`, one `dask worker --nworkers W --nthreads 1`); their
+             start-up is timed apart, the run from the coordinator's start to its end
 
 and it prints the wall times and the ratios the issues target: stock / course >= 1.7,
-course / (floor / W) <= 1.3, two processes / one process <= 1.2, stock / two processes >= 1.7.
+course / (floor / W) <= 1.3, two processes / one process <= 1.2, stock / two processes >= 1.7,
+and, on its last line, distributed / two processes (the same submissions, W workers) <= 1.10.
 Not part of the test suite (it takes minutes); the machine's load average is printed with the
 figures, since other work on the machine skews them.
 """
@@ -156,13 +161,36 @@ def floor_parallel(root: Path, subs: dict[str, dict[str, nbformat.NotebookNode]]
     return time.perf_counter() - start
 
 
+def distributed(root: Path, assignments: list[str], workers: int, timeout: int) -> tuple[float, float]:
+    """(the cluster's start-up, the coordinator's run): `course autograde --scheduler` on a
+    scheduler and `workers` workers started here on loopback with mutual TLS."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from cluster_support import Cluster
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    start = time.perf_counter()
+    # the workers' environment is the local run's (the course importable from here, one BLAS thread)
+    env = kernel_env(ROOT)
+    cluster = Cluster(folder, nworkers=workers, env=env) if workers > 1 else Cluster(folder, workers=1, env=env)
+    started = time.perf_counter() - start
+    try:
+        seconds = run([sys.executable, "-m", "course.instructor", "autograde", *assignments, "--scheduler",
+                       cluster.address, "--tls", str(cluster.tls), "--set", f"CourseAutograde.cell_timeout={timeout}"],
+                      root)
+    finally:
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return started, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=20, help="submissions per assignment (default 20)")
     parser.add_argument("--assignments", nargs="*", help="default: every finished assignment")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=int, default=300, help="cell timeout for every method")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["floor", "stock", "course", "two_process"])
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["floor", "stock", "course", "two_process", "distributed"])
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     assignments = args.assignments or finished_assignments()
@@ -211,6 +239,15 @@ def main() -> None:
         print(f"{label}{figures[key]:8.1f} s ({args.workers} workers)", flush=True)
         shutil.rmtree(root, ignore_errors=True)
 
+    if "distributed" not in args.skip:
+        root = scratch_course(assignments)
+        register(root, assignments)
+        submit_all(root, subs)
+        figures["cluster_start"], figures["distributed"] = distributed(root, assignments, args.workers, args.timeout)
+        print(f"course --scheduler (TLS, loopback):    {figures['distributed']:8.1f} s ({args.workers} workers; "
+              f"the cluster started in {figures['cluster_start']:.1f} s, not counted)", flush=True)
+        shutil.rmtree(root, ignore_errors=True)
+
     print(f"load average now {os.getloadavg()[0]:.1f}")
     if "stock" in figures and "course" in figures:
         print(f"stock / course:                  {figures['stock'] / figures['course']:5.2f}x  (target >= 1.7; "
@@ -226,6 +263,10 @@ def main() -> None:
         print(f"course / floor with {args.workers} processes:     {figures['course'] / figures['floor_parallel']:5.2f}x"
               f"  (floor / {args.workers} processes: {figures['floor_parallel'] / (figures['floor'] / args.workers):.2f}x"
               " of the ideal: what the cores themselves lose to running side by side)")
+    if "distributed" in figures and "two_process" in figures:
+        # the last line, by design: the one figure the distributed mode is for
+        print(f"distributed / local ({args.workers} workers):  {figures['distributed'] / figures['two_process']:5.2f}x"
+              f"  (target <= 1.10; cluster start-up {figures['cluster_start']:.1f} s)")
     if args.json:
         args.json.write_text(json.dumps(dict(figures, n=args.n, assignments=assignments, workers=args.workers)))
 

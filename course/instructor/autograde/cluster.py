@@ -35,6 +35,8 @@ from .record import Job, Outcome
 from .run import PoolRequest, Refused as RunRefused, progress_line
 
 IN_FLIGHT_PER_THREAD = 2   # enough to keep every worker busy, few enough to keep submissions off the scheduler
+NO_WORKER_GRACE = 30.0     # seconds with no worker able to grade before the coordinator says so (a nanny's
+                           # restart of a lost worker, and its set-up, take less)
 
 
 def pool(address: str, security=None, connect_timeout: float = 30):
@@ -98,6 +100,7 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
 
         queue = as_completed([])
         submit_more(queue)
+        watch = _Capacity(client, token, address, log)
         try:
             for future in queue:
                 job = running.pop(future)
@@ -113,7 +116,53 @@ def run(request: PoolRequest, address: str, security, connect_timeout: float) ->
             log(f"\nInterrupted: {sum(o.status in ('graded', 'ungradable') for o in outcomes)} of {len(to_grade)} "
                 "submission(s) graded and saved; run `course autograde` again to grade the rest.")
             raise
+        finally:
+            watch.stop()
     return outcomes
+
+
+class _Capacity(threading.Thread):
+    """Says when no connected worker can grade this run (none connected, or every one refused or
+    lost) for `grace` seconds: its tasks wait for a worker that accepts the run, and the
+    coordinator would otherwise wait in silence. Says it again only when the reason changes, and
+    says when a worker can grade again."""
+
+    def __init__(self, client, token: str, address: str, log, grace: float = NO_WORKER_GRACE, every: float = 2.0):
+        super().__init__(daemon=True, name="course-autograde-capacity")
+        self.client, self.token, self.address, self.log = client, token, address, log
+        self.grace, self.every = grace, every
+        self.halt = threading.Event()
+        self.start()
+
+    def able(self) -> tuple[int, int]:
+        """(workers connected, workers holding this run's resource)."""
+        workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        return len(workers), sum(bool(w.get("resources", {}).get(self.token)) for w in workers.values())
+
+    def run(self) -> None:
+        since, said = None, None   # since when no worker can grade; what was said about it
+        while not self.halt.wait(self.every):
+            try:
+                connected, able = self.able()
+            except Exception:  # the scheduler away a moment: the run's own calls will say so
+                continue
+            if able:
+                if said:
+                    self.log(f"{able} worker(s) of {self.address} can grade this run again: going on.")
+                since, said = None, None
+                continue
+            since = since if since is not None else time.monotonic()
+            who = (f"none of its {connected} connected worker(s) accepted this run (see the refusals above or the "
+                   "workers' logs)" if connected else "no worker is connected")
+            if who != said and time.monotonic() - since >= self.grace:
+                self.log(f"Waiting: no worker of {self.address} can grade, {who}. The submissions left wait for a "
+                         "worker that can: start one as docs/distributed.md says, or stop with Ctrl-C (what is "
+                         "graded stays saved).")
+                said = who
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join(timeout=10)
 
 
 class _Refusals:

@@ -29,12 +29,19 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from distributed import WorkerPlugin, get_worker
 from distributed.core import Status
 
-from . import bundle, job
+from . import bundle
 from .course_root import prepare_shared_dir
+
+# `job` (nbgrader, nbformat's validators: seconds to import, half a minute on a busy machine) is
+# imported where it is used, in the set-up's thread: unpickling this plugin runs on the worker's
+# event loop, which must keep answering the scheduler's heartbeats.
+if TYPE_CHECKING:
+    from . import job
 
 PLUGIN = "course-autograde"
 logger = logging.getLogger("distributed.worker")  # the worker's log, as Dask's own lines
@@ -88,13 +95,16 @@ class GradingPlugin(WorkerPlugin):
         self.versions = versions
         self.token = token        # the coordinator run's Dask resource, and its events' topic
         self.folder: Path | None = None
-        self.course: job.LocalCourse | None = None
+        self.course = None        # job.LocalCourse, once set up
         self.grading = None       # the key of the task grading now
         self.accepted = False
 
     async def setup(self, worker) -> None:
         try:
-            self._prepare(worker)
+            # In a thread: unpacking the course and importing nbgrader take seconds (half a minute
+            # on a busy machine), and the worker's event loop must answer the scheduler meanwhile;
+            # blocked, it misses its heartbeats and a scheduler with a worker TTL restarts it.
+            await asyncio.to_thread(self._prepare, worker)
         except Exception as error:
             reason = str(error) if isinstance(error, Refused) else f"{type(error).__name__}: {error}"
             worker.log_event(self.token, {"worker": worker.address, "refused": reason})
@@ -121,6 +131,8 @@ class GradingPlugin(WorkerPlugin):
         overrides = {section: dict(values) for section, values in self.overrides.items()}
         # the scratch gradebook, whatever the coordinator's is (PostgreSQL, or a path of its disk)
         overrides.setdefault("CourseDirectory", {})["db_url"] = f"sqlite:///{root / bundle.SCRATCH_DB}"
+        from . import job
+
         self.course = job.LocalCourse(root, overrides, self.sandboxed, prepare_shared_dir(root))
         job.open_course(self.course)
 
@@ -160,6 +172,8 @@ def grade_task(spec: job.JobSpec) -> job.JobResult:
     if plugin is None or plugin.course is None:
         raise Refused("this worker has no course to grade in: its GradingPlugin was refused or not set up "
                       "(see the worker's log)")
+    from . import job
+
     plugin.grading = worker.get_current_task()
     try:
         return job.grade(spec, plugin.course)
