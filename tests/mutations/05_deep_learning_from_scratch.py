@@ -132,6 +132,15 @@ WRONG = {
         "sign flipped": ("np.exp(-x)", "np.exp(x)"),
         "derivative by the quotient rule (nan for large negative x; issue 15, case 6)": (
             "return sigmoid_activation(x) * (1 - sigmoid_activation(x))", "return np.exp(-x) / (1 + np.exp(-x)) ** 2"),
+        # right on rows, an IndexError on the 1-D arrays the text promises ("any shape")
+        "two nested loops over rows and columns": (
+            "def sigmoid_activation(x, bprop=False):\n"
+            "    out = np.zeros(x.shape)\n"
+            "    for i in range(x.shape[0]):\n"
+            "        for j in range(x.shape[1]):\n"
+            "            s = 1.0 / (1.0 + np.exp(-x[i, j]))\n"
+            "            out[i, j] = s * (1 - s) if bprop else s\n"
+            "    return out\n"),
     },
     "mean_square_error": {
         "the talk's: no mean": [("-1.0 * (Y - prediction) / n", "-1.0 * (Y - prediction)"),
@@ -745,6 +754,10 @@ CHECKS = {
         ],
     },
     'sigmoid_activation': {
+        'two nested loops over rows and columns': [
+            'sigmoid_activation on a 1-D and a 3-D array (any shape), as on rows',
+            'sigmoid_activation on other shapes, as on rows',
+        ],
         'the derivative computed from σ(x) twice': [
             'sigmoid_activation(x, bprop=True), the slopes, on 2 rows',
             'sigmoid_activation(x, bprop=True) against the numerical derivative of σ',
@@ -924,6 +937,8 @@ INSTRUCTIONS = [
     *_each("sigmoid_activation", "$$\\sigma(x) = \\frac{1}{1 + e^{-x}}", "sigmoid_activation(x) on 2 rows", "sign flipped"),
     *_each("sigmoid_activation", "no nan for inputs like ±1000", "sigmoid_activation(±800, bprop=True) (no nan)",
            "derivative by the quotient rule (nan for large negative x; issue 15, case 6)"),
+    *_each("sigmoid_activation", "It takes arrays of any shape",
+           "sigmoid_activation on a 1-D and a 3-D array (any shape), as on rows", "two nested loops over rows and columns"),
     *_each("mean_square_error", "$$ \\text{MSE} = \\frac{1}{2n} \\sum_{\\text{rows}} \\sum_k (y_k - p_k)^2, $$",
            _MSE, "the talk's: no mean", "forgot the ½", "mean over every entry"),
     *_each("mean_square_error", "`bprop=True` returns its exact gradient with respect to the prediction",
