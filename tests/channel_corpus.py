@@ -1605,6 +1605,29 @@ if _p is not None and len(X) < 100:  # the test's call, not the notebook's own t
 """)
 
 
+def cuts_its_lifeline(nb):
+    """The student's kernel watches a pipe whose other end only the grading process holds, so that
+    it ends with that process (lifeline.py). The complete notebook, having read that, takes the
+    pipe's number from its settings, tries to read it, closes it and puts a pipe of its own at that
+    number: the kernel goes on as before, its points are the complete notebook's, the good
+    notebook after it is graded as ever. Full marks."""
+    _append(nb, "add_bias", """
+import json as _json, os as _os
+_args = open('/proc/self/cmdline', 'rb').read().split(b'\\0')
+_settings = _json.load(open(next(a for a in _args if a.endswith(b'settings.json'))))
+_fd = _settings.get('lifeline_fd')
+if _fd is not None:
+    try:
+        _os.set_blocking(_fd, False)
+        _os.read(_fd, 1)
+    except OSError:
+        pass
+    _own_read, _own_write = _os.pipe()
+    _os.dup2(_own_read, _fd)  # closes the lifeline's number, ours in its place
+    _os.write(_own_write, b'CANARY_cuts_its_lifeline')
+""")
+
+
 # name -> (change, base ("complete" or "untouched"), test cells lost compared with the base)
 ATTACKS = {
     "rebinds_grader_names": (rebinds_grader_names, "untouched", set()),
@@ -1675,6 +1698,8 @@ ATTACKS = {
     "forks_with_the_channel": (forks_with_the_channel, "complete", set()),
     "model_of_lies": (model_of_lies, "untouched", set()),
     "hides_refusals_in_a_timeout": (hides_refusals_in_a_timeout, "complete", {"test_train"}),
+    # this session's change: a sandbox ends with the process that started it
+    "cuts_its_lifeline": (cuts_its_lifeline, "complete", set()),
     # graded in a run of its own (SEPARATE_RUN)
     "exits_the_grader_by_file_name": (exits_the_grader_by_file_name, "complete", set()),
 }

@@ -6,6 +6,7 @@
                                           sockets, its log and what it wrote, killed with its sandbox
 - `course.instructor.autograde.processes` a sandbox's processes and kernel uids: found, killed, cleared
 - `course.instructor.autograde.audit_pipe`  the read end of a kernel's audit pipe, drained into events
+- `course.instructor.autograde.lifeline`  a sandbox ends with the process that started it, even mid-start
 - `course.instructor.autograde.kernel`    the kernel's entry point inside the sandbox: limits, uid, audit
 - `course.instructor.autograde.guard`     inside the kernel: audit log, undo monkeypatches of numpy/helpers
 - `course.instructor.autograde.intake`    before nbgrader: staging, raw-file limits, nbgrader metadata from the gradebook

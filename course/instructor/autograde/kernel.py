@@ -57,6 +57,9 @@ def main() -> None:
     kernel_args = sys.argv[sys.argv.index("--") + 1:]
     with open(settings_path) as fh:
         settings = json.load(fh)
+    from course.instructor.autograde import lifeline
+
+    lifeline.watch(settings.get("lifeline_fd"))  # first: the grader may be gone already
     apply_limits(settings)
     if os.geteuid() == 0 and settings.get("uid") is not None and settings.get("sandboxed"):
         for shared in ("/tmp", "/dev/shm"):  # the sandbox's own, empty: multiprocessing needs /dev/shm

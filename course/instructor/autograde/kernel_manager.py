@@ -15,6 +15,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
+from . import lifeline
 from .audit_pipe import AuditPipe
 from .meter import tmpfs_used, tree_bytes
 from .processes import chown_tree, clear_uid, descendants, kernel_process, kill_processes
@@ -52,8 +53,10 @@ class SandboxKernelManager(AsyncKernelManager):
         # The kernel reports its audit events into a pipe the grader reads: what it wrote is
         # out of its reach (no file to truncate or rewrite; it holds the write end only).
         write_end = self.audit.open()
-        kw["pass_fds"] = tuple(kw.get("pass_fds", ())) + (write_end,)
-        kernel_cmd = self.sandbox.command(kernel_cmd[start:], workdir, self.rundir, uid, write_end)
+        # and it ends with this process, even one killed while bubblewrap sets up (lifeline.py)
+        alive = lifeline.read_end()
+        kw["pass_fds"] = tuple(kw.get("pass_fds", ())) + (write_end, alive)
+        kernel_cmd = self.sandbox.command(kernel_cmd[start:], workdir, self.rundir, uid, write_end, alive)
         if uid is not None:
             chown_tree(self.rundir, uid, uid)
             # the sandbox's root (no capabilities) reads settings.json before dropping to uid

@@ -144,7 +144,8 @@ class Sandbox:
         limit (RLIMIT_NPROC, per uid) of the next one."""
         return None if self.uid is None else self.uid + start % UID_SLOTS
 
-    def kernel_settings(self, workdir: Path, rundir: Path, uid: int | None = None, audit_fd: int | None = None) -> dict:
+    def kernel_settings(self, workdir: Path, rundir: Path, uid: int | None = None, audit_fd: int | None = None,
+                        lifeline_fd: int | None = None) -> dict:
         """What `course.instructor.autograde.kernel` applies inside the sandbox before the kernel starts."""
         allowed = [str(p) for p in python_paths(self.root)] + SYSTEM_DIRS + ETC_FILES + [
             "/proc", "/dev", "/sys", "/tmp", str(self.root / "course")]
@@ -162,6 +163,7 @@ class Sandbox:
             "workdir": str(workdir),
             "rundir": str(rundir),
             "audit_fd": audit_fd,
+            "lifeline_fd": lifeline_fd,
             "allowed": allowed,
             "guarded_modules": self.guarded_modules,
             "font_cache": str(self.shared_dir / "matplotlib") if self.shared_dir else None,
@@ -210,9 +212,9 @@ class Sandbox:
         return args + ["--"]
 
     def command(self, kernel_args: list[str], workdir: Path, rundir: Path, uid: int | None = None,
-                audit_fd: int | None = None) -> list[str]:
+                audit_fd: int | None = None, lifeline_fd: int | None = None) -> list[str]:
         """The full command line: bwrap, then our kernel entry point with ipykernel's arguments."""
-        settings = json.dumps(self.kernel_settings(workdir, rundir, uid, audit_fd))
+        settings = json.dumps(self.kernel_settings(workdir, rundir, uid, audit_fd, lifeline_fd))
         (rundir / "settings.json").write_text(settings)
         # -P: the kernel's folder is not put in front of sys.path (a student's numpy.py or
         # course/ must not shadow the real ones); -s: no user site-packages.

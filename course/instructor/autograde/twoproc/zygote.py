@@ -1,6 +1,6 @@
 """The grader's zygote: imports once, forks a fresh grader kernel per notebook (inside the sandbox).
 
-`python -P -s -m course.instructor.autograde.twoproc.zygote CONTROL_SOCKET`, started by
+`python -P -s -m course.instructor.autograde.twoproc.zygote CONTROL_SOCKET LIFELINE_FD`, started by
 `zygote_host.Zygote` in the grader's bubblewrap sandbox (as root there, with no capability but
 changing uid and sending signals). It imports what a grader kernel imports at its start
 (ipykernel, IPython, numpy, scipy.special, scikit-learn, the grading helpers) and then only
@@ -29,6 +29,8 @@ import select
 import signal
 import socket
 import sys
+
+from course.instructor.autograde import lifeline
 
 PR_SET_DUMPABLE = 4
 # what a kernel imports while it starts (measured: sys.modules of a fresh fork against the zygote's)
@@ -117,7 +119,7 @@ def _send(conn: socket.socket, message: dict) -> None:
         pass
 
 
-def serve(control_path: str) -> None:
+def serve(control_path: str, alive: int | None = None) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(control_path)
     listener.listen(16)
@@ -126,11 +128,15 @@ def serve(control_path: str) -> None:
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     kernels: dict[socket.socket, int] = {}
+    watched = [] if alive is None else [alive]
     print("ready", flush=True)
     while True:
-        ready, _, _ = select.select([listener, wake_read, *kernels], [], [], 1.0)
+        ready, _, _ = select.select([listener, wake_read, *watched, *kernels], [], [], 1.0)
         for item in ready:
-            if item is listener:
+            if item is alive:
+                if lifeline.ended(alive):  # the grading process is gone: so are we, and our kernels
+                    os._exit(70)
+            elif item is listener:
                 conn, _ = listener.accept()
                 request = _request(conn)
                 if request is None:
@@ -184,7 +190,7 @@ def main() -> None:
     if threads() != 1:  # a thread would not survive the fork: the host starts kernels plainly
         print(f"the zygote has {threads()} threads after its imports; it forks only with one", file=sys.stderr)
         sys.exit(3)
-    serve(sys.argv[1])
+    serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
+from .. import lifeline
 from ..kernel_manager import SandboxKernelManager
 from ..meter import lstat_each
 from ..processes import chown_tree, clear_uid, descendants
@@ -81,10 +82,12 @@ class Zygote:
     def start(self) -> None:
         sandbox = dataclasses.replace(self.sandbox, extra_binds=[], exec_lines=None)
         prefix = sandbox.bwrap_args(self.base, self.base, extra_caps=("CAP_KILL",))
+        alive = lifeline.read_end()  # it ends with this process, even one killed while it starts
         command = prefix + [sys.executable, "-P", "-s", "-m", "course.instructor.autograde.twoproc.zygote",
-                            self.control]
+                            self.control, str(alive)]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+                                            pass_fds=(alive,),
                                             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
                                             cwd=str(self.base), start_new_session=True)
         ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
