@@ -20,10 +20,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # `course autograde` / `course feedback` instead (course/instructor/stock_nbgrader.py), or are
 # refused when the command line has no faithful translation. COURSE_STOCK_NBGRADER=1 lets stock
 # nbgrader run anyway (the tests and the benchmark that compare against it).
+# (tested here, not by the course package: without it installed, grading is refused, not run stock)
 _argv = getattr(sys, "argv", None) or [""]  # embedded interpreters may have none
 _nbgrader = (os.path.basename(_argv[0]) in ("nbgrader", "jupyter-nbgrader")
              or _argv[0].endswith(os.path.join("nbgrader", "__main__.py")))
-if _nbgrader and _argv[1:2] and _argv[1] in ("autograde", "generate_feedback"):
+if (_nbgrader and _argv[1:2] and _argv[1] in ("autograde", "generate_feedback")
+        and os.environ.get("COURSE_STOCK_NBGRADER") != "1"):
     try:
         from course.instructor.stock_nbgrader import take_over
     except ImportError:  # never fall back to stock grading

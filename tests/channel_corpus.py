@@ -1608,9 +1608,10 @@ if _p is not None and len(X) < 100:  # the test's call, not the notebook's own t
 def cuts_its_lifeline(nb):
     """The student's kernel watches a pipe whose other end only the grading process holds, so that
     it ends with that process (lifeline.py). The complete notebook, having read that, takes the
-    pipe's number from its settings, tries to read it, closes it and puts a pipe of its own at that
-    number: the kernel goes on as before, its points are the complete notebook's, the good
-    notebook after it is graded as ever. Full marks."""
+    pipe's number from its settings, tries to read it, to reopen it for writing through /proc (a
+    write end of its own would keep every sandbox of the worker alive) and to write into it,
+    closes it and puts a pipe of its own at that number: the kernel goes on as before, its points
+    are the complete notebook's, the good notebook after it is graded as ever. Full marks."""
     _append(nb, "add_bias", """
 import json as _json, os as _os
 _args = open('/proc/self/cmdline', 'rb').read().split(b'\\0')
@@ -1620,6 +1621,11 @@ if _fd is not None:
     try:
         _os.set_blocking(_fd, False)
         _os.read(_fd, 1)
+    except OSError:
+        pass
+    try:  # the pipe is root's: the kernel's uid may not open it
+        with open(f'/proc/self/fd/{_fd}', 'wb', buffering=0) as _w:
+            _w.write(b'CANARY_cuts_its_lifeline' * 100)
     except OSError:
         pass
     _own_read, _own_write = _os.pipe()

@@ -96,8 +96,9 @@ def answer_keys():
 collect_ignore_glob = ["submissions/*", "fixtures/*"]
 
 # The whole class on a cluster that loses its workers runs on its own, not in the suite (it wants
-# the machine to itself, and it still finds a lost worker's sandbox left running once in three
-# runs): COURSE_CLUSTER_FULL=1 .venv/bin/python -m pytest -n 0 tests/test_dask_cluster_full.py
+# the machine to itself for about 5 minutes: a worker TTL of 20 s and three workers beside the
+# suite's two would make its timing the machine's): COURSE_CLUSTER_FULL=1 .venv/bin/python -m
+# pytest -n 0 tests/test_dask_cluster_full.py
 if os.environ.get("COURSE_CLUSTER_FULL") != "1":
     collect_ignore = ["test_dask_cluster_full.py"]
 

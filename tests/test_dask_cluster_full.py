@@ -21,10 +21,11 @@ workers' sandboxes or kernels is left on the host (by process tree, and by any c
 naming their course folders).
 
 Run it on its own, not beside other heavy tests (the suite leaves it out; conftest.py):
-COURSE_CLUSTER_FULL=1 .venv/bin/python -m pytest -n 0 tests/test_dask_cluster_full.py. It grades 38 notebooks (728 s on a 2-core
-machine at load 8-9 from other sessions: the local run 376 s, the cluster's 333 s; over the
-8 minutes it is meant to take; 258-324 s at load 1-4). It has found a sandbox of a lost worker
-still running after the run (one run in three that reached that check): not fixed yet.
+COURSE_CLUSTER_FULL=1 .venv/bin/python -m pytest -n 0 tests/test_dask_cluster_full.py. It grades
+38 notebooks: about 5 minutes on a quiet 2-core machine (297 s: the local run 121 s, the
+cluster's 165 s), 728 s at load 8-9 from other sessions. Its last check found lost workers'
+sandboxes left running (one run in three) until each sandbox got a lifeline
+(course/instructor/autograde/lifeline.py; tests/test_lifeline.py).
 """
 from __future__ import annotations
 

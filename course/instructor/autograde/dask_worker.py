@@ -14,7 +14,7 @@ coordinator as an event on the topic `token`, with its reason.
 A grading task that the scheduler releases while it runs (its coordinator died or was
 interrupted: Dask drops a client's tasks when its connection goes) would otherwise run on to its
 end: Dask cannot stop a running thread, and the grader restarts kernels that die. The plugin
-then ends the worker process; its sandboxes die with it (bwrap --die-with-parent) and its nanny
+then ends the worker process; its sandboxes die with it (bwrap --die-with-parent; lifeline.py) and its nanny
 starts a fresh worker.
 """
 from __future__ import annotations

@@ -12,6 +12,7 @@ first process exits, which ends its pid namespace and everything in it.
 from __future__ import annotations
 
 import os
+import select
 import threading
 
 _ends: dict[int, tuple[int, int]] = {}  # pid -> (read end, write end): a forked child makes its own
@@ -29,14 +30,12 @@ def read_end() -> int:
 
 
 def ended(fd: int) -> bool:
-    """True once the grading process at the other end is gone (for a select loop: call it when
-    `fd` is readable; nobody ever writes to a lifeline, so readable means end of file)."""
+    """True once the grading process at the other end is gone; call it when `fd` is readable
+    (nobody but a kernel's own code ever writes to a lifeline: what it wrote is read and dropped)."""
     try:
-        return os.read(fd, 1) == b""
-    except BlockingIOError:
+        return os.read(fd, 512) == b""
+    except BlockingIOError:  # made non-blocking by a kernel's own code, and nothing there
         return False
-    except OSError:  # closed under us: nothing to watch any more
-        return True
 
 
 def watch(fd: int | None) -> None:
@@ -46,8 +45,12 @@ def watch(fd: int | None) -> None:
     os.set_inheritable(fd, False)  # not handed on to programs the kernel runs
 
     def wait() -> None:
-        while not ended(fd):
-            pass
-        os._exit(70)  # its sandbox's pid namespace ends with it
+        try:
+            while True:
+                select.select([fd], [], [])
+                if ended(fd):
+                    os._exit(70)  # its sandbox's pid namespace ends with it
+        except OSError:  # the kernel's own code closed that number: bubblewrap's --die-with-parent still holds
+            return
 
     threading.Thread(target=wait, name="lifeline", daemon=True).start()

@@ -12,7 +12,7 @@ cluster (`course autograde --scheduler`), everything else (journal, progress, re
 
 Killed with SIGINT or SIGKILL, a run loses nothing: a submission's grades and its journal row
 are committed together, workers die with the coordinator (PR_SET_PDEATHSIG) and kernels with
-their worker (bwrap --die-with-parent); the next run grades what is left.
+their worker (bwrap --die-with-parent, lifeline.py); the next run grades what is left.
 """
 from __future__ import annotations
 
