@@ -1,6 +1,7 @@
 """The grading kernel's entry point, run inside the sandbox: `python -P -s -m course.instructor.autograde.kernel SETTINGS -- ARGS`.
 
-Before any student code runs it sets the notebook's limits (address space, processes, file
+Before any student code runs it watches its lifeline (it exits when the grading process that
+started it is gone: lifeline.py), sets the notebook's limits (address space, processes, file
 size), drops to the kernel's own uid when started as root, prepares a private home in the
 sandbox's /tmp, installs the audit hook that records attempts to reach outside the submission
 (`course.instructor.autograde.guard`), then starts ipykernel with ARGS. The module guard (restoring numpy,
